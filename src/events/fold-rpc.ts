@@ -1,0 +1,197 @@
+/**
+ * JSON-RPC requests and responses: the session's start, prompts and the ends of their turns,
+ * permission requests and their answers, errors, and methods we have no view for.
+ */
+import { addEntry, closeOpen, latest, replyFor, settlePermission, touch, type FoldContext, type FoldState, type PendingRequest } from "./fold-state.js";
+import { foldConfigOptions, foldMode, foldSessionUpdate, malformed, mergeToolCall } from "./fold-updates.js";
+import { asArray, asString, isRecord, type Message, type Sender } from "./parse.js";
+import type { Author, PermissionRequestEntry, SessionInfoEntry, UserMessageEntry } from "./types.js";
+
+/** Where a host's prompt carries its author: `params._meta["sandbox-workspace"].user`. */
+export const META_KEY = "sandbox-workspace";
+
+export function foldMessage(state: FoldState, ctx: FoldContext, sender: Sender, message: Message): void {
+  switch (message.kind) {
+    case "notification":
+      if (message.method === "session/update") foldSessionUpdate(state, ctx, message.params);
+      else unknown(state, ctx, message.method, message.params);
+      return;
+    case "request":
+      closeOpen(state);
+      foldRequest(state, ctx, sender, message.id, message.method, message.params);
+      return;
+    case "result":
+    case "error": {
+      closeOpen(state);
+      // Both senders number their own requests: a response answers the other sender's request.
+      const key = message.id === null ? undefined : `${other(sender)}:${message.id}`;
+      const request = key === undefined ? undefined : state.pending.get(key);
+      if (key !== undefined) state.pending.delete(key);
+      if (message.kind === "result") foldResult(state, ctx, request, message.result);
+      else foldError(state, ctx, request, message.error);
+      return;
+    }
+    case "malformed":
+      closeOpen(state);
+      malformed(state, ctx, message.reason);
+  }
+}
+
+function other(sender: Sender): Sender {
+  return sender === "client" ? "agent" : "client";
+}
+
+function foldRequest(state: FoldState, ctx: FoldContext, sender: Sender, id: string | number, method: string, params: unknown): void {
+  const pending: PendingRequest = { method };
+  if (method === "session/prompt") pending.entry = startTurn(state, ctx, params);
+  else if (method === "session/request_permission") pending.entry = requestPermission(state, ctx, id, params);
+  else if (method === "session/new") {
+    const info = latest(state, ctx, "session-info", () => ({}));
+    info.cwd = isRecord(params) ? asString(params.cwd) : undefined;
+    pending.entry = info;
+  }
+  else pending.entry = unknown(state, ctx, method, params);
+  state.pending.set(`${sender}:${id}`, pending);
+}
+
+function unknown(state: FoldState, ctx: FoldContext, label: string, value: unknown) {
+  closeOpen(state);
+  return addEntry(state, ctx, "unknown", { label, value });
+}
+
+function startTurn(state: FoldState, ctx: FoldContext, params: unknown): UserMessageEntry {
+  if (state.summary.running) endTurn(state, undefined);
+  const prompt = isRecord(params) ? asArray(params.prompt) ?? [] : [];
+  const parts: UserMessageEntry["parts"] = [];
+  for (const block of prompt) {
+    if (!isRecord(block)) continue;
+    if (block.type === "text" && typeof block.text === "string") {
+      const last = parts.at(-1);
+      if (last?.kind === "text") last.text += `\n\n${block.text}`;
+      else parts.push({ kind: "text", text: block.text });
+    } else if (typeof block.type === "string") {
+      parts.push({ kind: "block", block: block as never });
+    }
+  }
+  const entry = addEntry(state, ctx, "user-message", { parts, source: "prompt", author: authorOf(params) });
+  state.prompt = entry;
+  state.echoed = "";
+  state.turnHasOutput = false;
+  state.summary.running = true;
+  return entry;
+}
+
+/** The prompt's author as the host recorded it, from the request's or its first block's `_meta`. */
+function authorOf(params: unknown): Author | undefined {
+  if (!isRecord(params)) return undefined;
+  const candidates = [params._meta, ...(asArray(params.prompt) ?? []).map((block) => (isRecord(block) ? block._meta : undefined))];
+  for (const meta of candidates) {
+    const ours = isRecord(meta) ? meta[META_KEY] : undefined;
+    const user = isRecord(ours) ? ours.user : undefined;
+    if (isRecord(user)) {
+      const author = { id: asString(user.id), name: asString(user.name) };
+      if (author.id !== undefined || author.name !== undefined) return author;
+    }
+  }
+  return undefined;
+}
+
+/** Ends the running turn. `stopReason` is undefined when the log never said how it ended. */
+export function endTurn(state: FoldState, stopReason: string | undefined): void {
+  state.summary.running = false;
+  if (stopReason !== undefined) state.summary.lastStopReason = stopReason;
+  const prompt = state.prompt;
+  if (prompt && stopReason !== undefined) {
+    prompt.stopReason = stopReason as UserMessageEntry["stopReason"];
+    prompt.rev++;
+  }
+  // A permission request blocks its turn, so a turn that ended had them answered, even if the
+  // log holds no answer.
+  for (const permission of state.turnPermissions) {
+    if (permission.status === "pending") settlePermission(state, permission, "resolved", permission.resolution);
+  }
+  state.turnPermissions = [];
+  state.prompt = undefined;
+}
+
+function requestPermission(state: FoldState, ctx: FoldContext, rpcId: string | number, params: unknown): PermissionRequestEntry {
+  const toolCall = isRecord(params) && isRecord(params.toolCall) ? params.toolCall : {};
+  const options = (isRecord(params) ? asArray(params.options) ?? [] : []).filter((option) => isRecord(option) && typeof option.optionId === "string");
+  const entry = addEntry(state, ctx, "permission-request", {
+    rpcId,
+    toolCall: toolCall as unknown as PermissionRequestEntry["toolCall"],
+    options: options as PermissionRequestEntry["options"],
+    status: "pending",
+  });
+  state.summary.pendingPermissions++;
+  state.turnPermissions.push(entry);
+  const toolCallId = asString(toolCall.toolCallId);
+  const tool = toolCallId === undefined ? undefined : state.toolCalls.get(toolCallId);
+  if (tool) {
+    // The request says more about the tool call (its real title and input): keep the tool call current.
+    mergeToolCall(tool, { ...toolCall, status: undefined });
+    tool.permissions.push(entry.id);
+    tool.rev++;
+    entry.toolCallEntryId = tool.id;
+  }
+  const reported = toolCallId === undefined ? undefined : state.resolutions.get(toolCallId);
+  if (reported) settlePermission(state, entry, reported.reply === "cancelled" ? "cancelled" : "resolved", reported);
+  return entry;
+}
+
+function foldResult(state: FoldState, ctx: FoldContext, request: PendingRequest | undefined, result: unknown): void {
+  const entry = request?.entry;
+  if (entry?.type === "permission-request") {
+    touch(entry, ctx);
+    const outcome = isRecord(result) && isRecord(result.outcome) ? result.outcome : undefined;
+    if (outcome?.outcome === "selected" && typeof outcome.optionId === "string") {
+      const option = entry.options.find((candidate) => candidate.optionId === outcome.optionId);
+      const reported = state.resolutions.get(asString(entry.toolCall.toolCallId) ?? "");
+      settlePermission(state, entry, "resolved", { ...reported, optionId: outcome.optionId, reply: replyFor(option?.kind) ?? reported?.reply });
+    } else {
+      settlePermission(state, entry, "cancelled", { reply: "cancelled" });
+    }
+    return;
+  }
+  if (entry?.type === "session-info" && request?.method === "session/new") {
+    touch(entry, ctx);
+    foldSessionStart(state, ctx, entry, result);
+    return;
+  }
+  if (request?.method === "session/prompt" || (!request && isRecord(result) && typeof result.stopReason === "string")) {
+    const stopReason = isRecord(result) && typeof result.stopReason === "string" ? result.stopReason : "unknown";
+    const promptEntryId = entry?.type === "user-message" ? entry.id : undefined;
+    const usage = isRecord(result) && isRecord(result.usage) ? result.usage : undefined;
+    addEntry(state, ctx, "turn-end", { stopReason, usage, promptEntryId });
+    if (!entry || entry === state.prompt) endTurn(state, stopReason);
+    else if (entry.type === "user-message") {
+      entry.stopReason = stopReason as UserMessageEntry["stopReason"];
+      entry.rev++;
+    }
+    return;
+  }
+  if (entry?.type === "unknown") {
+    touch(entry, ctx);
+    entry.response = result;
+    return;
+  }
+  addEntry(state, ctx, "unknown", { label: request ? `${request.method} result` : "result of an unknown request", value: result });
+}
+
+function foldSessionStart(state: FoldState, ctx: FoldContext, entry: SessionInfoEntry, result: unknown): void {
+  if (!isRecord(result)) return;
+  entry.sessionId = asString(result.sessionId);
+  state.summary.sessionId = entry.sessionId;
+  if (isRecord(result.models)) entry.models = result.models as typeof entry.models;
+  const modes = result.modes;
+  if (isRecord(modes)) foldMode(state, ctx, asString(modes.currentModeId), asArray(modes.availableModes));
+  const options = asArray(result.configOptions);
+  if (options) foldConfigOptions(state, ctx, options);
+}
+
+function foldError(state: FoldState, ctx: FoldContext, request: PendingRequest | undefined, error: { code?: number | string; message: string; data?: unknown }): void {
+  addEntry(state, ctx, "error", { message: error.message, reason: "rpc", code: error.code, data: error.data, method: request?.method });
+  const entry = request?.entry;
+  if (entry?.type === "permission-request") settlePermission(state, entry, "failed");
+  if (request?.method === "session/prompt" && entry === state.prompt) endTurn(state, "error");
+}
