@@ -1,0 +1,9 @@
+/**
+ * `<sandbox-workspace>`: importing this module registers the element.
+ * Import `./sandbox-workspace.js` for the class alone.
+ */
+import "./define.js";
+
+export { SandboxWorkspace } from "./sandbox-workspace.js";
+export { StreamingMarkdown, renderMarkdown, sanitize } from "./markdown.js";
+export type { SandboxWorkspaceErrorCode, SandboxWorkspaceErrorDetail, SandboxWorkspaceErrorEvent } from "./events.js";

@@ -1,0 +1,97 @@
+/**
+ * Markdown from agents and users, rendered to sanitized HTML, incrementally while it streams.
+ *
+ * Untrusted input: raw HTML in the markdown is shown as text, images are links (no request leaves
+ * the page until the reader clicks), and DOMPurify removes anything executable that marked lets
+ * through (`javascript:` links, handlers, styles).
+ */
+import DOMPurify from "dompurify";
+import { Marked, type Token, type Tokens, type TokensList } from "marked";
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+
+const marked = new Marked({
+  gfm: true,
+  async: false,
+  renderer: {
+    html: ({ text }: Tokens.HTML | Tokens.Tag) => escapeHtml(text),
+    image: ({ href, text }: Tokens.Image) => `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`,
+  },
+});
+
+const purify = DOMPurify();
+const FORBID = ["style", "img", "svg", "math", "form", "input", "button", "textarea", "select", "iframe", "object", "embed", "video", "audio", "source", "picture", "link", "meta", "base"];
+const SAFE_URL = /^(?:https?:|mailto:|#|\/|\.{0,2}\/|[^:]*$)/i;
+
+purify.addHook("afterSanitizeAttributes", (node) => {
+  if (node.tagName === "A") {
+    const href = node.getAttribute("href");
+    if (href !== null && !SAFE_URL.test(href.trim())) node.removeAttribute("href");
+    node.setAttribute("target", "_blank");
+    node.setAttribute("rel", "noopener noreferrer nofollow");
+  }
+  // Code blocks and tables scroll: keyboard users must be able to reach them.
+  if (node.tagName === "PRE" || node.tagName === "TABLE") node.setAttribute("tabindex", "0");
+});
+
+/** Sanitized HTML for a markdown string. */
+export function renderMarkdown(source: string): string {
+  return sanitize(marked.parse(source) as string);
+}
+
+function renderTokens(tokens: Token[], links: TokensList["links"]): string {
+  const list = Object.assign([...tokens], { links }) as unknown as Parameters<typeof marked.parser>[0];
+  return sanitize(marked.parser(list));
+}
+
+export function sanitize(html: string): string {
+  return purify.sanitize(html, { FORBID_TAGS: FORBID, FORBID_ATTR: ["style", "class", "id", "srcset"], ALLOW_DATA_ATTR: false });
+}
+
+/**
+ * A message's markdown as it streams: finished blocks are rendered once and kept; only the open
+ * tail block is rendered again as chunks arrive. Feeding a text that does not extend the previous
+ * one starts over.
+ */
+export class StreamingMarkdown {
+  /** Sanitized HTML of the finished blocks, in order. Never changes once pushed. */
+  readonly blocks: string[] = [];
+  /** Sanitized HTML of the open tail. */
+  tail = "";
+  #source = "";
+  /** Length of the source prefix rendered into `blocks`. */
+  #done = 0;
+
+  update(source: string): void {
+    if (source === this.#source) return;
+    if (!source.startsWith(this.#source.slice(0, this.#done))) this.#reset();
+    this.#source = source;
+    const rest = source.slice(this.#done);
+    const tokens = marked.lexer(rest);
+    const links = tokens.links;
+    // Every block but the last is finished; carriage returns make marked's offsets differ from ours.
+    let last = tokens.length - 1;
+    while (last > 0 && tokens[last].type === "space") last--;
+    if (last > 0 && !rest.includes("\r")) {
+      const finished = tokens.slice(0, last);
+      const length = finished.reduce((sum, token) => sum + token.raw.length, 0);
+      if (rest.startsWith(finished.map((token) => token.raw).join(""))) {
+        for (const token of finished) {
+          if (token.type !== "space") this.blocks.push(renderTokens([token], links));
+        }
+        this.#done += length;
+        this.tail = renderTokens(tokens.slice(last), links);
+        return;
+      }
+    }
+    this.tail = renderTokens(tokens, links);
+  }
+
+  #reset(): void {
+    this.blocks.length = 0;
+    this.tail = "";
+    this.#done = 0;
+    this.#source = "";
+  }
+}

@@ -1,0 +1,346 @@
+import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from "lit";
+import { property, state } from "lit/decorators.js";
+import { guard } from "lit/directives/guard.js";
+import { repeat } from "lit/directives/repeat.js";
+import { LATEST_TYPES, Timeline, type Entry, type MessagePart, type RawEvent } from "../events/index.js";
+import { workspaceEvent, type SandboxWorkspaceErrorDetail } from "./events.js";
+import { StreamingMarkdown } from "./markdown.js";
+import { styles } from "./styles.js";
+import { json, plural } from "./views/common.js";
+import { VIEWS, type EntryView, type ViewContext } from "./views/index.js";
+import { formatCost, formatTokens, modeName } from "./views/session-state.js";
+
+/** Raw events rendered per page in the raw views; more on request. */
+const RAW_PAGE = 200;
+
+/**
+ * A coding agent's session as a readable, live transcript: one accordion per timeline entry.
+ *
+ * Set `events` to replay a stored session (an array of sandbox-agent `SessionEvent`s), or
+ * `workspace-id` to join a live workspace.
+ *
+ * @csspart header - The bar above the transcript.
+ * @csspart title - The session title in the header.
+ * @csspart header-meta - Mode, usage and counts in the header.
+ * @csspart turn-status - Whether a turn is running, in the header.
+ * @csspart raw-toggle - The button that switches between the transcript and the raw event list.
+ * @csspart notice - A message about the element's setup or connection (missing attribute, error).
+ * @csspart timeline - The list of entries.
+ * @csspart entry - Every entry; each also has `entry-<type>` (e.g. `entry-tool-call`).
+ * @csspart entry-summary - An entry's header: the button that opens and closes it.
+ * @csspart entry-label - The entry type's name in its header.
+ * @csspart entry-title - The entry's one-line summary in its header.
+ * @csspart entry-status - The status badge in an entry's header; also `status-<status>`.
+ * @csspart entry-body - An entry's content.
+ * @csspart entry-raw - The raw events an entry was folded from.
+ * @csspart markdown - Rendered markdown.
+ * @csspart json - Raw JSON.
+ * @csspart diff - A file diff; its lines are `diff-add`, `diff-del`, `diff-same`, `diff-fold`.
+ * @csspart plan - The plan's item list.
+ * @csspart raw-list - The element-wide list of raw events.
+ * @csspart badge - Small labels (status, priority, "current").
+ *
+ * @cssprop --sandbox-workspace-font - Text font family.
+ * @cssprop --sandbox-workspace-mono-font - Code font family.
+ * @cssprop --sandbox-workspace-font-size - Base font size (14px).
+ * @cssprop --sandbox-workspace-radius - Corner radius (8px).
+ * @cssprop --sandbox-workspace-space - Base spacing unit (8px).
+ * @cssprop --sandbox-workspace-bg - Background.
+ * @cssprop --sandbox-workspace-fg - Text colour.
+ * @cssprop --sandbox-workspace-muted - Secondary text colour.
+ * @cssprop --sandbox-workspace-border - Border colour.
+ * @cssprop --sandbox-workspace-entry-bg - Entry background.
+ * @cssprop --sandbox-workspace-entry-hover - Entry header background on hover.
+ * @cssprop --sandbox-workspace-user-bg - Background of the user's messages.
+ * @cssprop --sandbox-workspace-accent - Links, focus rings, current choices.
+ * @cssprop --sandbox-workspace-success - Completed states.
+ * @cssprop --sandbox-workspace-warning - Pending and running states.
+ * @cssprop --sandbox-workspace-danger - Errors and failures.
+ * @cssprop --sandbox-workspace-code-bg - Code and JSON background.
+ * @cssprop --sandbox-workspace-diff-add-bg - Added diff lines.
+ * @cssprop --sandbox-workspace-diff-del-bg - Removed diff lines.
+ *
+ * @fires sandbox-workspace-error - `detail: { code, message }` when the element is misconfigured or receives malformed events.
+ */
+export class SandboxWorkspace extends LitElement {
+  static override styles = styles;
+
+  /** The workspace actor to join (its key). */
+  @property({ attribute: "workspace-id", reflect: true }) workspaceId?: string;
+  /** The registry's URL. */
+  @property() endpoint?: string;
+  /** Display name sent with the connection. */
+  @property({ attribute: "user-name" }) userName?: string;
+  /** The actor's name in the registry. */
+  @property() actor = "workspace";
+  /** `light` or `dark` to override the reader's colour-scheme preference. */
+  @property({ reflect: true }) theme?: "light" | "dark";
+  /** Show the raw event list instead of the transcript. */
+  @property({ type: Boolean, attribute: "raw-view", reflect: true }) rawView = false;
+  /**
+   * A stored session to render (sandbox-agent `SessionEvent`s). Setting a longer array that starts
+   * with the previous one folds only the new events.
+   */
+  @property({ attribute: false }) events?: readonly RawEvent[];
+
+  @state() private notice?: SandboxWorkspaceErrorDetail;
+
+  #timeline = new Timeline();
+  #folded?: readonly RawEvent[];
+  #reportedMalformed = 0;
+  /** Entries the reader opened or closed, overriding their type's default. */
+  #open = new Map<string, boolean>();
+  #rawOpen = new Set<string>();
+  #rawShown = new Map<string, number>();
+  #markdown = new WeakMap<object, StreamingMarkdown>();
+  #timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+
+  #ctx: ViewContext = {
+    markdown: (part: MessagePart & { kind: "text" }) => {
+      let md = this.#markdown.get(part);
+      if (!md) this.#markdown.set(part, (md = new StreamingMarkdown()));
+      return md;
+    },
+    entry: (id) => this.#timeline.entry(id),
+    time: (ms) => (ms === undefined ? "" : this.#timeFormat.format(ms)),
+  };
+
+  /** The folded session: entries, summary, events. Read-only for hosts. */
+  get timeline(): Timeline {
+    return this.#timeline;
+  }
+
+  /** Folds more events into the transcript (any order; duplicates are ignored). */
+  appendEvents(events: Iterable<RawEvent>): void {
+    if (this.#timeline.addAll(events)) this.requestUpdate();
+  }
+
+  /** Opens an entry and scrolls it into view. */
+  async scrollToEntry(id: string): Promise<void> {
+    if (!this.#timeline.entry(id)) return;
+    this.#open.set(id, true);
+    this.requestUpdate();
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLElement>(`[data-entry-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: "nearest" });
+  }
+
+  /** Coalesces renders to one per frame: a fast stream of events costs one render per frame, not per event. */
+  protected override async scheduleUpdate(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 50);
+      requestAnimationFrame(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    super.scheduleUpdate();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has("events")) this.#syncEvents();
+    if (!this.hasUpdated || changed.has("events") || changed.has("workspaceId")) this.#checkSetup();
+  }
+
+  protected override updated(): void {
+    const malformed = this.#timeline.summary.malformedCount;
+    if (malformed > this.#reportedMalformed) {
+      const fresh = this.#malformedEvents().slice(this.#reportedMalformed);
+      this.#reportedMalformed = malformed;
+      this.dispatchEvent(
+        workspaceEvent<SandboxWorkspaceErrorDetail>("sandbox-workspace-error", {
+          code: "malformed-event",
+          message: `${plural(fresh.length, "event")} could not be read; shown as error entries.`,
+          events: fresh,
+        }),
+      );
+    }
+  }
+
+  #syncEvents(): void {
+    const next = this.events ?? [];
+    const previous = this.#folded ?? [];
+    const extends_ = previous.length <= next.length && previous.every((event, i) => next[i] === event);
+    if (!extends_) {
+      this.#timeline = new Timeline();
+      this.#reportedMalformed = 0;
+      this.#open.clear();
+      this.#rawOpen.clear();
+    }
+    this.#timeline.addAll(extends_ ? next.slice(previous.length) : next);
+    this.#folded = next;
+  }
+
+  #checkSetup(): void {
+    let notice: SandboxWorkspaceErrorDetail | undefined;
+    if (this.events === undefined && !this.workspaceId) {
+      notice = {
+        code: "missing-workspace-id",
+        message: "No workspace-id: set the workspace-id attribute to join a workspace, or the events property to replay a session.",
+      };
+    } else if (this.events === undefined && this.workspaceId) {
+      notice = {
+        code: "live-unavailable",
+        message: `Cannot join workspace “${this.workspaceId}”: this build replays stored sessions only (set the events property).`,
+      };
+    }
+    if (notice && notice.code !== this.notice?.code) this.dispatchEvent(workspaceEvent("sandbox-workspace-error", notice));
+    this.notice = notice;
+  }
+
+  #malformedEvents(): unknown[] {
+    const out: unknown[] = [];
+    for (const entry of this.#timeline.entries) if (entry.type === "error" && entry.reason === "malformed") out.push(entry.events[0]);
+    return out;
+  }
+
+  protected override render(): TemplateResult {
+    return html`
+      ${this.#renderHeader()}
+      ${this.notice ? html`<p part="notice" class="notice" role="alert">${this.notice.message}</p>` : nothing}
+      ${this.rawView ? this.#renderRawList() : this.#renderTimeline()}
+    `;
+  }
+
+  #renderHeader(): TemplateResult {
+    const summary = this.#timeline.summary;
+    const mode = summary.currentModeId ? modeName({ currentModeId: summary.currentModeId, availableModes: summary.modes }) : undefined;
+    const turn = summary.running ? "Running…" : summary.lastStopReason ? `Idle · last turn ${summary.lastStopReason.replace(/_/g, " ")}` : "Idle";
+    return html`<header part="header">
+      <h2 class="title" part="title">${summary.title ?? "Agent session"}</h2>
+      <span part="turn-status" class="status" data-running=${summary.running} role="status">${turn}</span>
+      <button class="tool" part="raw-toggle" aria-pressed=${this.rawView ? "true" : "false"} @click=${() => (this.rawView = !this.rawView)}>
+        Raw events
+      </button>
+      <div class="header-meta" part="header-meta">
+        ${mode ? html`<span>Mode: ${mode}</span>` : nothing}
+        ${summary.usage
+          ? html`<span>Context: ${formatTokens(summary.usage.used)} / ${formatTokens(summary.usage.size)}${summary.usage.cost ? ` · ${formatCost(summary.usage.cost)}` : ""}</span>`
+          : nothing}
+        ${summary.pendingPermissions ? html`<span>${plural(summary.pendingPermissions, "permission request")} waiting</span>` : nothing}
+        <span>${plural(this.#timeline.size, "entry").replace("entrys", "entries")} · ${plural(summary.eventCount, "event")}</span>
+      </div>
+    </header>`;
+  }
+
+  #renderTimeline(): TemplateResult {
+    if (this.#timeline.size === 0) {
+      return html`<p class="empty">${this.events ? "No events yet." : ""}</p>`;
+    }
+    return html`<ol part="timeline" class="timeline" aria-label="Session transcript" @click=${this.#onToggle} @keydown=${this.#onKeydown}>
+      ${repeat(
+        this.#timeline.entries,
+        (entry) => entry.id,
+        (entry) => {
+          const open = this.#isOpen(entry);
+          const rawOpen = this.#rawOpen.has(entry.id);
+          return guard([entry, entry.rev, open, rawOpen, this.#rawShown.get(entry.id)], () => this.#renderEntry(entry, open, rawOpen));
+        },
+      )}
+    </ol>`;
+  }
+
+  #isOpen(entry: Entry): boolean {
+    return this.#open.get(entry.id) ?? (VIEWS[entry.type] as EntryView<Entry["type"]>).open?.(entry as never) ?? false;
+  }
+
+  #renderEntry(entry: Entry, open: boolean, rawOpen: boolean): TemplateResult {
+    const view = VIEWS[entry.type] as EntryView<Entry["type"]>;
+    const status = view.status?.(entry as never);
+    const at = LATEST_TYPES.has(entry.type) ? entry.updatedAt : entry.createdAt;
+    return html`<li class="entry" part="entry entry-${entry.type}" data-type=${entry.type} data-status=${status ?? nothing} data-entry-id=${entry.id}>
+      <button class="summary" part="entry-summary" id="s-${entry.id}" aria-expanded=${open ? "true" : "false"} aria-controls="b-${entry.id}">
+        <span class="chevron" aria-hidden="true"></span>
+        <span class="label" part="entry-label">${view.label(entry as never)}</span>
+        <span class="entry-title" part="entry-title">${view.summary(entry as never, this.#ctx)}</span>
+        ${status ? html`<span class="status" part="entry-status status-${status}">${status.replace("_", " ")}</span>` : nothing}
+        ${at ? html`<time class="when" datetime=${new Date(at).toISOString()}>${this.#ctx.time(at)}</time>` : nothing}
+      </button>
+      <div class="body" part="entry-body" id="b-${entry.id}" ?hidden=${!open}>
+        ${open
+          ? html`${view.body(entry as never, this.#ctx)}
+              <details class="raw" part="entry-raw" ?open=${rawOpen} data-raw-for=${entry.id} @toggle=${this.#onRawToggle}>
+                <summary>Raw events (${entry.events.length.toLocaleString()})</summary>
+                ${rawOpen ? this.#renderRawEvents(entry.events, entry.id) : nothing}
+              </details>`
+          : nothing}
+      </div>
+    </li>`;
+  }
+
+  #renderRawEvents(events: readonly RawEvent[], key: string): TemplateResult {
+    const shown = this.#rawShown.get(key) ?? RAW_PAGE;
+    return html`${events.slice(0, shown).map((event) => html`<pre part="json" class="json" tabindex="0">${json(event)}</pre>`)}
+    ${events.length > shown
+      ? html`<button class="tool more" data-more=${key} @click=${this.#onMore}>Show ${Math.min(RAW_PAGE, events.length - shown)} more of ${(events.length - shown).toLocaleString()}</button>`
+      : nothing}`;
+  }
+
+  #renderRawList(): TemplateResult {
+    const events = this.#timeline.events;
+    const shown = this.#rawShown.get("*") ?? RAW_PAGE;
+    return html`<ol part="raw-list" class="raw-list" aria-label="Raw events">
+      ${repeat(
+        events.slice(0, shown),
+        (_, i) => i,
+        (event) => html`<li class="raw-event">
+          <details>
+            <summary>${rawLine(event)}</summary>
+            <pre part="json" class="json" tabindex="0">${json(event)}</pre>
+          </details>
+        </li>`,
+      )}
+      ${events.length > shown
+        ? html`<li class="more"><button class="tool" data-more="*" @click=${this.#onMore}>Show ${Math.min(RAW_PAGE, events.length - shown)} more of ${(events.length - shown).toLocaleString()}</button></li>`
+        : nothing}
+    </ol>`;
+  }
+
+  #onToggle = (event: Event): void => {
+    const button = (event.target as Element).closest?.("button.summary");
+    const item = button?.closest<HTMLElement>("[data-entry-id]");
+    const entry = item && this.#timeline.entry(item.dataset.entryId!);
+    if (!entry) return;
+    this.#open.set(entry.id, !this.#isOpen(entry));
+    this.requestUpdate();
+  };
+
+  #onRawToggle = (event: Event): void => {
+    const details = event.currentTarget as HTMLDetailsElement;
+    const id = details.dataset.rawFor!;
+    if (details.open === this.#rawOpen.has(id)) return;
+    if (details.open) this.#rawOpen.add(id);
+    else this.#rawOpen.delete(id);
+    this.requestUpdate();
+  };
+
+  #onMore = (event: Event): void => {
+    event.stopPropagation();
+    const key = (event.currentTarget as HTMLElement).dataset.more!;
+    this.#rawShown.set(key, (this.#rawShown.get(key) ?? RAW_PAGE) + RAW_PAGE);
+    this.requestUpdate();
+  };
+
+  /** Arrow keys, Home and End move between entry headers, as in an accordion. */
+  #onKeydown = (event: KeyboardEvent): void => {
+    const current = (event.target as Element).closest?.("button.summary");
+    if (!current || !["ArrowDown", "ArrowUp", "Home", "End"].includes(event.key)) return;
+    const buttons = [...this.renderRoot.querySelectorAll<HTMLButtonElement>(".timeline > .entry > .summary")];
+    const at = buttons.indexOf(current as HTMLButtonElement);
+    const next = { ArrowDown: at + 1, ArrowUp: at - 1, Home: 0, End: buttons.length - 1 }[event.key as "Home"];
+    if (next === undefined || next < 0 || next >= buttons.length) return;
+    event.preventDefault();
+    buttons[next].focus();
+  };
+}
+
+/** One line naming a raw event: index, sender, method and update type. */
+function rawLine(event: RawEvent): string {
+  if (typeof event !== "object" || event === null) return `unreadable: ${String(event)}`;
+  const e = event as Record<string, any>;
+  const payload = e.payload ?? {};
+  const what =
+    payload.method === "session/update"
+      ? `session/update ${payload.params?.update?.sessionUpdate ?? "?"}`
+      : payload.method ?? (payload.error ? `error for #${payload.id}` : payload.id !== undefined ? `response #${payload.id}` : "unreadable");
+  return `#${e.eventIndex ?? "?"} ${e.sender ?? "?"} ${what}`;
+}

@@ -1,0 +1,25 @@
+/** One view per entry type. */
+import type { EntryViews } from "./context.js";
+import { agentMessage, agentThought, userMessage } from "./messages.js";
+import { error, permissionRequest, turnEnd, unknown } from "./protocol.js";
+import { availableCommands, configOptions, currentMode, plan, sessionInfo, usage } from "./session-state.js";
+import { toolCall } from "./tool-call.js";
+
+export const VIEWS: EntryViews = {
+  "agent-message": agentMessage,
+  "agent-thought": agentThought,
+  "user-message": userMessage,
+  "tool-call": toolCall,
+  plan,
+  usage,
+  "session-info": sessionInfo,
+  "available-commands": availableCommands,
+  "current-mode": currentMode,
+  "config-options": configOptions,
+  "permission-request": permissionRequest,
+  "turn-end": turnEnd,
+  error,
+  unknown,
+};
+
+export type { EntryView, EntryViews, ViewContext } from "./context.js";

@@ -1,0 +1,88 @@
+/** Permission requests, turn ends, errors and everything we have no view for. */
+import { html, nothing } from "lit";
+import type { PermissionRequestEntry } from "../../events/index.js";
+import type { EntryView } from "./context.js";
+import { jsonBlock } from "./common.js";
+import { STOP_WORDS } from "./messages.js";
+
+const OPTION_ICONS: Record<string, string> = { allow_once: "✓", allow_always: "✓✓", reject_once: "✕", reject_always: "✕✕" };
+
+export function permissionOutcome(entry: PermissionRequestEntry): string {
+  const option = entry.options.find((candidate) => candidate.optionId === entry.resolution?.optionId);
+  const by = entry.resolution?.by?.name ?? entry.resolution?.by?.id;
+  switch (entry.status) {
+    case "pending":
+      return "waiting for an answer";
+    case "cancelled":
+      return "cancelled";
+    case "failed":
+      return "answer failed";
+    case "resolved": {
+      const what = option?.name ?? (entry.resolution?.reply ? `answered “${entry.resolution.reply}”` : "answered");
+      return by ? `${what} by ${by}` : what;
+    }
+  }
+}
+
+export const permissionRequest: EntryView<"permission-request"> = {
+  label: () => "Permission",
+  summary: (entry, ctx) => {
+    const tool = entry.toolCallEntryId ? ctx.entry(entry.toolCallEntryId) : undefined;
+    const title = entry.toolCall.title ?? (tool?.type === "tool-call" ? tool.title : undefined) ?? entry.toolCall.toolCallId;
+    return html`${title} <span class="outcome">— ${permissionOutcome(entry)}</span>`;
+  },
+  status: (entry) => entry.status,
+  open: (entry) => entry.status === "pending",
+  body: (entry) => html`
+    <p>The agent asks to run <strong>${entry.toolCall.title ?? "a tool"}</strong>${entry.toolCall.kind ? html` (${entry.toolCall.kind})` : nothing}.</p>
+    <ul part="permission-options" class="choices" aria-label="Options">
+      ${entry.options.map((option) => {
+        const chosen = entry.resolution?.optionId === option.optionId;
+        return html`<li data-kind=${option.kind} ?data-current=${chosen} aria-current=${chosen ? "true" : "false"}>
+          <span class="option" part="permission-option">${OPTION_ICONS[option.kind] ?? "•"} ${option.name}</span>
+          ${chosen ? html`<span class="badge" part="badge">chosen</span>` : nothing}
+        </li>`;
+      })}
+    </ul>
+    <p class="outcome" part="permission-outcome" role="status">${permissionOutcome(entry)}</p>
+    ${entry.toolCall.rawInput !== undefined ? jsonBlock(entry.toolCall.rawInput, "Input") : nothing}
+  `,
+};
+
+export const turnEnd: EntryView<"turn-end"> = {
+  label: () => "Turn ended",
+  summary: (entry) => `${STOP_WORDS[entry.stopReason] ?? entry.stopReason} (${entry.stopReason})`,
+  status: (entry) => (entry.stopReason === "end_turn" ? "completed" : entry.stopReason === "cancelled" ? "cancelled" : "failed"),
+  open: () => false,
+  body: (entry) => html`
+    <dl class="facts"><dt>Stop reason</dt><dd><code>${entry.stopReason}</code></dd></dl>
+    ${entry.usage ? jsonBlock(entry.usage, "Tokens") : nothing}
+  `,
+};
+
+export const error: EntryView<"error"> = {
+  label: (entry) => (entry.reason === "malformed" ? "Malformed event" : "Error"),
+  summary: (entry) => `${entry.method ? `${entry.method}: ` : ""}${entry.message}`,
+  status: () => "failed",
+  open: () => true,
+  body: (entry) => html`
+    <p role="alert" class="error-message">${entry.message}</p>
+    <dl class="facts">
+      ${entry.method ? html`<dt>Request</dt><dd><code>${entry.method}</code></dd>` : nothing}
+      ${entry.code !== undefined ? html`<dt>Code</dt><dd><code>${entry.code}</code></dd>` : nothing}
+    </dl>
+    ${entry.data !== undefined ? jsonBlock(entry.data, "Details") : nothing}
+    ${entry.reason === "malformed" ? jsonBlock(entry.events[0], "The event as received") : nothing}
+  `,
+};
+
+export const unknown: EntryView<"unknown"> = {
+  label: () => "Other",
+  summary: (entry) => entry.label,
+  open: () => false,
+  body: (entry) => html`
+    <p class="muted">No view for <code>${entry.label}</code> yet; here is what the agent sent.</p>
+    ${jsonBlock(entry.value, "Payload")}
+    ${entry.response !== undefined ? jsonBlock(entry.response, "Response") : nothing}
+  `,
+};

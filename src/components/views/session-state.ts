@@ -1,0 +1,153 @@
+/**
+ * The session's state as the agent reports it: plan, usage, title, commands, mode, config options.
+ * For each, the latest report replaces the previous one.
+ */
+import type { SessionConfigOption } from "@agentclientprotocol/sdk";
+import { html, nothing } from "lit";
+import type { EntryView } from "./context.js";
+import { jsonBlock, plural } from "./common.js";
+
+const PLAN_MARKS: Record<string, string> = { completed: "✓", in_progress: "◐", pending: "○" };
+/** Plans are rendered up to this many items; the rest are counted. */
+const PLAN_LIMIT = 500;
+
+export const plan: EntryView<"plan"> = {
+  label: () => "Plan",
+  summary: (entry) => {
+    const current = entry.entries.find((item) => item.status === "in_progress");
+    return html`<span class="progress">${entry.completed}/${entry.entries.length}</span>${current ? html` · ${current.content}` : nothing}`;
+  },
+  status: (entry) => (entry.entries.length > 0 && entry.completed === entry.entries.length ? "completed" : "in_progress"),
+  open: () => true,
+  body: (entry) => html`
+    <progress part="plan-progress" max=${Math.max(entry.entries.length, 1)} value=${entry.completed} aria-label="Plan progress"></progress>
+    <ol part="plan" class="plan">
+      ${entry.entries.slice(0, PLAN_LIMIT).map(
+        (item) => html`<li class="plan-item" data-status=${item.status} data-priority=${item.priority}>
+          <span class="mark" aria-hidden="true">${PLAN_MARKS[item.status] ?? "•"}</span>
+          <span class="plan-text">${item.content}</span>
+          <span class="badge" part="badge">${item.status.replace("_", " ")}</span>
+          <span class="badge priority-${item.priority}" part="badge">${item.priority}</span>
+        </li>`,
+      )}
+    </ol>
+    ${entry.entries.length > PLAN_LIMIT ? html`<p class="muted">…and ${plural(entry.entries.length - PLAN_LIMIT, "more item")}</p>` : nothing}
+    ${entry.versions > 1 ? html`<p class="muted">Updated ${plural(entry.versions - 1, "time")}.</p>` : nothing}
+  `,
+};
+
+export function formatTokens(count: number | undefined): string {
+  if (count === undefined) return "?";
+  return count >= 1000 ? `${(count / 1000).toFixed(count >= 100_000 ? 0 : 1)}k` : String(count);
+}
+
+export function formatCost(cost: { amount: number; currency: string } | undefined): string {
+  if (!cost) return "";
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency: cost.currency || "USD", maximumFractionDigits: 4 }).format(cost.amount);
+  } catch {
+    return `${cost.amount} ${cost.currency}`;
+  }
+}
+
+export const usage: EntryView<"usage"> = {
+  label: () => "Usage",
+  summary: (entry) =>
+    `${formatTokens(entry.used)} / ${formatTokens(entry.size)} tokens${entry.cost ? ` · ${formatCost(entry.cost)}` : ""}`,
+  open: () => false,
+  body: (entry) => html`
+    ${entry.used !== undefined && entry.size ? html`<meter part="usage-meter" min="0" max=${entry.size} value=${entry.used} aria-label="Context used"></meter>` : nothing}
+    <dl class="facts">
+      <dt>Context used</dt><dd>${entry.used?.toLocaleString() ?? "unknown"} tokens</dd>
+      <dt>Context size</dt><dd>${entry.size?.toLocaleString() ?? "unknown"} tokens</dd>
+      ${entry.used !== undefined && entry.size ? html`<dt>Share</dt><dd>${((100 * entry.used) / entry.size).toFixed(1)}%</dd>` : nothing}
+      ${entry.cost ? html`<dt>Cost</dt><dd>${formatCost(entry.cost)}</dd>` : nothing}
+    </dl>
+  `,
+};
+
+export const sessionInfo: EntryView<"session-info"> = {
+  label: () => "Session",
+  summary: (entry) => entry.title ?? (entry.cwd ? `started in ${entry.cwd}` : "started"),
+  open: () => false,
+  body: (entry, ctx) => html`
+    <dl class="facts">
+      ${entry.title !== undefined ? html`<dt>Title</dt><dd>${entry.title}</dd>` : nothing}
+      ${entry.cwd ? html`<dt>Directory</dt><dd><code class="path">${entry.cwd}</code></dd>` : nothing}
+      ${entry.sessionId ? html`<dt>Agent session</dt><dd><code>${entry.sessionId}</code></dd>` : nothing}
+      ${entry.models?.currentModelId ? html`<dt>Model</dt><dd>${modelName(entry)}</dd>` : nothing}
+      ${entry.sessionUpdatedAt ? html`<dt>Updated</dt><dd>${entry.sessionUpdatedAt}</dd>` : entry.updatedAt ? html`<dt>Updated</dt><dd>${ctx.time(entry.updatedAt)}</dd>` : nothing}
+    </dl>
+    ${entry.models?.availableModels?.length
+      ? html`<p class="muted">Models offered: ${entry.models.availableModels.map((model) => model.name ?? model.modelId).join(", ")}</p>`
+      : nothing}
+  `,
+};
+
+function modelName(entry: { models?: { currentModelId?: string; availableModels?: Array<{ modelId: string; name?: string }> } }): string {
+  const id = entry.models?.currentModelId;
+  return entry.models?.availableModels?.find((model) => model.modelId === id)?.name ?? id ?? "";
+}
+
+export const availableCommands: EntryView<"available-commands"> = {
+  label: () => "Commands",
+  summary: (entry) => `${plural(entry.commands.length, "command")}: ${entry.commands.slice(0, 6).map((command) => `/${command.name}`).join(" ")}${entry.commands.length > 6 ? " …" : ""}`,
+  open: () => false,
+  body: (entry) => html`<dl part="commands" class="commands">
+    ${entry.commands.map(
+      (command) => html`<dt><code>/${command.name}</code>${command.input?.hint ? html` <span class="muted">${command.input.hint}</span>` : nothing}</dt>
+        <dd>${command.description}</dd>`,
+    )}
+  </dl>`,
+};
+
+export const currentMode: EntryView<"current-mode"> = {
+  label: () => "Mode",
+  summary: (entry) => modeName(entry),
+  open: () => false,
+  body: (entry) => html`<ul part="modes" class="choices" aria-label="Modes">
+    ${entry.availableModes.length
+      ? entry.availableModes.map(
+          (mode) => html`<li ?data-current=${mode.id === entry.currentModeId} aria-current=${mode.id === entry.currentModeId ? "true" : "false"}>
+            <strong>${mode.name}</strong> <code class="muted">${mode.id}</code>${mode.id === entry.currentModeId ? html` <span class="badge" part="badge">current</span>` : nothing}
+            ${mode.description ? html`<div class="muted">${mode.description}</div>` : nothing}
+          </li>`,
+        )
+      : html`<li data-current aria-current="true"><code>${entry.currentModeId ?? "unknown"}</code></li>`}
+  </ul>`,
+};
+
+export function modeName(entry: { currentModeId?: string; availableModes: Array<{ id: string; name: string }> }): string {
+  const id = entry.currentModeId;
+  return entry.availableModes.find((mode) => mode.id === id)?.name ?? id ?? "unknown";
+}
+
+export const configOptions: EntryView<"config-options"> = {
+  label: () => "Options",
+  summary: (entry) => entry.options.map((option) => `${option.name}: ${optionValue(option)}`).join(" · ") || "none",
+  open: () => false,
+  body: (entry) => html`<dl part="config-options" class="facts">
+    ${entry.options.map(
+      (option) => html`<dt>${option.name}${option.category ? html` <span class="muted">(${option.category})</span>` : nothing}</dt>
+        <dd>
+          <strong>${optionValue(option)}</strong>
+          ${option.type === "select" ? html`<span class="muted"> of ${choices(option).map((choice) => choice.name).join(", ")}</span>` : nothing}
+          ${option.description ? html`<div class="muted">${option.description}</div>` : nothing}
+          ${option.type !== "select" && option.type !== "boolean" ? jsonBlock(option) : nothing}
+        </dd>`,
+    )}
+  </dl>`,
+};
+
+function choices(option: SessionConfigOption): Array<{ value: string; name: string }> {
+  if (option.type !== "select" || !Array.isArray(option.options)) return [];
+  return (option.options as Array<Record<string, unknown>>).flatMap((item) =>
+    Array.isArray(item.options) ? (item.options as Array<{ value: string; name: string }>) : [item as { value: string; name: string }],
+  );
+}
+
+function optionValue(option: SessionConfigOption): string {
+  if (option.type === "boolean") return option.currentValue ? "on" : "off";
+  if (option.type === "select") return choices(option).find((choice) => choice.value === option.currentValue)?.name ?? String(option.currentValue);
+  return String((option as { currentValue?: unknown }).currentValue ?? "");
+}

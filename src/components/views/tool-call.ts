@@ -1,0 +1,67 @@
+/** A tool call with everything its updates said: title, kind, status, locations, input, output. */
+import type { ToolCallContent } from "@agentclientprotocol/sdk";
+import { html, nothing, type TemplateResult } from "lit";
+import type { EntryView } from "./context.js";
+import { contentBlock, jsonBlock, staticMarkdown } from "./common.js";
+import { diffView } from "./diff.js";
+
+const KIND_LABELS: Record<string, string> = {
+  read: "Read",
+  edit: "Edit",
+  delete: "Delete",
+  move: "Move",
+  search: "Search",
+  execute: "Run",
+  think: "Think",
+  fetch: "Fetch",
+  switch_mode: "Switch mode",
+  other: "Tool",
+};
+
+const STATUS_WORDS: Record<string, string> = {
+  pending: "pending",
+  in_progress: "running",
+  completed: "completed",
+  failed: "failed",
+};
+
+export const toolCall: EntryView<"tool-call"> = {
+  label: (entry) => KIND_LABELS[entry.kind ?? "other"] ?? "Tool",
+  summary: (entry) => entry.title,
+  status: (entry) => entry.status,
+  open: () => false,
+  body: (entry) => html`
+    <dl class="facts">
+      <dt>Status</dt><dd>${STATUS_WORDS[entry.status] ?? entry.status}</dd>
+      <dt>Kind</dt><dd>${entry.kind ?? "unspecified"}</dd>
+      ${entry.name ? html`<dt>Tool</dt><dd><code>${entry.name}</code></dd>` : nothing}
+      <dt>Id</dt><dd><code>${entry.toolCallId}</code></dd>
+    </dl>
+    ${entry.locations.length
+      ? html`<ul part="locations" class="locations" aria-label="Locations">
+          ${entry.locations.map((location) => html`<li><code class="path">${location.path}${location.line != null ? `:${location.line}` : ""}</code></li>`)}
+        </ul>`
+      : nothing}
+    ${entry.rawInput !== undefined ? jsonBlock(entry.rawInput, "Input") : nothing}
+    ${entry.content.map(toolContent)}
+    ${entry.rawOutput !== undefined ? jsonBlock(entry.rawOutput, "Output") : nothing}
+    ${entry.meta ? jsonBlock(entry.meta, "Agent extras (_meta)") : nothing}
+  `,
+};
+
+function toolContent(item: ToolCallContent): TemplateResult {
+  switch (item.type) {
+    case "content": {
+      const block = item.content as { type: string; text?: unknown };
+      return block?.type === "text" && typeof block.text === "string"
+        ? html`<div part="markdown" class="markdown tool-content">${staticMarkdown(block, block.text)}</div>`
+        : contentBlock(item.content as never);
+    }
+    case "diff":
+      return diffView(String(item.path), typeof item.oldText === "string" ? item.oldText : null, String(item.newText ?? ""));
+    case "terminal":
+      return html`<p part="terminal" class="terminal">⌨ Terminal <code>${String(item.terminalId)}</code></p>`;
+    default:
+      return jsonBlock(item, `${String((item as { type: unknown }).type)} content`);
+  }
+}

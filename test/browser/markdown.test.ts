@@ -1,0 +1,68 @@
+import { expect } from "@open-wc/testing";
+import { StreamingMarkdown, renderMarkdown } from "../../src/components/index.js";
+import { SessionRecorder, block, fixtureSession } from "../fixtures/session.js";
+import { entries, mount } from "./helpers.js";
+
+/** HTML as a reader sees it: the same elements and text, whatever the whitespace between blocks. */
+function normalize(html: string): string {
+  const div = document.createElement("div");
+  div.innerHTML = html;
+  return div.innerHTML.replace(/>\s+</g, "><").trim();
+}
+
+/** The long streamed message of the fixture, as the chunks it arrived in. */
+function longMessageChunks(count = 400): string[] {
+  return fixtureSession({ longMessageChunks: count })
+    .map((event) => (event.payload as { params?: { update?: { sessionUpdate?: string; content?: { text?: string } } } }).params?.update)
+    .filter((update) => update?.sessionUpdate === "agent_message_chunk")
+    .map((update) => update!.content!.text!)
+    .slice(-count);
+}
+
+describe("streamed markdown", () => {
+  it("renders the same as rendering the finished text at once, at every chunk", () => {
+    const chunks = longMessageChunks();
+    const md = new StreamingMarkdown();
+    let text = "";
+    for (const chunk of chunks) {
+      text += chunk;
+      md.update(text);
+      expect(normalize(md.blocks.join("") + md.tail), `after ${text.length} characters`).to.equal(normalize(renderMarkdown(text)));
+    }
+  });
+
+  it("renders each finished block once: only the open tail is rendered again", () => {
+    const md = new StreamingMarkdown();
+    md.update("# Title\n\nFirst paragraph.\n\nSecond");
+    const [title, first] = md.blocks;
+    expect(md.blocks).to.have.length(2);
+    md.update("# Title\n\nFirst paragraph.\n\nSecond paragraph, longer.\n\n```ts\nconst a = 1;");
+    expect(md.blocks[0]).to.equal(title);
+    expect(md.blocks[1]).to.equal(first);
+    expect(md.tail).to.contain("const a = 1;");
+  });
+
+  it("starts over when the text is not an extension of the previous one", () => {
+    const md = new StreamingMarkdown();
+    md.update("# One\n\ntwo");
+    md.update("Other text");
+    expect(normalize(md.blocks.join("") + md.tail)).to.equal(normalize(renderMarkdown("Other text")));
+  });
+
+  it("keeps a 10,000-chunk message in one entry whose finished blocks stay in the DOM", async () => {
+    const rec = new SessionRecorder();
+    const pieces = longMessageChunks(2000).filter(Boolean);
+    block(rec, "agent_message_chunk", Array.from({ length: 10_000 }, (_, i) => pieces[i % pieces.length]));
+    expect(rec.events).to.have.length(10_001);
+    const el = await mount(rec.events.slice(0, 1000));
+    const firstBlock = entries(el, "agent-message")[0].querySelector(".markdown > :first-child");
+    for (let i = 1000; i < rec.events.length; i += 1000) {
+      el.appendEvents(rec.events.slice(i, i + 1000));
+      await el.updateComplete;
+    }
+    const [message] = entries(el, "agent-message");
+    expect(entries(el, "agent-message")).to.have.length(1);
+    expect(message.querySelector(".markdown > :first-child")).to.equal(firstBlock);
+    expect(el.timeline.summary.eventCount).to.equal(10_001);
+  });
+});

@@ -1,0 +1,262 @@
+import { expect } from "@open-wc/testing";
+import { sendKeys } from "@web/test-runner-commands";
+import { ENTRY_TYPES } from "../../src/events/index.js";
+import { ADA, GRACE, SessionRecorder, block, fixtureSession, prompt } from "../fixtures/session.js";
+import { $, $$, entries, mount, open, openAll, text } from "./helpers.js";
+
+describe("a replayed session reads as a transcript of accordions", () => {
+  it("renders an accordion for every entry type, with its type in the part name", async () => {
+    const el = await mount(fixtureSession());
+    for (const type of ENTRY_TYPES) expect(entries(el, type), type).to.not.be.empty;
+    for (const entry of $$(el, '[part~="entry"]')) {
+      expect(entry.getAttribute("part")).to.match(/^entry entry-[a-z-]+$/);
+      expect(entry.querySelector('[part="entry-summary"]')).to.exist;
+      expect(entry.querySelector('[part="entry-body"]')).to.exist;
+    }
+    expect($$(el, '[part~="entry"]').length).to.equal(el.timeline.size);
+  });
+
+  it("is accessible with every entry open", async () => {
+    const el = await mount(fixtureSession());
+    await openAll(el);
+    await expect(el).to.be.accessible();
+  });
+
+  it("shows the session title, mode, usage and turn state in the header", async () => {
+    const el = await mount(fixtureSession());
+    expect(text($(el, '[part="title"]'))).to.equal("Fix flaky auth middleware test");
+    const meta = text($(el, '[part="header-meta"]'));
+    expect(meta).to.contain("Accept Edits");
+    expect(meta).to.contain("31.9k / 200k");
+    expect(meta).to.contain("$0.1012");
+    expect(text($(el, '[part="turn-status"]'))).to.contain("cancelled");
+  });
+});
+
+describe("accordions are disclosure widgets", () => {
+  it("toggle with a click and say so with aria-expanded", async () => {
+    const el = await mount(fixtureSession());
+    const thought = entries(el, "agent-thought")[0];
+    const summary = thought.querySelector<HTMLButtonElement>('[part="entry-summary"]')!;
+    const body = thought.querySelector<HTMLElement>('[part="entry-body"]')!;
+    expect(summary.getAttribute("aria-expanded")).to.equal("false");
+    expect(summary.getAttribute("aria-controls")).to.equal(body.id);
+    expect(body.hidden).to.be.true;
+    summary.click();
+    await el.updateComplete;
+    expect(summary.getAttribute("aria-expanded")).to.equal("true");
+    expect(body.hidden).to.be.false;
+    expect(text(body)).to.contain("Intermittent failures");
+  });
+
+  it("toggle with Enter and Space, and move between headers with the arrow keys, Home and End", async () => {
+    const el = await mount(fixtureSession());
+    const summaries = $$(el, '[part="entry-summary"]');
+    summaries[0].focus();
+    await sendKeys({ press: "Enter" });
+    await el.updateComplete;
+    expect(summaries[0].getAttribute("aria-expanded")).to.equal("true");
+    await sendKeys({ press: "Space" });
+    await el.updateComplete;
+    expect(summaries[0].getAttribute("aria-expanded")).to.equal("false");
+    await sendKeys({ press: "ArrowDown" });
+    expect(el.shadowRoot!.activeElement).to.equal(summaries[1]);
+    await sendKeys({ press: "End" });
+    expect(el.shadowRoot!.activeElement).to.equal(summaries.at(-1));
+    await sendKeys({ press: "ArrowUp" });
+    expect(el.shadowRoot!.activeElement).to.equal(summaries.at(-2));
+    await sendKeys({ press: "Home" });
+    expect(el.shadowRoot!.activeElement).to.equal(summaries[0]);
+  });
+});
+
+describe("each event type has a view made for it", () => {
+  it("agent messages: markdown, open by default, one entry per block", async () => {
+    const el = await mount(fixtureSession());
+    const messages = entries(el, "agent-message");
+    const rootCause = messages.find((m) => text(m).includes("Root cause"))!;
+    const body = rootCause.querySelector('[part="entry-body"]')!;
+    expect(body.hasAttribute("hidden")).to.be.false;
+    expect(body.querySelector("h2")?.textContent).to.equal("Root cause");
+    expect(body.querySelector("code")).to.exist;
+    expect(body.querySelector("li")).to.exist;
+  });
+
+  it("thoughts: collapsed, summary says it is a thought", async () => {
+    const el = await mount(fixtureSession());
+    const [thought] = entries(el, "agent-thought");
+    expect(text(thought.querySelector('[part="entry-summary"]')!)).to.match(/^Thought \d+ words/);
+  });
+
+  it("user messages: the prompt with who sent it", async () => {
+    const el = await mount(fixtureSession());
+    const [first, second] = entries(el, "user-message");
+    expect(text(first.querySelector('[part="entry-label"]')!)).to.equal(ADA.name);
+    expect(text(second.querySelector('[part="entry-label"]')!)).to.equal(GRACE.name);
+    expect(text(first.querySelector('[part="entry-body"]')!)).to.contain("Can you find out why?");
+  });
+
+  it("tool calls: title, kind and status in the summary; locations, input, content and output in the body", async () => {
+    const el = await mount(fixtureSession());
+    const [read, run, edit] = entries(el, "tool-call");
+    expect(text(read.querySelector('[part="entry-summary"]')!)).to.match(/Read Read src\/auth\/middleware\.ts completed/);
+    expect(read.dataset.status).to.equal("completed");
+    const readBody = await open(el, read);
+    expect(text(readBody)).to.contain("/workspace/acme-api/src/auth/middleware.ts:1");
+    expect(text(readBody)).to.contain("Input");
+    expect(text(readBody)).to.contain("file_path");
+    const runBody = await open(el, run);
+    expect(text(run.querySelector('[part="entry-title"]')!)).to.equal("`npm test -- auth`");
+    expect(runBody.querySelector('[part="terminal"]')).to.exist;
+    expect(runBody.querySelector(".markdown pre")).to.exist;
+    expect(text(runBody)).to.contain('"exitCode": 1');
+    const editBody = await open(el, edit);
+    const diff = editBody.querySelector('[part="diff"]')!;
+    expect(text(diff.querySelector("figcaption")!)).to.contain("src/auth/middleware.ts");
+    expect(diff.querySelectorAll('[part="diff-add"]').length).to.be.greaterThan(0);
+    expect(diff.querySelectorAll('[part="diff-del"]').length).to.be.greaterThan(0);
+  });
+
+  it("plan: the latest plan, with status and priority per item and progress in the summary", async () => {
+    const el = await mount(fixtureSession());
+    const [plan] = entries(el, "plan");
+    expect(entries(el, "plan")).to.have.length(1);
+    expect(text(plan.querySelector('[part="entry-summary"]')!)).to.contain("3/4");
+    const items = plan.querySelectorAll(".plan-item");
+    expect(items).to.have.length(4);
+    expect((items[0] as HTMLElement).dataset.status).to.equal("completed");
+    expect(text(items[0])).to.contain("high");
+  });
+
+  it("usage: tokens used of the context, and cost", async () => {
+    const el = await mount(fixtureSession());
+    const [usage] = entries(el, "usage");
+    expect(text(usage.querySelector('[part="entry-summary"]')!)).to.contain("31.9k / 200k tokens · $0.1012");
+    expect(text(await open(el, usage))).to.contain("31,877 tokens");
+  });
+
+  it("session info, commands, mode and config options", async () => {
+    const el = await mount(fixtureSession());
+    expect(text(entries(el, "session-info")[0])).to.contain("Fix flaky auth middleware test");
+    const commands = await open(el, entries(el, "available-commands")[0]);
+    expect(text(commands)).to.contain("/review");
+    const mode = await open(el, entries(el, "current-mode")[0]);
+    expect(text(mode.querySelector('[aria-current="true"]')!)).to.contain("Accept Edits");
+    const options = await open(el, entries(el, "config-options")[0]);
+    expect(text(options)).to.contain("Extended thinking");
+    expect(text(options)).to.contain("Sonnet 4.5");
+  });
+
+  it("permission requests: the tool, its options, and the resolved answer", async () => {
+    const el = await mount(fixtureSession());
+    const [allowed, rejected] = entries(el, "permission-request");
+    expect(allowed.dataset.status).to.equal("resolved");
+    const body = await open(el, allowed);
+    expect(text(body)).to.contain("Edit src/auth/middleware.ts");
+    expect(body.querySelectorAll('[part="permission-option"]').length).to.equal(3);
+    expect(text(body.querySelector('[aria-current="true"]')!)).to.contain("Allow");
+    expect(text(rejected.querySelector('[part="entry-summary"]')!)).to.contain("Reject");
+  });
+
+  it("a pending permission request is open and says it waits", async () => {
+    const rec = new SessionRecorder();
+    prompt(rec, ADA, "delete it");
+    rec.agentRequest("session/request_permission", {
+      sessionId: rec.agentSessionId,
+      toolCall: { toolCallId: "t", title: "rm -rf build" },
+      options: [{ optionId: "ok", name: "Allow", kind: "allow_once" }],
+    });
+    const el = await mount(rec.events);
+    const [permission] = entries(el, "permission-request");
+    expect(permission.querySelector('[part="entry-summary"]')!.getAttribute("aria-expanded")).to.equal("true");
+    expect(text(permission)).to.contain("waiting for an answer");
+    expect(text($(el, '[part="header-meta"]'))).to.contain("1 permission request waiting");
+    expect(text($(el, '[part="turn-status"]'))).to.contain("Running");
+  });
+
+  it("turn ends: the stop reason", async () => {
+    const el = await mount(fixtureSession());
+    const ends = entries(el, "turn-end").map((entry) => text(entry.querySelector('[part="entry-title"]')!));
+    expect(ends).to.deep.equal(["done (end_turn)", "done (end_turn)", "done (end_turn)", "cancelled (cancelled)"]);
+  });
+
+  it("errors, malformed events and unknown updates: visible, with the raw JSON", async () => {
+    const el = await mount(fixtureSession());
+    const [rpc, malformed] = entries(el, "error");
+    expect(text(rpc)).to.contain("session/set_mode: Invalid params");
+    expect(text(malformed.querySelector('[part="entry-label"]')!)).to.equal("Malformed event");
+    expect(malformed.querySelector('[part="json"]')!.textContent).to.contain('"jsonrpc": "2.0"');
+    const unknown = entries(el, "unknown").find((entry) => text(entry).includes("workspace_snapshot"))!;
+    expect(text(await open(el, unknown))).to.contain("workspace_snapshot");
+  });
+});
+
+describe("raw events stay one click away", () => {
+  it("each entry shows the raw events it was folded from", async () => {
+    const el = await mount(fixtureSession());
+    const message = entries(el, "agent-message")[0];
+    const raw = message.querySelector<HTMLDetailsElement>('[part="entry-raw"]')!;
+    expect(text(raw.querySelector("summary")!)).to.equal("Raw events (12)");
+    raw.open = true;
+    await new Promise((resolve) => raw.addEventListener("toggle", resolve, { once: true }));
+    await el.updateComplete;
+    expect(raw.querySelectorAll('[part="json"]')).to.have.length(12);
+    expect(raw.querySelector('[part="json"]')!.textContent).to.contain("agent_message_chunk");
+  });
+
+  it("the header toggles the element to the full raw event list, paged", async () => {
+    const el = await mount(fixtureSession());
+    const toggle = $(el, '[part="raw-toggle"]');
+    toggle.click();
+    await el.updateComplete;
+    expect(toggle.getAttribute("aria-pressed")).to.equal("true");
+    expect($$(el, '[part="timeline"]')).to.be.empty;
+    expect($$(el, ".raw-event")).to.have.length(200);
+    expect(text($$(el, ".raw-event")[0])).to.contain("#1 client session/new");
+    $(el, "[data-more]").click();
+    await el.updateComplete;
+    expect($$(el, ".raw-event")).to.have.length(400);
+    toggle.click();
+    await el.updateComplete;
+    expect($$(el, '[part="timeline"]')).to.have.length(1);
+  });
+});
+
+describe("streaming", () => {
+  it("shows chunks as they arrive, redrawing only the entry that changed", async () => {
+    const rec = new SessionRecorder();
+    prompt(rec, ADA, "Write a list");
+    block(rec, "agent_message_chunk", ["- one\n", "- two\n"]);
+    const el = await mount(rec.events.slice(0, 3));
+    const before = $$(el, '[part~="entry"]');
+    const prompted = before[0].querySelector('[part="entry-body"]')!.innerHTML;
+    el.appendEvents(rec.events.slice(3));
+    await el.updateComplete;
+    const after = $$(el, '[part~="entry"]');
+    expect(after[0]).to.equal(before[0]);
+    expect(after[1]).to.equal(before[1]);
+    expect(after[0].querySelector('[part="entry-body"]')!.innerHTML).to.equal(prompted);
+    expect(after[1].querySelectorAll("li")).to.have.length(2);
+  });
+
+  it("folds only the new events when `events` grows by appending", async () => {
+    const events = fixtureSession();
+    const el = await mount(events.slice(0, 100));
+    const timeline = el.timeline;
+    el.events = events;
+    await el.updateComplete;
+    expect(el.timeline).to.equal(timeline);
+    expect(el.timeline.summary.eventCount).to.equal(events.length);
+    expect(el.timeline.refolds).to.equal(0);
+  });
+
+  it("starts over when `events` is replaced by another session", async () => {
+    const el = await mount(fixtureSession());
+    const rec = new SessionRecorder();
+    prompt(rec, GRACE, "A different session");
+    el.events = rec.events;
+    await el.updateComplete;
+    expect($$(el, '[part~="entry"]')).to.have.length(1);
+    expect(text(entries(el, "user-message")[0])).to.contain("A different session");
+  });
+});

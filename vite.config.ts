@@ -1,0 +1,30 @@
+import { defineConfig } from "vite";
+
+/**
+ * `vite` (npm start) serves the demo from demo/; `vite build` builds the drop-in file
+ * `dist/sandbox-workspace.js`, which registers the element when loaded by a script tag.
+ */
+export default defineConfig(({ command }) =>
+  command === "serve"
+    ? {
+        root: "demo",
+        server: { host: "127.0.0.1", port: Number(process.env.PORT ?? 5173), fs: { allow: [".."] } },
+      }
+    : {
+        // Libraries read process.env.NODE_ENV; a script tag has no `process`.
+        define: { "process.env.NODE_ENV": JSON.stringify("production") },
+        build: {
+          outDir: "dist",
+          emptyOutDir: true,
+          target: "es2022",
+          sourcemap: true,
+          minify: true,
+          // Library mode keeps ES output readable unless the bundler itself is told to minify.
+          rolldownOptions: { output: { minify: true } },
+          lib: {
+            entry: { "sandbox-workspace": "src/components/index.ts", events: "src/events/index.ts" },
+            formats: ["es"],
+          },
+        },
+      },
+);

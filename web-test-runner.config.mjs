@@ -1,0 +1,43 @@
+// @ts-check
+import { chromeLauncher } from "@web/test-runner-chrome";
+import { esbuildPlugin } from "@web/dev-server-esbuild";
+
+/** @type {import("@web/test-runner").TestRunnerConfig} */
+export default {
+  files: ["test/browser/**/*.test.ts"],
+  nodeResolve: true,
+  filterBrowserLogs: ({ args }) => !String(args[0]).includes("Lit is in dev mode"),
+  // 2 cores: one Chromium, two test files at a time.
+  concurrency: 2,
+  concurrentBrowsers: 1,
+  browsers: [
+    chromeLauncher({
+      launchOptions: {
+        executablePath: process.env.CHROME_PATH || "/usr/bin/chromium",
+        headless: true,
+        args: [
+          "--no-sandbox",
+          "--headless=new",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+          "--disable-dev-shm-usage",
+        ],
+      },
+      // Open each test page in its own window, not a tab. With tabs, every page
+      // except the front one is "hidden", so requestAnimationFrame never fires
+      // there. fixture() on a non-Lit element, nextFrame(), and some focus tests
+      // then hang until the mocha timeout when concurrency > 1 (modernweb-dev/web#2403).
+      createPage: ({ context }) => context.newPage({ type: "window" }),
+    }),
+  ],
+  plugins: [esbuildPlugin({ ts: true, tsconfig: "tsconfig.json" })],
+  testFramework: {
+    config: {
+      ui: "bdd",
+      timeout: 10000,
+    },
+  },
+};
