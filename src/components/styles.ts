@@ -221,10 +221,11 @@ export const styles = css`
     color: var(--_muted);
   }
   [data-status="completed"] > .summary .status,
-  [data-status="resolved"] > .summary .status {
+  [data-status="allowed"] > .summary .status {
     color: var(--_success);
   }
   [data-status="failed"] > .summary .status,
+  [data-status="rejected"] > .summary .status,
   [data-status="cancelled"] > .summary .status {
     color: var(--_danger);
   }

@@ -106,7 +106,7 @@ describe("each event type has a view made for it", () => {
     expect(text(readBody)).to.contain("Input");
     expect(text(readBody)).to.contain("file_path");
     const runBody = await open(el, run);
-    expect(text(run.querySelector('[part="entry-title"]')!)).to.equal("`npm test -- auth`");
+    expect(run.querySelector('[part="entry-title"] code')!.textContent).to.equal("npm test -- auth");
     expect(runBody.querySelector('[part="terminal"]')).to.exist;
     expect(runBody.querySelector(".markdown pre")).to.exist;
     expect(text(runBody)).to.contain('"exitCode": 1');
@@ -150,12 +150,13 @@ describe("each event type has a view made for it", () => {
   it("permission requests: the tool, its options, and the resolved answer", async () => {
     const el = await mount(fixtureSession());
     const [allowed, rejected] = entries(el, "permission-request");
-    expect(allowed.dataset.status).to.equal("resolved");
+    expect(allowed.dataset.status).to.equal("allowed");
+    expect(rejected.dataset.status).to.equal("rejected");
     const body = await open(el, allowed);
     expect(text(body)).to.contain("Edit src/auth/middleware.ts");
     expect(body.querySelectorAll('[part="permission-option"]').length).to.equal(3);
     expect(text(body.querySelector('[aria-current="true"]')!)).to.contain("Allow");
-    expect(text(rejected.querySelector('[part="entry-summary"]')!)).to.contain("Reject");
+    expect(text(rejected.querySelector('[part="entry-summary"]')!)).to.contain("answered “Reject”");
   });
 
   it("a pending permission request is open and says it waits", async () => {

@@ -71,6 +71,12 @@ export function contentBlock(block: Record<string, unknown> & { type: string }):
   }
 }
 
+/** A one-line text whose `backtick` spans are shown as code (titles from agents use them). */
+export function inlineCode(text: string): TemplateResult {
+  const pieces = text.split(/`([^`\n]+)`/);
+  return html`${pieces.map((piece, i) => (i % 2 ? html`<code>${piece}</code>` : piece))}`;
+}
+
 export function plural(count: number, word: string): string {
   return `${count.toLocaleString()} ${word}${count === 1 ? "" : "s"}`;
 }

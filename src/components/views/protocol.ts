@@ -2,10 +2,18 @@
 import { html, nothing } from "lit";
 import type { PermissionRequestEntry } from "../../events/index.js";
 import type { EntryView } from "./context.js";
-import { jsonBlock } from "./common.js";
+import { replyFor } from "../../events/index.js";
+import { inlineCode, jsonBlock } from "./common.js";
 import { STOP_WORDS } from "./messages.js";
 
 const OPTION_ICONS: Record<string, string> = { allow_once: "✓", allow_always: "✓✓", reject_once: "✕", reject_always: "✕✕" };
+
+/** The answer in one word: the badge and `data-status`. */
+export function permissionStatus(entry: PermissionRequestEntry): string {
+  if (entry.status !== "resolved") return entry.status;
+  const reply = entry.resolution?.reply ?? replyFor(entry.options.find((option) => option.optionId === entry.resolution?.optionId)?.kind);
+  return reply === "reject" ? "rejected" : reply === "once" || reply === "always" ? "allowed" : "answered";
+}
 
 export function permissionOutcome(entry: PermissionRequestEntry): string {
   const option = entry.options.find((candidate) => candidate.optionId === entry.resolution?.optionId);
@@ -18,7 +26,7 @@ export function permissionOutcome(entry: PermissionRequestEntry): string {
     case "failed":
       return "answer failed";
     case "resolved": {
-      const what = option?.name ?? (entry.resolution?.reply ? `answered “${entry.resolution.reply}”` : "answered");
+      const what = option ? `answered “${option.name}”` : entry.resolution?.reply ? `answered “${entry.resolution.reply}”` : "answered (the answer was not recorded)";
       return by ? `${what} by ${by}` : what;
     }
   }
@@ -29,12 +37,12 @@ export const permissionRequest: EntryView<"permission-request"> = {
   summary: (entry, ctx) => {
     const tool = entry.toolCallEntryId ? ctx.entry(entry.toolCallEntryId) : undefined;
     const title = entry.toolCall.title ?? (tool?.type === "tool-call" ? tool.title : undefined) ?? entry.toolCall.toolCallId;
-    return html`${title} <span class="outcome">— ${permissionOutcome(entry)}</span>`;
+    return html`${inlineCode(title)} <span class="outcome">— ${permissionOutcome(entry)}</span>`;
   },
-  status: (entry) => entry.status,
+  status: permissionStatus,
   open: (entry) => entry.status === "pending",
   body: (entry) => html`
-    <p>The agent asks to run <strong>${entry.toolCall.title ?? "a tool"}</strong>${entry.toolCall.kind ? html` (${entry.toolCall.kind})` : nothing}.</p>
+    <p>The agent asks to run <strong>${inlineCode(entry.toolCall.title ?? "a tool")}</strong>${entry.toolCall.kind ? html` (${entry.toolCall.kind})` : nothing}.</p>
     <ul part="permission-options" class="choices" aria-label="Options">
       ${entry.options.map((option) => {
         const chosen = entry.resolution?.optionId === option.optionId;
@@ -81,8 +89,13 @@ export const unknown: EntryView<"unknown"> = {
   summary: (entry) => entry.label,
   open: () => false,
   body: (entry) => html`
-    <p class="muted">No view for <code>${entry.label}</code> yet; here is what the agent sent.</p>
+    <p class="muted">No dedicated view for <code>${entry.label}</code>; here is its payload as sent by the ${senderOf(entry.events[0])}.</p>
     ${jsonBlock(entry.value, "Payload")}
     ${entry.response !== undefined ? jsonBlock(entry.response, "Response") : nothing}
   `,
 };
+
+function senderOf(event: unknown): string {
+  const sender = (event as { sender?: unknown } | undefined)?.sender;
+  return sender === "client" ? "client" : sender === "agent" ? "agent" : "sender";
+}

@@ -2,7 +2,7 @@
 import type { ToolCallContent } from "@agentclientprotocol/sdk";
 import { html, nothing, type TemplateResult } from "lit";
 import type { EntryView } from "./context.js";
-import { contentBlock, jsonBlock, staticMarkdown } from "./common.js";
+import { contentBlock, inlineCode, jsonBlock, staticMarkdown } from "./common.js";
 import { diffView } from "./diff.js";
 
 const KIND_LABELS: Record<string, string> = {
@@ -27,7 +27,7 @@ const STATUS_WORDS: Record<string, string> = {
 
 export const toolCall: EntryView<"tool-call"> = {
   label: (entry) => KIND_LABELS[entry.kind ?? "other"] ?? "Tool",
-  summary: (entry) => entry.title,
+  summary: (entry) => inlineCode(entry.title),
   status: (entry) => entry.status,
   open: () => false,
   body: (entry) => html`
