@@ -1,0 +1,110 @@
+/**
+ * What the workspace actor says to its clients: broadcast payloads and action results.
+ * Types only, so the browser element can import them without pulling in Node code.
+ */
+import type { PermissionOption } from "@agentclientprotocol/sdk";
+import type { SessionEvent } from "sandbox-agent";
+
+/** sandbox-agent's answers to a permission request. */
+export type PermissionReply = "once" | "always" | "reject";
+
+/** Who is behind a connection, as established when it connected (never taken from action arguments). */
+export interface WorkspaceUser {
+  userId: string;
+  userName?: string;
+}
+
+/** What a client passes when it connects. `token` is for the host's `authorize`; it is never echoed. */
+export interface WorkspaceConnParams {
+  userId?: string;
+  userName?: string;
+  token?: string;
+}
+
+export interface ChatUserBroadcast {
+  userId: string;
+  userName?: string;
+  text: string;
+  createdAt: number;
+}
+
+export interface PermissionRequestedBroadcast {
+  permissionId: string;
+  toolCallId?: string;
+  title?: string;
+  options: PermissionOption[];
+  availableReplies: PermissionReply[];
+  requestedAt: number;
+}
+
+export interface PermissionResolvedBroadcast {
+  permissionId: string;
+  toolCallId?: string;
+  reply: PermissionReply | "cancelled";
+  by?: WorkspaceUser;
+  at: number;
+}
+
+export interface TurnBroadcast {
+  state: "running" | "ended";
+  stopReason?: string;
+  /** Who started the turn. */
+  by?: WorkspaceUser;
+  /** Prompts waiting behind this one. */
+  queued: number;
+}
+
+export interface PresenceBroadcast {
+  users: Array<WorkspaceUser & { connectionId: string }>;
+}
+
+export type WorkspaceErrorCode =
+  | "sandbox_unreachable"
+  | "agent_exited"
+  | "prompt_failed"
+  | "prompt_too_large"
+  | "rate_limited"
+  | "permission_not_found"
+  | "permission_answered"
+  | "not_running"
+  | "invalid_argument"
+  | "persist_failed"
+  | "unauthorized"
+  | "internal";
+
+export interface ErrorBroadcast {
+  code: WorkspaceErrorCode;
+  message: string;
+  at: number;
+}
+
+export interface WorkspaceBroadcasts {
+  "session.event": SessionEvent;
+  "chat.user": ChatUserBroadcast;
+  "permission.requested": PermissionRequestedBroadcast;
+  "permission.resolved": PermissionResolvedBroadcast;
+  turn: TurnBroadcast;
+  presence: PresenceBroadcast;
+  error: ErrorBroadcast;
+}
+
+export interface SessionInfo {
+  workspaceId: string;
+  agent: string;
+  /** The SDK's local session id (stable across daemon restarts). */
+  sessionId?: string;
+  running: boolean;
+  queued: number;
+  lastEventIndex: number;
+  users: PresenceBroadcast["users"];
+  pendingPermissions: PermissionRequestedBroadcast[];
+}
+
+export interface HistoryPage {
+  /** Events with `eventIndex > after`, oldest first. */
+  events: SessionEvent[];
+  /** Pass as `after` to read on; absent on the last page. */
+  nextAfter?: number;
+  /** Who answered which permission request (the log does not record it). */
+  permissions: PermissionResolvedBroadcast[];
+}

@@ -1,0 +1,8 @@
+/**
+ * The backend for `<sandbox-workspace>`: the `workspace` actor and the registry hosts run.
+ */
+export { createWorkspaceActor, DEFAULT_LIMITS, type WorkspaceActorOptions, type WorkspaceLimits } from "./workspace.js";
+export { createWorkspaceRegistry, registry, stopEmbeddedEngine, workspaceOptionsFromEnv, type WorkspaceRegistry, type WorkspaceRegistryOptions } from "./registry.js";
+export { WorkspacePersistDriver } from "./persist.js";
+export { WorkspaceError, type SandboxConnection } from "./session-host.js";
+export type * from "./contract.js";

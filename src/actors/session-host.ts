@@ -1,0 +1,321 @@
+/**
+ * One workspace's sandbox-agent session: connects lazily, resumes the session with its persisted
+ * history, runs prompts one at a time, holds permission requests until a person answers, and says
+ * what happened through `emit`. Knows nothing of RivetKit: the actor wires it to broadcasts.
+ */
+import { SandboxAgent, type PermissionReply as SdkReply, type SandboxAgentConnectOptions, type Session, type SessionPermissionRequest } from "sandbox-agent";
+import type {
+  ErrorBroadcast,
+  PermissionReply,
+  PermissionRequestedBroadcast,
+  PermissionResolvedBroadcast,
+  WorkspaceBroadcasts,
+  WorkspaceErrorCode,
+  WorkspaceUser,
+} from "./contract.js";
+import type { WorkspacePersistDriver } from "./persist.js";
+
+/** Where the sandbox-agent daemon is. Stays on the server: never sent to a client. */
+export type SandboxConnection = Pick<SandboxAgentConnectOptions, "headers" | "token"> & { baseUrl: string };
+
+export interface SessionHostOptions {
+  workspaceId: string;
+  agent: string;
+  sandbox: () => SandboxConnection | Promise<SandboxConnection>;
+  persist: WorkspacePersistDriver;
+  emit: <K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBroadcasts[K]) => void;
+  /** Records an answer to a permission request (the SDK's log does not). */
+  recordPermission: (resolution: PermissionResolvedBroadcast) => Promise<void>;
+  /** Working directory for a new agent session. */
+  cwd?: string;
+}
+
+/** An error a person can act on; `code` tells a program what happened. */
+export class WorkspaceError extends Error {
+  constructor(
+    readonly code: WorkspaceErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = "WorkspaceError";
+  }
+}
+
+const REPLIES: readonly PermissionReply[] = ["once", "always", "reject"];
+/** How often a running turn checks that the agent and the daemon are alive. */
+const WATCH_INTERVAL_MS = 500;
+/** How long connecting to the daemon and resuming the session may take. */
+const CONNECT_TIMEOUT_MS = 20_000;
+
+export class SessionHost {
+  #options: SessionHostOptions;
+  #sdk?: SandboxAgent;
+  #session?: Session;
+  #connecting?: Promise<Session>;
+  #unsubscribe: Array<() => void> = [];
+  #queue: Promise<unknown> = Promise.resolve();
+  #queued = 0;
+  #running?: WorkspaceUser;
+  #pending = new Map<string, PermissionRequestedBroadcast>();
+  #answered = new Map<string, PermissionResolvedBroadcast>();
+
+  constructor(options: SessionHostOptions) {
+    this.#options = options;
+  }
+
+  get sessionId(): string {
+    return this.#options.workspaceId;
+  }
+
+  get running(): boolean {
+    return this.#running !== undefined;
+  }
+
+  get queued(): number {
+    return this.#queued;
+  }
+
+  get pendingPermissions(): PermissionRequestedBroadcast[] {
+    return [...this.#pending.values()];
+  }
+
+  /**
+   * Runs a prompt after the prompts before it. Resolves when its turn ends, with the stop reason.
+   * The author rides along in the prompt's `_meta`, so the persisted log says who asked.
+   */
+  prompt(user: WorkspaceUser, text: string): Promise<{ stopReason: string }> {
+    this.#queued++;
+    const createdAt = Date.now();
+    this.#options.emit("chat.user", { userId: user.userId, userName: user.userName, text, createdAt });
+    const run = this.#queue.then(async () => {
+      this.#queued--;
+      this.#running = user;
+      this.#options.emit("turn", { state: "running", by: user, queued: this.#queued });
+      let stopReason = "error";
+      try {
+        const session = await this.#ensureSession();
+        const meta = { "sandbox-workspace": { user: { id: user.userId, name: user.userName } } };
+        const watchdog = this.#watch();
+        try {
+          const result = await Promise.race([session.prompt([{ type: "text", text, _meta: meta }]), watchdog.failed]);
+          stopReason = result.stopReason;
+          return { stopReason };
+        } finally {
+          watchdog.stop();
+        }
+      } catch (error) {
+        throw this.#fail(error, "prompt_failed");
+      } finally {
+        this.#running = undefined;
+        this.#settleAbandonedPermissions();
+        this.#options.emit("turn", { state: "ended", stopReason, by: user, queued: this.#queued });
+      }
+    });
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** First answer wins; a later one learns who answered. */
+  async respondPermission(user: WorkspaceUser, permissionId: string, reply: PermissionReply): Promise<PermissionResolvedBroadcast> {
+    if (!REPLIES.includes(reply)) throw new WorkspaceError("invalid_argument", `Unknown reply “${String(reply)}”: use once, always or reject.`);
+    const request = this.#pending.get(permissionId);
+    if (!request) {
+      const answered = this.#answered.get(permissionId);
+      if (answered) {
+        const who = answered.by?.userName ?? answered.by?.userId ?? "someone";
+        throw new WorkspaceError("permission_answered", `${who} already answered this permission request (${answered.reply}).`);
+      }
+      throw new WorkspaceError("permission_not_found", `No pending permission request ${permissionId}.`);
+    }
+    if (!request.availableReplies.includes(reply)) {
+      throw new WorkspaceError("invalid_argument", `This request accepts ${request.availableReplies.join(", ")}, not ${reply}.`);
+    }
+    this.#pending.delete(permissionId);
+    const resolution: PermissionResolvedBroadcast = { permissionId, toolCallId: request.toolCallId, reply, by: user, at: Date.now() };
+    this.#answered.set(permissionId, resolution);
+    try {
+      await this.#session!.respondPermission(permissionId, reply as SdkReply);
+    } catch (error) {
+      throw this.#fail(error, "prompt_failed");
+    }
+    await this.#options.recordPermission(resolution);
+    this.#options.emit("permission.resolved", resolution);
+    return resolution;
+  }
+
+  /** Stops the running turn. The SDK cancels by closing the agent session; the next prompt resumes it. */
+  async cancel(user: WorkspaceUser): Promise<void> {
+    if (!this.#running || !this.#sdk) throw new WorkspaceError("not_running", "No turn is running.");
+    void user;
+    await this.#sdk.destroySession(this.sessionId).catch((error: unknown) => {
+      throw this.#fail(error, "prompt_failed");
+    });
+    this.#dropSession();
+  }
+
+  async setMode(modeId: string): Promise<unknown> {
+    const session = await this.#ensureSession();
+    return session.setMode(modeId).catch((error: unknown) => {
+      throw this.#fail(error, "invalid_argument");
+    });
+  }
+
+  async setConfigOption(configId: string, value: string): Promise<unknown> {
+    const session = await this.#ensureSession();
+    return session.setConfigOption(configId, value).catch((error: unknown) => {
+      throw this.#fail(error, "invalid_argument");
+    });
+  }
+
+  /** Before the actor sleeps or stops: close the SDK (no more events), then write what is queued. */
+  async dispose(): Promise<void> {
+    const sdk = this.#sdk;
+    this.#dropSession(false);
+    await sdk?.dispose().catch(() => undefined);
+    await this.#options.persist.close();
+  }
+
+  #ensureSession(): Promise<Session> {
+    if (this.#session) return Promise.resolve(this.#session);
+    this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
+    return this.#connecting;
+  }
+
+  async #connect(): Promise<Session> {
+    const sandbox = await this.#options.sandbox();
+    let sdk: SandboxAgent;
+    if (!(await this.#healthy())) throw this.#fail(new Error("ECONNREFUSED"), "sandbox_unreachable");
+    try {
+      sdk = await SandboxAgent.connect({ ...sandbox, persist: this.#options.persist, waitForHealth: false });
+    } catch (error) {
+      throw this.#fail(error, "sandbox_unreachable");
+    }
+    try {
+      const session = await withTimeout(
+        sdk.resumeOrCreateSession({ id: this.sessionId, agent: this.#options.agent, cwd: this.#options.cwd }),
+        CONNECT_TIMEOUT_MS,
+        "Starting the agent session timed out.",
+      );
+      this.#unsubscribe = [
+        session.onEvent((event) => this.#options.emit("session.event", event)),
+        session.onPermissionRequest((request) => this.#holdPermission(request)),
+      ];
+      this.#sdk = sdk;
+      this.#session = session;
+      return session;
+    } catch (error) {
+      await sdk.dispose().catch(() => undefined);
+      throw this.#fail(error, "sandbox_unreachable");
+    }
+  }
+
+  /**
+   * The SDK's prompt() never settles when the agent process or the daemon dies mid-turn. While a
+   * turn runs, watch both: the agent's exit notice the SDK records, and the daemon's health.
+   */
+  #watch(): { failed: Promise<never>; stop(): void } {
+    const startedAt = Date.now();
+    const sdk = this.#sdk;
+    const agent = this.#options.agent;
+    let timer: ReturnType<typeof setInterval> | undefined;
+    let misses = 0;
+    let checking = false;
+    const failed = new Promise<never>((_, reject) => {
+      timer = setInterval(async () => {
+        // sandbox-agent keeps the daemon's `_adapter/agent_exited` notice on its live connection.
+        const live = (sdk as unknown as { liveConnections?: Map<string, { lastAdapterExit?: unknown; lastAdapterExitAt?: number }> })?.liveConnections?.get(agent);
+        if (live?.lastAdapterExit && (live.lastAdapterExitAt ?? 0) >= startedAt) {
+          reject(new WorkspaceError("agent_exited", "The agent process exited during the turn. The next prompt starts it again and resumes the session."));
+          return;
+        }
+        if (checking) return;
+        checking = true;
+        misses = (await this.#healthy()) ? 0 : misses + 1;
+        checking = false;
+        if (misses >= 2) reject(describeFailure(new Error("ECONNREFUSED"), "sandbox_unreachable"));
+      }, WATCH_INTERVAL_MS);
+    });
+    failed.catch(() => undefined);
+    return { failed, stop: () => clearInterval(timer) };
+  }
+
+  async #healthy(): Promise<boolean> {
+    try {
+      const sandbox = await this.#options.sandbox();
+      const headers = new Headers(sandbox.headers);
+      if (sandbox.token) headers.set("authorization", `Bearer ${sandbox.token}`);
+      const response = await fetch(new URL("/v1/health", sandbox.baseUrl), { headers, signal: AbortSignal.timeout(WATCH_INTERVAL_MS * 2) });
+      return response.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  #holdPermission(request: SessionPermissionRequest): void {
+    const held: PermissionRequestedBroadcast = {
+      permissionId: request.id,
+      toolCallId: request.toolCall?.toolCallId,
+      title: request.toolCall?.title ?? undefined,
+      options: request.options as PermissionRequestedBroadcast["options"],
+      availableReplies: request.availableReplies as PermissionReply[],
+      requestedAt: request.createdAt,
+    };
+    this.#pending.set(request.id, held);
+    this.#options.emit("permission.requested", held);
+  }
+
+  /** A turn that ended (cancelled, failed) took its open permission requests with it. */
+  #settleAbandonedPermissions(): void {
+    for (const request of this.#pending.values()) {
+      const resolution: PermissionResolvedBroadcast = { permissionId: request.permissionId, toolCallId: request.toolCallId, reply: "cancelled", at: Date.now() };
+      this.#answered.set(request.permissionId, resolution);
+      this.#options.emit("permission.resolved", resolution);
+      void this.#options.recordPermission(resolution);
+    }
+    this.#pending.clear();
+  }
+
+  /** Forgets the SDK client: after a failure it may be wedged, so the next prompt connects afresh. */
+  #dropSession(dispose = true): void {
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
+    this.#unsubscribe = [];
+    const sdk = this.#sdk;
+    this.#sdk = undefined;
+    this.#session = undefined;
+    if (dispose) void sdk?.dispose().catch(() => undefined);
+  }
+
+  /** Turns any failure into a WorkspaceError with a message a person can act on, and broadcasts it. */
+  #fail(error: unknown, fallback: WorkspaceErrorCode): WorkspaceError {
+    const failure = error instanceof WorkspaceError ? error : describeFailure(error, fallback);
+    if (failure.code === "sandbox_unreachable" || failure.code === "agent_exited") this.#dropSession();
+    const payload: ErrorBroadcast = { code: failure.code, message: failure.message, at: Date.now() };
+    this.#options.emit("error", payload);
+    return failure;
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new WorkspaceError("sandbox_unreachable", message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Names the failure without leaking the sandbox's address or token. */
+export function describeFailure(error: unknown, fallback: WorkspaceErrorCode): WorkspaceError {
+  const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error);
+  if (/ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|fetch failed|socket hang up|other side closed|UND_ERR/i.test(text)) {
+    return new WorkspaceError("sandbox_unreachable", "The sandbox-agent daemon cannot be reached. The workspace will reconnect on the next prompt once it is back.");
+  }
+  if (/exit|exited|terminated|killed|process (closed|ended)/i.test(text)) {
+    return new WorkspaceError("agent_exited", "The agent process exited. The next prompt starts it again and resumes the session.");
+  }
+  return new WorkspaceError(fallback, scrub(error instanceof Error ? error.message : String(error)));
+}
+
+/** Error messages from the SDK can carry the daemon's URL; a client never needs it. */
+export function scrub(message: string): string {
+  return message.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"')]+/gi, "<sandbox>").replace(/(token|authorization|bearer)[=: ]+\S+/gi, "$1 <redacted>");
+}

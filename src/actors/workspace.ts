@@ -1,0 +1,245 @@
+/**
+ * The `workspace` actor: one per workspace id. It owns that workspace's sandbox-agent session,
+ * keeps its events in the actor's SQLite, and broadcasts everything that happens to every
+ * connected client. Clients never see the sandbox's address or token.
+ */
+import { actor, UserError } from "rivetkit";
+import { db } from "rivetkit/db";
+import type {
+  HistoryPage,
+  PermissionReply,
+  PermissionResolvedBroadcast,
+  PresenceBroadcast,
+  SessionInfo,
+  WorkspaceBroadcasts,
+  WorkspaceConnParams,
+  WorkspaceUser,
+} from "./contract.js";
+import { SCHEMA, WorkspacePersistDriver, type Sql } from "./persist.js";
+import { SessionHost, WorkspaceError, type SandboxConnection } from "./session-host.js";
+
+export interface WorkspaceActorOptions {
+  /** The sandbox-agent daemon, or a function of the workspace id for one sandbox per workspace. */
+  sandbox: SandboxConnection | ((workspaceId: string) => SandboxConnection | Promise<SandboxConnection>);
+  /** The agent to run (`claude`, `codex`, ...). */
+  agent: string;
+  /**
+   * Who may connect to which workspace. Return false to refuse, or a user to set the connection's
+   * identity (e.g. from a verified token); true keeps the user the client named.
+   */
+  authorize?: (request: { params: WorkspaceConnParams; workspaceId: string }) => boolean | WorkspaceUser | Promise<boolean | WorkspaceUser>;
+  /** Working directory for new agent sessions. */
+  cwd?: string;
+  limits?: Partial<WorkspaceLimits>;
+  /** Idle time (no connection, no running turn) before the actor sleeps; RivetKit's default otherwise. */
+  sleepTimeoutMs?: number;
+}
+
+export interface WorkspaceLimits {
+  /** Events kept per workspace; the oldest are deleted beyond it. */
+  maxEvents: number;
+  /** Largest prompt accepted, in UTF-8 bytes. */
+  maxPromptBytes: number;
+  /** Prompts a connection may send per minute. */
+  promptsPerMinute: number;
+  /** Largest history page. */
+  maxHistoryPage: number;
+}
+
+export const DEFAULT_LIMITS: WorkspaceLimits = {
+  maxEvents: 100_000,
+  maxPromptBytes: 32 * 1024,
+  promptsPerMinute: 30,
+  maxHistoryPage: 500,
+};
+
+interface ConnState extends WorkspaceUser {
+  promptTimes: number[];
+}
+
+/** Throws the error as one the client receives with its code and message. */
+function toUserError(error: unknown): never {
+  if (error instanceof UserError) throw error;
+  if (error instanceof WorkspaceError) throw new UserError(error.message, { code: error.code });
+  throw new UserError("The workspace failed unexpectedly; the error was logged on the server.", { code: "internal" });
+}
+
+function randomId(): string {
+  return Math.random().toString(36).slice(2, 10);
+}
+
+export function createWorkspaceActor(options: WorkspaceActorOptions) {
+  const limits: WorkspaceLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const sandboxFor = (workspaceId: string) => (typeof options.sandbox === "function" ? options.sandbox(workspaceId) : options.sandbox);
+
+  return actor({
+    createState: () => ({ createdAt: Date.now() }),
+
+    db: db({
+      onMigrate: async (database) => {
+        for (const statement of SCHEMA) await database.execute(statement);
+      },
+    }),
+
+    createVars: (c) => {
+      const workspaceId = String(c.key[0]);
+      const sql = c.db as unknown as Sql;
+      const persist = new WorkspacePersistDriver(sql, {
+        maxEventsPerSession: limits.maxEvents,
+        onError: (error) => c.broadcast("error", { code: "persist_failed", message: `Saving events failed, will retry: ${String(error)}`, at: Date.now() }),
+      });
+      const host = new SessionHost({
+        workspaceId,
+        agent: options.agent,
+        cwd: options.cwd,
+        sandbox: () => sandboxFor(workspaceId),
+        persist,
+        emit: (name, payload) => c.broadcast(name, payload),
+        recordPermission: async (resolution) => {
+          await c.db.execute(
+            `INSERT INTO permissions (permission_id, tool_call_id, json) VALUES (?, ?, ?) ON CONFLICT (permission_id) DO UPDATE SET json = excluded.json`,
+            resolution.permissionId,
+            resolution.toolCallId ?? null,
+            JSON.stringify(resolution),
+          );
+        },
+      });
+      return { workspaceId, persist, host };
+    },
+
+    onSleep: async (c) => {
+      await c.vars.host.dispose();
+    },
+
+    onDestroy: async (c) => {
+      await c.vars.host.dispose();
+    },
+
+    onBeforeConnect: async (c, params: unknown) => {
+      if (!options.authorize) return;
+      const verdict = await options.authorize({ params: readParams(params), workspaceId: String(c.key[0]) });
+      if (!verdict) throw new UserError("You are not allowed to join this workspace.", { code: "unauthorized" });
+    },
+
+    createConnState: async (c, raw: unknown): Promise<ConnState> => {
+      const params = readParams(raw);
+      const verdict = options.authorize ? await options.authorize({ params, workspaceId: String(c.key[0]) }) : true;
+      const named = typeof verdict === "object" ? verdict : { userId: params.userId, userName: params.userName };
+      return {
+        userId: String(named.userId ?? `guest-${randomId()}`).slice(0, 128),
+        userName: named.userName === undefined ? undefined : String(named.userName).slice(0, 128),
+        promptTimes: [],
+      };
+    },
+
+    onConnect: (c) => c.broadcast("presence", presence(c.conns.values())),
+    onDisconnect: (c, conn) => c.broadcast("presence", presence([...c.conns.values()].filter((other) => other.id !== conn.id))),
+
+    actions: {
+      getSessionInfo: async (c): Promise<SessionInfo> => ({
+        workspaceId: c.vars.workspaceId,
+        agent: options.agent,
+        sessionId: c.vars.host.sessionId,
+        running: c.vars.host.running,
+        queued: c.vars.host.queued,
+        lastEventIndex: await c.vars.persist.maxEventIndex(c.vars.host.sessionId),
+        users: presence(c.conns.values()).users,
+        pendingPermissions: c.vars.host.pendingPermissions,
+      }),
+
+      /** Sends a prompt as the connection's user; resolves when its turn ends. Prompts run one at a time, in order. */
+      prompt: async (c, input: { text: string; userId?: string }) => {
+        const user = userOf(c.conn.state as ConnState);
+        const text = typeof input?.text === "string" ? input.text : "";
+        if (!text.trim()) throw new UserError("A prompt needs some text.", { code: "invalid_argument" });
+        const bytes = new TextEncoder().encode(text).length;
+        if (bytes > limits.maxPromptBytes) {
+          throw new UserError(`The prompt is ${bytes.toLocaleString()} bytes; the limit is ${limits.maxPromptBytes.toLocaleString()}.`, { code: "prompt_too_large" });
+        }
+        const now = Date.now();
+        const times = (c.conn.state as ConnState).promptTimes.filter((t) => now - t < 60_000);
+        if (times.length >= limits.promptsPerMinute) {
+          throw new UserError(`Too many prompts: at most ${limits.promptsPerMinute} a minute.`, { code: "rate_limited" });
+        }
+        times.push(now);
+        (c.conn.state as ConnState).promptTimes = times;
+        try {
+          return await c.vars.host.prompt(user, text);
+        } catch (error) {
+          toUserError(error);
+        }
+      },
+
+      /** Events with `eventIndex > after`, oldest first, paged. */
+      getHistory: async (c, input: { after?: number; limit?: number } = {}): Promise<HistoryPage> => {
+        const after = Math.max(0, Math.floor(Number(input?.after ?? 0)) || 0);
+        const limit = Math.max(1, Math.min(Math.floor(Number(input?.limit ?? limits.maxHistoryPage)) || limits.maxHistoryPage, limits.maxHistoryPage));
+        const page = await c.vars.persist.readEvents(c.vars.host.sessionId, after, limit);
+        const rows = await c.db.execute(`SELECT json FROM permissions`);
+        return {
+          events: page.events,
+          nextAfter: page.more ? page.events.at(-1)!.eventIndex : undefined,
+          permissions: rows.map((row) => JSON.parse(String((row as { json: string }).json)) as PermissionResolvedBroadcast),
+        };
+      },
+
+      respondPermission: async (c, input: { permissionId: string; reply: PermissionReply }) => {
+        try {
+          return await c.vars.host.respondPermission(userOf(c.conn.state as ConnState), String(input?.permissionId), input?.reply);
+        } catch (error) {
+          toUserError(error);
+        }
+      },
+
+      cancel: async (c) => {
+        try {
+          await c.vars.host.cancel(userOf(c.conn.state as ConnState));
+          return { cancelled: true };
+        } catch (error) {
+          toUserError(error);
+        }
+      },
+
+      setMode: async (c, input: { modeId: string }) => {
+        try {
+          await c.vars.host.setMode(String(input?.modeId));
+          return { ok: true };
+        } catch (error) {
+          toUserError(error);
+        }
+      },
+
+      setConfigOption: async (c, input: { configId: string; value: string }) => {
+        try {
+          await c.vars.host.setConfigOption(String(input?.configId), String(input?.value));
+          return { ok: true };
+        } catch (error) {
+          toUserError(error);
+        }
+      },
+    },
+
+    options: {
+      // A turn can take many minutes; the prompt action resolves when it ends.
+      actionTimeout: 60 * 60 * 1000,
+      ...(options.sleepTimeoutMs ? { sleepTimeout: options.sleepTimeoutMs } : {}),
+    },
+  });
+}
+
+/** Connection params come from the client: keep only the strings we know. */
+function readParams(params: unknown): WorkspaceConnParams {
+  const record = typeof params === "object" && params !== null ? (params as Record<string, unknown>) : {};
+  const pick = (key: string) => (typeof record[key] === "string" ? (record[key] as string) : undefined);
+  return { userId: pick("userId"), userName: pick("userName"), token: pick("token") };
+}
+
+function userOf(state: ConnState): WorkspaceUser {
+  return { userId: state.userId, userName: state.userName };
+}
+
+function presence(conns: Iterable<{ id: string; state: unknown }>): PresenceBroadcast {
+  return { users: [...conns].map((conn) => ({ connectionId: conn.id, ...userOf(conn.state as ConnState) })) };
+}
+
+export type { WorkspaceBroadcasts };
