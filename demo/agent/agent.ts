@@ -737,9 +737,12 @@ async function echo(t: Turn, prompt: ContentBlock[]): Promise<PromptResponse> {
 // Dispatch
 // ---------------------------------------------------------------------------------------------
 
+/** The SDK prepends the session's history as a text block when it resumes into a new agent session. */
+const REPLAY_PREFIX = "Previous session history is replayed below";
+
 function promptText(prompt: ContentBlock[]): string {
   return prompt
-    .map((b) => (b.type === "text" ? b.text : ""))
+    .map((b) => (b.type === "text" && !b.text.startsWith(REPLAY_PREFIX) ? b.text : ""))
     .join("\n")
     .trim();
 }

@@ -7,6 +7,9 @@ import { foldConfigOptions, foldMode, foldSessionUpdate, malformed, mergeToolCal
 import { asArray, asString, isRecord, type Message, type Sender } from "./parse.js";
 import type { Author, PermissionRequestEntry, SessionInfoEntry, UserMessageEntry } from "./types.js";
 
+/** sandbox-agent prepends this text block to the first prompt after it resumed into a new agent session. */
+const REPLAY_PREFIX = "Previous session history is replayed below as JSON-RPC envelopes.";
+
 /** Where a host's prompt carries its author: `params._meta["sandbox-workspace"].user`. */
 export const META_KEY = "sandbox-workspace";
 
@@ -63,8 +66,14 @@ function startTurn(state: FoldState, ctx: FoldContext, params: unknown): UserMes
   if (state.summary.running) endTurn(state, undefined);
   const prompt = isRecord(params) ? asArray(params.prompt) ?? [] : [];
   const parts: UserMessageEntry["parts"] = [];
+  let replayed: number | undefined;
   for (const block of prompt) {
     if (!isRecord(block)) continue;
+    if (block.type === "text" && typeof block.text === "string" && block.text.startsWith(REPLAY_PREFIX)) {
+      // The SDK's replay of the history into a new agent session: not the user's words.
+      replayed = block.text.length;
+      continue;
+    }
     if (block.type === "text" && typeof block.text === "string") {
       const last = parts.at(-1);
       if (last?.kind === "text") last.text += `\n\n${block.text}`;
@@ -73,7 +82,7 @@ function startTurn(state: FoldState, ctx: FoldContext, params: unknown): UserMes
       parts.push({ kind: "block", block: block as never });
     }
   }
-  const entry = addEntry(state, ctx, "user-message", { parts, source: "prompt", author: authorOf(params) });
+  const entry = addEntry(state, ctx, "user-message", { parts, source: "prompt", author: authorOf(params), replayed });
   state.prompt = entry;
   state.echoed = "";
   state.turnHasOutput = false;

@@ -103,6 +103,8 @@ export interface UserMessageEntry extends EntryBase<"user-message"> {
   author?: Author;
   /** For a prompt: its turn's outcome once known. */
   stopReason?: StopReason | "error";
+  /** Characters of session history the SDK replayed to a new agent session with this prompt. */
+  replayed?: number;
 }
 
 export interface ToolCallEntry extends EntryBase<"tool-call"> {

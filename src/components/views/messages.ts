@@ -39,6 +39,7 @@ export const userMessage: EntryView<"user-message"> = {
       ${entry.createdAt ? html` · <time datetime=${new Date(entry.createdAt).toISOString()}>${ctx.time(entry.createdAt)}</time>` : nothing}
       ${entry.source === "chunk" ? html` · <span class="muted">as echoed by the agent</span>` : nothing}
       ${entry.stopReason ? html` · turn ${STOP_WORDS[entry.stopReason] ?? entry.stopReason}` : nothing}
+      ${entry.replayed ? html` · <span class="muted">sent with the session's history (${entry.replayed.toLocaleString()} characters) to a restarted agent</span>` : nothing}
     </p>
     ${messageParts(entry.parts, ctx)}
   `,

@@ -1,0 +1,264 @@
+/**
+ * The workspace actor against the real stack: sandbox-agent daemon + demo ACP agent + RivetKit's
+ * embedded engine, each in its own process on free ports.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { SessionEvent } from "sandbox-agent";
+import type { WorkspaceBroadcasts } from "../../src/actors/index.js";
+import { client, startStack, until, type Stack, type WorkspaceClient } from "../support/stack.js";
+
+type Name = keyof WorkspaceBroadcasts;
+const NAMES: Name[] = ["session.event", "chat.user", "permission.requested", "permission.resolved", "turn", "presence", "error"];
+
+/** Connects as `userName` and records every broadcast it receives, in order. */
+async function join(c: WorkspaceClient, workspaceId: string, userName: string, params: Record<string, string> = {}) {
+  const conn = c.workspace.getOrCreate([workspaceId], { params: { userId: `u-${userName.toLowerCase()}`, userName, ...params } }).connect();
+  const seen: Array<{ name: Name; payload: any }> = [];
+  for (const name of NAMES) conn.on(name, (payload: unknown) => seen.push({ name, payload }));
+  const errors: Array<{ code?: string; message: string }> = [];
+  conn.onError((error: any) => errors.push({ code: error.code, message: error.message }));
+  await until(() => conn.isConnected || errors.length > 0, `${userName} connects`);
+  const of = <N extends Name>(name: N): WorkspaceBroadcasts[N][] => seen.filter((entry) => entry.name === name).map((entry) => entry.payload);
+  return { conn, seen, errors, of, indices: () => of("session.event").map((event) => event.eventIndex) };
+}
+
+/** Every stored event of a workspace, by paging getHistory. */
+async function history(conn: { getHistory(input: { after?: number; limit?: number }): Promise<{ events: SessionEvent[]; nextAfter?: number }> }): Promise<SessionEvent[]> {
+  const events: SessionEvent[] = [];
+  let after = 0;
+  for (;;) {
+    const page = await conn.getHistory({ after, limit: 100 });
+    events.push(...page.events);
+    if (page.nextAfter === undefined) return events;
+    after = page.nextAfter;
+  }
+}
+
+const contiguous = (indices: number[]) => indices.every((index, i) => i === 0 || index === indices[i - 1] + 1);
+const updateTypes = (events: SessionEvent[]) => new Set(events.map((e: any) => e.payload?.params?.update?.sessionUpdate).filter(Boolean));
+
+describe("the workspace actor on the real daemon, agent and engine", { timeout: 240_000 }, () => {
+  let stack: Stack;
+  let c: WorkspaceClient;
+
+  before(async () => {
+    stack = await startStack({ registryEnv: { WORKSPACE_SLEEP_TIMEOUT_MS: "1500" } });
+    c = client(stack.registry.endpoint);
+  });
+  after(async () => {
+    await c?.dispose();
+    await stack?.close();
+  });
+
+  it("streams a prompt's events in order, with no gaps, and keeps them", async () => {
+    const ada = await join(c, "w-stream", "Ada");
+    ada.conn.on("permission.requested", (request: any) => void ada.conn.respondPermission({ permissionId: request.permissionId, reply: "once" }));
+    const result = await ada.conn.prompt({ text: "Fix the flaky test" });
+    assert.equal(result?.stopReason, "end_turn");
+    const info = await ada.conn.getSessionInfo();
+    await until(() => ada.indices().at(-1) === info.lastEventIndex, "the last event is broadcast");
+    const live = ada.indices();
+    assert.ok(contiguous(live), `live events are in order without gaps: ${live.join(",")}`);
+    const stored = await history(ada.conn);
+    assert.deepEqual(stored.map((e) => e.eventIndex), Array.from({ length: info.lastEventIndex }, (_, i) => i + 1), "history is 1..N");
+    // What the listener missed before it subscribed (session/new) is in the history.
+    assert.deepEqual(live, stored.map((e) => e.eventIndex).slice(stored.length - live.length));
+    for (const type of ["agent_thought_chunk", "agent_message_chunk", "tool_call", "tool_call_update", "plan", "usage_update", "session_info_update", "available_commands_update", "current_mode_update", "config_option_update"]) {
+      assert.ok(updateTypes(stored).has(type), `the turn has ${type}`);
+    }
+    const prompt = stored.find((e: any) => e.payload.method === "session/prompt") as any;
+    assert.deepEqual(prompt.payload.params.prompt[0]._meta["sandbox-workspace"].user, { id: "u-ada", name: "Ada" }, "the log says who asked");
+    assert.deepEqual(ada.of("chat.user").map((m) => [m.userId, m.text]), [["u-ada", "Fix the flaky test"]]);
+    assert.deepEqual(ada.of("turn").map((t) => t.state), ["running", "ended"]);
+    await ada.conn.dispose();
+  });
+
+  it("shows two clients the identical stream, and who is connected", async () => {
+    const ada = await join(c, "w-two", "Ada");
+    const grace = await join(c, "w-two", "Grace");
+    await until(() => ada.of("presence").some((p) => p.users.length === 2), "Ada sees Grace join");
+    assert.deepEqual(ada.of("presence").at(-1)!.users.map((u) => u.userName).sort(), ["Ada", "Grace"]);
+    const done = grace.conn.prompt({ text: "/long 300" });
+    await done;
+    const last = (await ada.conn.getSessionInfo()).lastEventIndex;
+    await until(() => ada.indices().at(-1) === last && grace.indices().at(-1) === last, "both saw the last event");
+    assert.deepEqual(ada.of("session.event"), grace.of("session.event"));
+    assert.ok(ada.indices().length >= 300);
+    assert.deepEqual(ada.of("chat.user").map((m) => m.userName), ["Grace"], "Ada sees who prompted");
+    await grace.conn.dispose();
+    await until(() => ada.of("presence").at(-1)!.users.length === 1, "Ada sees Grace leave");
+    await ada.conn.dispose();
+  });
+
+  it("resolves a permission for everyone when one person answers; a second answer learns who won", async () => {
+    const ada = await join(c, "w-perm", "Ada");
+    const grace = await join(c, "w-perm", "Grace");
+    const turn = ada.conn.prompt({ text: "/permission" });
+    await until(() => ada.of("permission.requested").length === 1 && grace.of("permission.requested").length === 1, "both see the request");
+    const { permissionId } = ada.of("permission.requested")[0];
+    const answer = await grace.conn.respondPermission({ permissionId, reply: "reject" });
+    assert.equal(answer?.by?.userName, "Grace");
+    await assert.rejects(ada.conn.respondPermission({ permissionId, reply: "once" }), (error: any) => error.code === "permission_answered" && /Grace already answered/.test(error.message));
+    await until(() => ada.of("permission.resolved").length === 1 && grace.of("permission.resolved").length === 1, "both see the answer");
+    assert.deepEqual(ada.of("permission.resolved")[0], grace.of("permission.resolved")[0]);
+    assert.equal(ada.of("permission.resolved")[0].reply, "reject");
+    assert.equal((await turn)?.stopReason, "end_turn", "a rejected permission ends the turn");
+    const page = await ada.conn.getHistory({ after: 0 });
+    assert.equal(page.permissions.find((p) => p.permissionId === permissionId)?.by?.userName, "Grace", "the answer is stored");
+    await ada.conn.dispose();
+    await grace.conn.dispose();
+  });
+
+  it("runs queued prompts one at a time, in the order they reached the workspace", async () => {
+    const ada = await join(c, "w-queue", "Ada");
+    const grace = await join(c, "w-queue", "Grace");
+    const results = await Promise.all([ada.conn.prompt({ text: "/long 40 first" }), grace.conn.prompt({ text: "/long 40 second" }), ada.conn.prompt({ text: "/long 40 third" })]);
+    assert.deepEqual(results.map((r) => r?.stopReason), ["end_turn", "end_turn", "end_turn"]);
+    await until(() => ada.of("turn").length === 6, "Ada sees all six turn broadcasts");
+    const arrived = ada.of("chat.user").map((m) => m.text);
+    assert.ok(arrived.indexOf("/long 40 first") < arrived.indexOf("/long 40 third"), "one connection's prompts keep their order");
+    const turns = ada.of("turn").map((t) => `${t.state}:${t.by?.userName}`);
+    const expected = arrived.flatMap((text) => [`running:${text.includes("second") ? "Grace" : "Ada"}`, `ended:${text.includes("second") ? "Grace" : "Ada"}`]);
+    assert.deepEqual(turns, expected, "turns run in arrival order, one at a time");
+    const stored = await history(ada.conn);
+    const prompts = stored.filter((e: any) => e.payload.method === "session/prompt").map((e: any) => e.payload.params.prompt.at(-1).text);
+    assert.deepEqual(prompts, arrived);
+    // Never interleaved: each prompt's response comes before the next prompt is sent.
+    const marks = stored.filter((e: any) => e.payload.method === "session/prompt" || (e.sender === "agent" && e.payload.result?.stopReason)).map((e: any) => (e.payload.method ? "prompt" : "end"));
+    assert.deepEqual(marks, ["prompt", "end", "prompt", "end", "prompt", "end"]);
+    await ada.conn.dispose();
+    await grace.conn.dispose();
+  });
+
+  it("keeps history when the actor sleeps and wakes, and when the registry restarts", async () => {
+    const ada = await join(c, "w-sleep", "Ada");
+    await ada.conn.prompt({ text: "/long 50" });
+    const before = await history(ada.conn);
+    await ada.conn.dispose();
+    await new Promise((resolve) => setTimeout(resolve, 4000)); // past the 1.5 s sleep timeout
+    const woken = await join(c, "w-sleep", "Ada");
+    assert.deepEqual((await history(woken.conn)).map((e) => e.id), before.map((e) => e.id), "same events after sleeping");
+    await woken.conn.dispose();
+
+    stack.registry = await stack.registry.restart();
+    const c2 = client(stack.registry.endpoint);
+    try {
+      const again = await join(c2, "w-sleep", "Ada");
+      assert.deepEqual((await history(again.conn)).map((e) => e.id), before.map((e) => e.id), "same events after a restart");
+      await again.conn.prompt({ text: "/long 20" });
+      const after = await history(again.conn);
+      assert.ok(contiguous(after.map((e) => e.eventIndex)), "indices continue without gaps after the restart");
+      assert.ok(after.length > before.length);
+      await again.conn.dispose();
+    } finally {
+      await c2.dispose();
+      c = client(stack.registry.endpoint);
+    }
+  });
+});
+
+describe("failures are explicit, and the workspace recovers", { timeout: 240_000 }, () => {
+  let stack: Stack;
+  let c: WorkspaceClient;
+
+  before(async () => {
+    stack = await startStack();
+    c = client(stack.registry.endpoint);
+  });
+  after(async () => {
+    await c?.dispose();
+    await stack?.close();
+  });
+
+  it("says so when the daemon dies mid-turn, and the next prompt after it restarts works", async () => {
+    const ada = await join(c, "w-daemon", "Ada");
+    await ada.conn.prompt({ text: "/long 5 warm-up" });
+    const turn = ada.conn.prompt({ text: "/slow 50" });
+    await until(() => ada.of("session.event").length > 20, "the turn is under way");
+    const { port, dataDir } = stack.daemon;
+    stack.daemon.kill("SIGKILL");
+    await assert.rejects(turn, (error: any) => error.code === "sandbox_unreachable" && /cannot be reached/.test(error.message));
+    await until(() => ada.of("error").some((e) => e.code === "sandbox_unreachable"), "an error broadcast");
+    assert.deepEqual(ada.of("turn").at(-1), { ...ada.of("turn").at(-1), state: "ended" });
+    await assert.rejects(ada.conn.prompt({ text: "while it is down" }), (error: any) => error.code === "sandbox_unreachable");
+
+    const { startDaemon } = await import("../../demo/daemon.js");
+    stack.daemon = await startDaemon({ port, dataDir, env: { DEMO_AGENT_DELAY_MS: "1" } });
+    const result = await ada.conn.prompt({ text: "/long 10 after the restart" });
+    assert.equal(result?.stopReason, "end_turn");
+    const stored = await history(ada.conn);
+    assert.ok(contiguous(stored.map((e) => e.eventIndex)), "one history, no gaps, across the daemon restart");
+    await ada.conn.dispose();
+  });
+
+  it("says so when the agent process exits mid-turn, and the next prompt starts it again", async () => {
+    const ada = await join(c, "w-exit", "Ada");
+    await assert.rejects(ada.conn.prompt({ text: "/exit" }), (error: any) => error.code === "agent_exited" && /agent process exited/.test(error.message));
+    assert.ok(ada.of("error").some((e) => e.code === "agent_exited"));
+    const result = await ada.conn.prompt({ text: "/long 10 again" });
+    assert.equal(result?.stopReason, "end_turn");
+    await ada.conn.dispose();
+  });
+
+  it("passes on a prompt the agent rejects, with its message", async () => {
+    const ada = await join(c, "w-error", "Ada");
+    await assert.rejects(ada.conn.prompt({ text: "/error" }), (error: any) => error.code === "prompt_failed" && /overloaded/.test(error.message));
+    assert.equal((await ada.conn.prompt({ text: "/long 5" }))?.stopReason, "end_turn", "the session still works");
+    await ada.conn.dispose();
+  });
+
+  it("refuses prompts that are empty or too large", async () => {
+    const ada = await join(c, "w-limits", "Ada");
+    await assert.rejects(ada.conn.prompt({ text: "   " }), (error: any) => error.code === "invalid_argument");
+    await assert.rejects(ada.conn.prompt({ text: "x".repeat(40_000) }), (error: any) => error.code === "prompt_too_large");
+    await ada.conn.dispose();
+  });
+});
+
+describe("access and secrets", { timeout: 240_000 }, () => {
+  const SANDBOX_TOKEN = "sandbox-secret-7f3a9c";
+  let stack: Stack;
+  let c: WorkspaceClient;
+
+  before(async () => {
+    stack = await startStack({ daemon: { token: SANDBOX_TOKEN }, registryEnv: { WORKSPACE_TOKEN: "let-me-in" } });
+    c = client(stack.registry.endpoint);
+  });
+  after(async () => {
+    await c?.dispose();
+    await stack?.close();
+  });
+
+  it("refuses a connection that authorize rejects", async () => {
+    const mallory = await join(c, "w-secret", "Mallory", { token: "wrong" });
+    await until(() => mallory.errors.length > 0, "an error reaches the client");
+    assert.equal(mallory.errors[0].code, "unauthorized");
+    assert.equal(mallory.conn.isConnected, false);
+    await mallory.conn.dispose();
+  });
+
+  it("takes identity from the connection, not from action arguments", async () => {
+    const ada = await join(c, "w-ident", "Ada", { token: "let-me-in" });
+    await ada.conn.prompt({ text: "/long 5", userId: "u-grace" } as { text: string });
+    assert.deepEqual(ada.of("chat.user").map((m) => m.userId), ["u-ada"]);
+    await ada.conn.dispose();
+  });
+
+  it("never sends the sandbox token or URL to a client", async () => {
+    const ada = await join(c, "w-secret", "Ada", { token: "let-me-in" });
+    ada.conn.on("permission.requested", (request: any) => void ada.conn.respondPermission({ permissionId: request.permissionId, reply: "once" }));
+    const results: unknown[] = [];
+    results.push(await ada.conn.prompt({ text: "Fix the flaky test" }));
+    results.push(await ada.conn.getSessionInfo());
+    results.push(await history(ada.conn));
+    results.push(await ada.conn.getHistory({ after: 0 }));
+    await ada.conn.prompt({ text: "/error" }).catch((error: Error) => results.push(error.message));
+    const everything = JSON.stringify([results, ada.seen]);
+    assert.ok(everything.length > 10_000, "a real amount of traffic was checked");
+    assert.ok(!everything.includes(SANDBOX_TOKEN), "the token never leaves the actor");
+    assert.ok(!everything.includes(stack.daemon.url), "the sandbox URL never leaves the actor");
+    assert.ok(!everything.includes(`:${stack.daemon.port}`), "not even its port");
+    await ada.conn.dispose();
+  });
+});

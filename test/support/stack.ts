@@ -1,0 +1,150 @@
+/**
+ * The real stack for tests: the sandbox-agent daemon with the demo agent, and the workspace
+ * registry (RivetKit's embedded engine) in a child process, each on free ports, each cleaned up.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createClient } from "rivetkit/client";
+import { stopEmbeddedEngine, type WorkspaceRegistry } from "../../src/actors/registry.js";
+import { freePort, startDaemon, type Daemon, type DaemonOptions } from "../../demo/daemon.js";
+
+const REGISTRY_SCRIPT = fileURLToPath(new URL("../../demo/registry.ts", import.meta.url));
+const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface RegistryOptions {
+  sandboxUrl: string;
+  sandboxToken?: string;
+  env?: Record<string, string>;
+}
+
+export interface RegistryProcess {
+  endpoint: string;
+  storage: string;
+  port: number;
+  /** Output of the registry process, for failure messages and leak checks. */
+  output: () => string;
+  /** Stops the registry and its engine; keeps the storage for a restart. */
+  stop(): Promise<void>;
+  /** Starts a new registry process on the same storage and port. */
+  restart(): Promise<RegistryProcess>;
+  /** Stops it and deletes its storage. */
+  destroy(): Promise<void>;
+}
+
+export async function startRegistry(options: RegistryOptions, reuse?: { storage: string; port: number }): Promise<RegistryProcess> {
+  const storage = reuse?.storage ?? mkdtempSync(join(tmpdir(), "sandbox-workspace-registry-"));
+  const port = reuse?.port ?? (await freeEnginePort());
+  const child = spawn(process.execPath, ["--import", "tsx", REGISTRY_SCRIPT], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      SANDBOX_AGENT_URL: options.sandboxUrl,
+      SANDBOX_AGENT_TOKEN: options.sandboxToken ?? "",
+      WORKSPACE_AGENT: "mock",
+      RIVETKIT_STORAGE_PATH: storage,
+      RIVET_RUN_ENGINE_PORT: String(port),
+      RIVET_RUN_SERVICES: "0",
+      RIVET_LOG_LEVEL: "error",
+      ...options.env,
+    },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`registry did not start in 60 s:\n${output}`)), 60_000);
+    child.once("exit", (code) => reject(new Error(`registry exited with ${code}:\n${output}`)));
+    child.stdout!.on("data", () => {
+      const ready = /READY (\S+)/.exec(output);
+      if (ready) {
+        clearTimeout(timer);
+        resolve(ready[1]);
+      }
+    });
+  });
+  const stop = () => stopChild(child);
+  return {
+    endpoint,
+    storage,
+    port,
+    output: () => output,
+    stop,
+    restart: async () => {
+      await stop();
+      return startRegistry(options, { storage, port });
+    },
+    destroy: async () => {
+      await stop();
+      // The host stops its engine; make sure, since a stray engine would serve the next test's port.
+      await stopEmbeddedEngine(storage);
+      rmSync(storage, { recursive: true, force: true });
+    },
+  };
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.stdin!.write("stop\n");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** The engine also binds port+1 and port+10: find a port where all three are free. */
+async function freeEnginePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await freePort();
+    if (port + 10 > 65535) continue;
+    if ((await isFree(port + 1)) && (await isFree(port + 10))) return port;
+  }
+  throw new Error("no free port triple for the engine");
+}
+
+async function isFree(port: number): Promise<boolean> {
+  const { createServer } = await import("node:net");
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+export type WorkspaceClient = ReturnType<typeof createClient<WorkspaceRegistry>>;
+
+export function client(endpoint: string): WorkspaceClient {
+  return createClient<WorkspaceRegistry>({ endpoint, devtools: false });
+}
+
+export interface Stack {
+  daemon: Daemon;
+  registry: RegistryProcess;
+  close(): Promise<void>;
+}
+
+export async function startStack(options: { daemon?: DaemonOptions; registryEnv?: Record<string, string> } = {}): Promise<Stack> {
+  const daemon = await startDaemon({ ...options.daemon, env: { DEMO_AGENT_DELAY_MS: "1", ...options.daemon?.env } });
+  const registry = await startRegistry({ sandboxUrl: daemon.url, sandboxToken: daemon.token, env: options.registryEnv });
+  const stack: Stack = {
+    daemon,
+    registry,
+    close: async () => {
+      await stack.registry.destroy();
+      await daemon.stop();
+    },
+  };
+  return stack;
+}
+
+/** Resolves when `check` returns true, polling; rejects with `message` after `ms`. */
+export async function until(check: () => boolean | Promise<boolean>, message: string, ms = 15_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${message}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
