@@ -30,7 +30,8 @@ let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  await registry.shutdown().catch((error: unknown) => console.error("registry shutdown:", error));
+  // Shutdown waits for actors to sleep; do not let a stuck one keep the engine alive.
+  await Promise.race([registry.shutdown().catch((error: unknown) => console.error("registry shutdown:", error)), new Promise((resolve) => setTimeout(resolve, 8_000))]);
   if (!process.env.RIVET_ENDPOINT && process.env.KEEP_ENGINE !== "1") await stopEmbeddedEngine();
   // RivetKit's native runtime keeps the event loop alive after shutdown.
   process.exit(0);
