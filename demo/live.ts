@@ -49,6 +49,7 @@ conn.onClose(() => (status.textContent = "reconnecting…"));
 conn.onError((e) => (status.textContent = `error: ${e.message}`));
 
 conn.on("session.event", (event) => workspace.appendEvents([event]));
+conn.on("session.events", (events) => workspace.appendEvents(events));
 conn.on("presence", ({ users }: PresenceBroadcast) => ($("#people").textContent = `here: ${users.map((u) => u.userName ?? u.userId).join(", ")}`));
 conn.on("turn", (turn) => {
   if (turn.state === "ended") {

@@ -80,6 +80,8 @@ export interface ErrorBroadcast {
 
 export interface WorkspaceBroadcasts {
   "session.event": SessionEvent;
+  /** Several events at once, oldest first: sent instead of `session.event` when events queue up (a fast agent). */
+  "session.events": SessionEvent[];
   "chat.user": ChatUserBroadcast;
   "permission.requested": PermissionRequestedBroadcast;
   "permission.resolved": PermissionResolvedBroadcast;

@@ -60,7 +60,8 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
       this.#records.set(id, row ? (JSON.parse(String(row.record)) as SessionRecord) : undefined);
     }
     const record = this.#records.get(id);
-    return record ? structuredClone(record) : undefined;
+    // The SDK spreads the record into a new one to update it; a shallow copy is enough.
+    return record ? { ...record } : undefined;
   }
 
   async listSessions(request: ListPageRequest = {}): Promise<ListPage<SessionRecord>> {

@@ -3,7 +3,7 @@
  * history, runs prompts one at a time, holds permission requests until a person answers, and says
  * what happened through `emit`. Knows nothing of RivetKit: the actor wires it to broadcasts.
  */
-import { SandboxAgent, type PermissionReply as SdkReply, type SandboxAgentConnectOptions, type Session, type SessionPermissionRequest } from "sandbox-agent";
+import { SandboxAgent, type PermissionReply as SdkReply, type SandboxAgentConnectOptions, type Session, type SessionEvent, type SessionPermissionRequest } from "sandbox-agent";
 import type {
   ErrorBroadcast,
   PermissionReply,
@@ -46,6 +46,10 @@ const REPLIES: readonly PermissionReply[] = ["once", "always", "reject"];
 const WATCH_INTERVAL_MS = 500;
 /** How long connecting to the daemon and resuming the session may take. */
 const CONNECT_TIMEOUT_MS = 20_000;
+/** Longest stretch spent broadcasting before the event loop gets a turn. */
+const PUMP_SLICE_MS = 8;
+/** Most events in one `session.events` broadcast (RivetKit refuses messages over 1 MiB). */
+const MAX_BATCH = 200;
 
 export class SessionHost {
   #options: SessionHostOptions;
@@ -59,8 +63,47 @@ export class SessionHost {
   #pending = new Map<string, PermissionRequestedBroadcast>();
   #answered = new Map<string, PermissionResolvedBroadcast>();
 
+  #outbox: Array<[keyof WorkspaceBroadcasts, unknown]> = [];
+  #sent = 0;
+  #pumping = false;
+
   constructor(options: SessionHostOptions) {
     this.#options = options;
+  }
+
+  /**
+   * Broadcasts in order, a slice per macrotask. The SDK hands events over in one long promise
+   * chain; broadcasting inside it (a fraction of a millisecond each) starves the socket the SDK
+   * reads the daemon's stream from, and under a firehose the daemon then drops the stream.
+   */
+  #emit<K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBroadcasts[K]): void {
+    this.#outbox.push([name, payload]);
+    if (this.#pumping) return;
+    this.#pumping = true;
+    setImmediate(() => this.#pump());
+  }
+
+  #pump(): void {
+    const deadline = performance.now() + PUMP_SLICE_MS;
+    while (this.#sent < this.#outbox.length && performance.now() < deadline) {
+      const [name, payload] = this.#outbox[this.#sent++];
+      if (name !== "session.event") {
+        this.#options.emit(name, payload as never);
+        continue;
+      }
+      // A broadcast costs far more than its bytes: events waiting together go as one message.
+      const batch = [payload as SessionEvent];
+      while (batch.length < MAX_BATCH && this.#outbox[this.#sent]?.[0] === "session.event") batch.push(this.#outbox[this.#sent++][1] as SessionEvent);
+      if (batch.length === 1) this.#options.emit("session.event", batch[0]);
+      else this.#options.emit("session.events", batch);
+    }
+    if (this.#sent < this.#outbox.length) {
+      setImmediate(() => this.#pump());
+      return;
+    }
+    this.#outbox = [];
+    this.#sent = 0;
+    this.#pumping = false;
   }
 
   get sessionId(): string {
@@ -86,11 +129,11 @@ export class SessionHost {
   prompt(user: WorkspaceUser, text: string): Promise<{ stopReason: string }> {
     this.#queued++;
     const createdAt = Date.now();
-    this.#options.emit("chat.user", { userId: user.userId, userName: user.userName, text, createdAt });
+    this.#emit("chat.user", { userId: user.userId, userName: user.userName, text, createdAt });
     const run = this.#queue.then(async () => {
       this.#queued--;
       this.#running = user;
-      this.#options.emit("turn", { state: "running", by: user, queued: this.#queued });
+      this.#emit("turn", { state: "running", by: user, queued: this.#queued });
       let stopReason = "error";
       try {
         const session = await this.#ensureSession();
@@ -108,7 +151,7 @@ export class SessionHost {
       } finally {
         this.#running = undefined;
         this.#settleAbandonedPermissions();
-        this.#options.emit("turn", { state: "ended", stopReason, by: user, queued: this.#queued });
+        this.#emit("turn", { state: "ended", stopReason, by: user, queued: this.#queued });
       }
     });
     this.#queue = run.catch(() => undefined);
@@ -139,7 +182,7 @@ export class SessionHost {
       throw this.#fail(error, "prompt_failed");
     }
     await this.#options.recordPermission(resolution);
-    this.#options.emit("permission.resolved", resolution);
+    this.#emit("permission.resolved", resolution);
     return resolution;
   }
 
@@ -197,7 +240,7 @@ export class SessionHost {
         "Starting the agent session timed out.",
       );
       this.#unsubscribe = [
-        session.onEvent((event) => this.#options.emit("session.event", event)),
+        session.onEvent((event) => this.#emit("session.event", event)),
         session.onPermissionRequest((request) => this.#holdPermission(request)),
       ];
       this.#sdk = sdk;
@@ -261,7 +304,7 @@ export class SessionHost {
       requestedAt: request.createdAt,
     };
     this.#pending.set(request.id, held);
-    this.#options.emit("permission.requested", held);
+    this.#emit("permission.requested", held);
   }
 
   /** A turn that ended (cancelled, failed) took its open permission requests with it. */
@@ -269,7 +312,7 @@ export class SessionHost {
     for (const request of this.#pending.values()) {
       const resolution: PermissionResolvedBroadcast = { permissionId: request.permissionId, toolCallId: request.toolCallId, reply: "cancelled", at: Date.now() };
       this.#answered.set(request.permissionId, resolution);
-      this.#options.emit("permission.resolved", resolution);
+      this.#emit("permission.resolved", resolution);
       void this.#options.recordPermission(resolution);
     }
     this.#pending.clear();
@@ -290,7 +333,7 @@ export class SessionHost {
     const failure = error instanceof WorkspaceError ? error : describeFailure(error, fallback);
     if (failure.code === "sandbox_unreachable" || failure.code === "agent_exited") this.#dropSession();
     const payload: ErrorBroadcast = { code: failure.code, message: failure.message, at: Date.now() };
-    this.#options.emit("error", payload);
+    this.#emit("error", payload);
     return failure;
   }
 }
