@@ -44,15 +44,33 @@ import * as acp from "@agentclientprotocol/sdk";
 import type {
   AvailableCommand,
   ContentBlock,
-  PermissionOption,
   PlanEntry,
   PromptResponse,
   RequestPermissionOutcome,
-  SessionConfigOption,
   SessionModeState,
   SessionUpdate,
   ToolCallContent,
 } from "@agentclientprotocol/sdk";
+// Shared with the recorded fixture, so the live demo and the tests tell the same story.
+import {
+  configOptions,
+  FIXED,
+  INTRO,
+  lines,
+  longMarkdown,
+  MIDDLEWARE_HEAD,
+  MIDDLEWARE_NEW,
+  MIDDLEWARE_OLD,
+  MIDDLEWARE_REL,
+  MODELS,
+  MODES,
+  PERMISSION_OPTIONS,
+  plan,
+  rejectedUpdate,
+  ROOT_CAUSE,
+  testOutput,
+  THOUGHT,
+} from "./material.js";
 
 // ---------------------------------------------------------------------------------------------
 // Scenarios
@@ -97,18 +115,6 @@ export const DEFAULT_DELAY_MS = 10;
 // What the session offers (mirrors Claude Code's adapter)
 // ---------------------------------------------------------------------------------------------
 
-const MODES: SessionModeState["availableModes"] = [
-  { id: "default", name: "Default", description: "Standard behavior, prompts for dangerous operations" },
-  { id: "plan", name: "Plan Mode", description: "Planning mode, no actual tool execution" },
-  { id: "acceptEdits", name: "Accept Edits", description: "Auto-accept file edit operations" },
-];
-
-const MODELS = [
-  { modelId: "claude-sonnet-4-5", name: "Sonnet 4.5", description: "Best for everyday coding tasks" },
-  { modelId: "claude-opus-4-1", name: "Opus 4.1", description: "Most capable, for complex work" },
-  { modelId: "claude-haiku-4-5", name: "Haiku 4.5", description: "Fastest, for quick answers" },
-];
-
 /** Names carry no leading slash, as the adapter sends them. */
 const COMMANDS: AvailableCommand[] = [
   ...SCENARIOS.filter((s) => s.command).map((s) => {
@@ -117,13 +123,6 @@ const COMMANDS: AvailableCommand[] = [
   }),
   { name: "review", description: "Review a pull request", input: { hint: "[pr number or branch]" } },
   { name: "compact", description: "Clear conversation history but keep a summary in context", input: { hint: "<optional custom summarization instructions>" } },
-];
-
-/** Claude's adapter offers these three, in this order. */
-const PERMISSION_OPTIONS: PermissionOption[] = [
-  { optionId: "allow_always", name: "Always Allow", kind: "allow_always" },
-  { optionId: "allow", name: "Allow", kind: "allow_once" },
-  { optionId: "reject", name: "Reject", kind: "reject_once" },
 ];
 
 const CONTEXT_SIZE = 200_000;
@@ -144,36 +143,6 @@ interface SessionState {
 }
 
 const sessions = new Map<string, SessionState>();
-
-/** The whole list, every time: `config_option_update` carries all options, not a delta. */
-function configOptions(s: SessionState): SessionConfigOption[] {
-  return [
-    {
-      id: "mode",
-      name: "Mode",
-      category: "mode",
-      type: "select",
-      currentValue: s.modeId,
-      options: MODES.map((m) => ({ value: m.id, name: m.name, description: m.description })),
-    },
-    {
-      id: "model",
-      name: "Model",
-      category: "model",
-      type: "select",
-      currentValue: s.modelId,
-      options: MODELS.map((m) => ({ value: m.modelId, name: m.name, description: m.description })),
-    },
-    {
-      id: "thinking",
-      name: "Extended thinking",
-      description: "Think before answering (uses more tokens)",
-      category: "thought_level",
-      type: "boolean",
-      currentValue: s.thinking,
-    },
-  ];
-}
 
 function modeState(s: SessionState): SessionModeState {
   return { currentModeId: s.modeId, availableModes: MODES };
@@ -330,140 +299,16 @@ function toolCallId(): string {
   return id;
 }
 
-const lines = (...l: string[]): string => l.join("\n");
-
 // ---------------------------------------------------------------------------------------------
-// The default turn's material: a flaky auth test in the session's working directory
+// The default turn's material: a flaky auth test in the session's working directory (material.ts)
 // ---------------------------------------------------------------------------------------------
 
-const MIDDLEWARE_REL = "src/auth/middleware.ts";
-
-const MIDDLEWARE_HEAD = lines(
-  'import type { NextFunction, Request, Response } from "express";',
-  'import { verifyToken, type TokenClaims } from "./tokens.js";',
-  "",
-);
-
-const MIDDLEWARE_OLD = lines(
-  "const LEEWAY_MS = 30_000;",
-  "",
-  "export function isExpired(claims: TokenClaims, now = Date.now()): boolean {",
-  "  return claims.exp * 1000 + LEEWAY_MS <= now;",
-  "}",
-  "",
-  "export async function authMiddleware(req: Request, res: Response, next: NextFunction) {",
-  '  const header = req.headers.authorization ?? "";',
-  '  const token = header.startsWith("Bearer ") ? header.slice(7) : null;',
-  '  if (!token) return res.status(401).json({ error: "missing_token" });',
-  "  const claims = await verifyToken(token);",
-  '  if (isExpired(claims)) return res.status(401).json({ error: "token_expired" });',
-  "  res.locals.user = claims.sub;",
-  "  next();",
-  "}",
-);
-
-const MIDDLEWARE_NEW = lines(
-  "const LEEWAY_MS = 30_000;",
-  "",
-  "/** Milliseconds since the epoch; injectable so tests can pin time. */",
-  "export type Clock = () => number;",
-  "",
-  "export function isExpired(claims: TokenClaims, now: number): boolean {",
-  "  return claims.exp * 1000 + LEEWAY_MS <= now;",
-  "}",
-  "",
-  "export function createAuthMiddleware({ clock = Date.now }: { clock?: Clock } = {}) {",
-  "  return async function authMiddleware(req: Request, res: Response, next: NextFunction) {",
-  '    const header = req.headers.authorization ?? "";',
-  '    const token = header.startsWith("Bearer ") ? header.slice(7) : null;',
-  '    if (!token) return res.status(401).json({ error: "missing_token" });',
-  "    const claims = await verifyToken(token);",
-  '    if (isExpired(claims, clock())) return res.status(401).json({ error: "token_expired" });',
-  "    res.locals.user = claims.sub;",
-  "    next();",
-  "  };",
-  "}",
-  "",
-  "/** Default instance, reading the real clock. */",
-  "export const authMiddleware = createAuthMiddleware();",
-);
-
-function testOutput(cwd: string): string {
-  return lines(
-    "> acme-api@1.4.2 test",
-    "> vitest run auth",
-    "",
-    ` RUN  v2.1.8 ${cwd}`,
-    "",
-    " ❯ test/auth/middleware.test.ts (6 tests | 1 failed) 48ms",
-    "   × authMiddleware > accepts a token inside the 30s leeway",
-    "     → expected 401 to be 200 // Object.is equality",
-    "",
-    " FAIL  test/auth/middleware.test.ts > authMiddleware > accepts a token inside the 30s leeway",
-    "AssertionError: expected 401 to be 200 // Object.is equality",
-    "",
-    " ❯ test/auth/middleware.test.ts:41:24",
-    "     41|     expect(res.status).toBe(200);",
-    "       |                        ^",
-    "",
-    " Test Files  1 failed (1)",
-    "      Tests  1 failed | 5 passed (6)",
-    "   Duration  612ms",
-  );
-}
-
-const THOUGHT =
-  "Intermittent failures in an auth test usually mean time. JWT `exp` has whole-second precision while " +
-  "`Date.now()` is in milliseconds; if the test floors the current time to build a token, the result " +
-  "depends on where in the second it runs. I should read the middleware, then run the suite.";
-
-// Ends without a newline: the next block starts with "## ", which must not land mid-line.
-const INTRO = "I'll read the middleware first, then run the auth tests to reproduce it.";
-
-const ROOT_CAUSE = lines(
-  "## Root cause",
-  "",
-  "`exp` has whole-second precision, but `isExpired` compares it against `Date.now()` in **milliseconds**.",
-  "The test builds its token with `exp = Math.floor(Date.now() / 1000) - 29`, so the `floor` silently drops up to 999 ms:",
-  "",
-  "- started early in a second, the request lands inside the 30 s leeway and gets `200`",
-  "- started in the last ~50 ms of a second, the token is already past the leeway and gets `401`",
-  "",
-  "I'll make the clock injectable so the test can pin it.",
-);
-
-const FIXED = lines(
-  "## Fixed: injectable clock",
-  "",
-  "The middleware no longer reads `Date.now()` directly:",
-  "",
-  "- `isExpired(claims, now)` now **requires** `now`",
-  "- `createAuthMiddleware({ clock })` builds the middleware; `authMiddleware` is still exported",
-  "",
-  "```ts",
-  "const app = buildApp({",
-  "  auth: createAuthMiddleware({ clock: () => 1_767_225_600_000 }),",
-  "});",
-  "```",
-  "",
-  "Run `npm test -- auth` to confirm.",
-);
+// Unlike the fixture's turn, this one goes on to edit without waiting for a reply (the permission
+// request asks instead), and sums up rather than re-running the suite.
+const ROOT_CAUSE_THEN_FIX = lines(ROOT_CAUSE, "", "I'll make the clock injectable so the test can pin it.");
+const LAST_STEP = "Summarize the fix";
 
 const REJECTED_TEXT = "Understood, I left `src/auth/middleware.ts` unchanged. Tell me if you want a different fix.";
-
-function plan(done: number, active: number): PlanEntry[] {
-  const items: [string, PlanEntry["priority"]][] = [
-    ["Read the auth middleware", "high"],
-    ["Reproduce the flaky test", "high"],
-    ["Make the clock injectable", "medium"],
-    ["Summarize the fix", "low"],
-  ];
-  return items.map(([content, priority], i) => ({
-    content,
-    priority,
-    status: i < done ? "completed" : i === active ? "in_progress" : "pending",
-  }));
-}
 
 // ---------------------------------------------------------------------------------------------
 // The default turn, one function per step
@@ -472,22 +317,22 @@ function plan(done: number, active: number): PlanEntry[] {
 async function defaultTurn(t: Turn): Promise<PromptResponse> {
   await t.pace.pause(150); // time to first token
   if (t.session.thinking) await t.block("agent_thought_chunk", THOUGHT);
-  await t.plan(plan(0, 0));
+  await t.plan(plan(0, 0, LAST_STEP));
   await t.block("agent_message_chunk", INTRO);
   await readTool(t);
-  await t.plan(plan(1, 1));
+  await t.plan(plan(1, 1, LAST_STEP));
   await terminalTool(t);
-  await t.plan(plan(2, 2));
-  await t.block("agent_message_chunk", ROOT_CAUSE);
+  await t.plan(plan(2, 2, LAST_STEP));
+  await t.block("agent_message_chunk", ROOT_CAUSE_THEN_FIX);
   const outcome = await editTool(t);
   if (outcome === "cancelled") return endTurn("cancelled", 0, 0);
   if (outcome === "rejected") {
     await t.block("agent_message_chunk", REJECTED_TEXT);
     return t.usage(9_800, 120);
   }
-  await t.plan(plan(3, 3));
+  await t.plan(plan(3, 3, LAST_STEP));
   await t.block("agent_message_chunk", FIXED);
-  await t.plan(plan(4, -1));
+  await t.plan(plan(4, -1, LAST_STEP));
   return t.usage(15_210, 1_187);
 }
 
@@ -566,18 +411,7 @@ async function editTool(t: Turn): Promise<EditOutcome> {
   }
   const option = PERMISSION_OPTIONS.find((o) => o.optionId === outcome.optionId);
   if (!option || option.kind.startsWith("reject")) {
-    await t.send({
-      sessionUpdate: "tool_call_update",
-      toolCallId: id,
-      status: "failed",
-      content: [
-        {
-          type: "content",
-          content: { type: "text", text: "The user doesn't want to proceed with this tool use. The tool use was rejected." },
-        },
-      ],
-      rawOutput: { error: "rejected by user" },
-    });
+    await t.send(rejectedUpdate(id));
     return "rejected";
   }
   await t.pace.pause(60);
@@ -637,59 +471,6 @@ async function longMessage(t: Turn, count: number): Promise<PromptResponse> {
     await t.send({ sessionUpdate: "agent_message_chunk", content: { type: "text", text: piece } });
   }
   return t.usage(25_940, Math.ceil(text.length / 4));
-}
-
-const LONG_MESSAGE = lines(
-  "# Token expiry in `acme-api`",
-  "",
-  "This change makes the auth middleware's notion of *now* injectable. Callers that import " +
-    "`authMiddleware` see no difference; tests build their own instance with `createAuthMiddleware({ clock })`.",
-  "",
-  "## How a request is checked",
-  "",
-  "1. The `Authorization` header is read; anything but `Bearer <token>` is a `401 missing_token`.",
-  "2. `verifyToken` checks the signature and decodes the claims.",
-  "3. `isExpired(claims, clock())` compares the expiry against the injected clock, with a 30 s leeway.",
-  "4. On success the subject is stored in `res.locals.user` and the request continues.",
-  "",
-  "## What changed",
-  "",
-  "| File | Change | Risk |",
-  "| --- | --- | --- |",
-  "| `src/auth/middleware.ts` | `createAuthMiddleware({ clock })`; `isExpired` requires `now` | low |",
-  "| `test/auth/middleware.test.ts` | builds the app with a fixed clock | none |",
-  "",
-  "> Tip: keep one test that uses the *real* clock, so a hidden `Date.now()` cannot come back unnoticed.",
-  "",
-);
-
-/** A numbered section, repeated until the message is long enough for any chunk count. */
-function appendix(n: number): string {
-  return lines(
-    "",
-    `## Appendix ${n}: replaying failure case #${n}`,
-    "",
-    `Run ${n} pinned the clock at \`${1767225600000 + n * 997}\` and minted a token with \`exp = ${1767225600 + n - 30}\`:`,
-    "",
-    "```console",
-    `$ npx vitest run auth --repeat ${n * 10}`,
-    ` ✓ test/auth/middleware.test.ts (6 tests) ${40 + (n % 17)}ms`,
-    "```",
-    "",
-    "| run | now (ms) | status |",
-    "| ---: | ---: | :---: |",
-    `| ${n}a | ${1767225600000 + n * 997} | 200 |`,
-    `| ${n}b | ${1767225600000 + n * 997 + 30_000} | 401 |`,
-    "",
-    `- the boundary held in all ${n * 10} repetitions`,
-    "",
-  );
-}
-
-function longMarkdown(minLength: number): string {
-  let text = LONG_MESSAGE;
-  for (let n = 1; Array.from(text).length < minLength; n++) text += appendix(n);
-  return text;
 }
 
 async function permissionOnly(t: Turn): Promise<PromptResponse> {
