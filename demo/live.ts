@@ -23,11 +23,20 @@ workspace.events = [];
 const client = createClient<WorkspaceRegistry>({ endpoint, devtools: false });
 const conn = client.workspace.getOrCreate([workspaceId], { params: { userId: `u-${userName.toLowerCase()}`, userName } }).connect();
 
-/** Reads everything after the newest event we have; broadcasts that arrive meanwhile are merged by eventIndex. */
-async function catchUp(): Promise<void> {
-  let after = workspace.timeline.lastIndex < 0 ? 0 : workspace.timeline.lastIndex;
+let catchingUp: Promise<void> | undefined;
+/** Reads history after the last index with no gap before it; broadcasts arriving meanwhile merge by eventIndex. */
+function catchUp(): Promise<void> {
+  catchingUp ??= readHistory().finally(() => (catchingUp = undefined));
+  return catchingUp;
+}
+
+async function readHistory(): Promise<void> {
+  let after = workspace.timeline.contiguousIndex;
   for (;;) {
     const page = await conn.getHistory({ after, limit: 500 });
+    // Older events may have been trimmed from storage: what is not there is not a gap.
+    const first = page.events[0]?.eventIndex;
+    if (first !== undefined && first > after + 1) workspace.timeline.skipTo(first - 1);
     workspace.appendEvents(page.events);
     for (const answer of page.permissions) {
       if (answer.toolCallId && answer.reply !== "cancelled") {
@@ -48,8 +57,13 @@ conn.onOpen(() => {
 conn.onClose(() => (status.textContent = "reconnecting…"));
 conn.onError((e) => (status.textContent = `error: ${e.message}`));
 
-conn.on("session.event", (event) => workspace.appendEvents([event]));
-conn.on("session.events", (events) => workspace.appendEvents(events));
+/** Applies live events; a hole before them (missed while away, or never broadcast) is read from history. */
+function receive(events: Parameters<typeof workspace.appendEvents>[0]): void {
+  workspace.appendEvents(events);
+  if (workspace.timeline.lastIndex > workspace.timeline.contiguousIndex) void catchUp().catch((e: Error) => (error.textContent = e.message));
+}
+conn.on("session.event", (event) => receive([event]));
+conn.on("session.events", (events) => receive(events));
 conn.on("presence", ({ users }: PresenceBroadcast) => ($("#people").textContent = `here: ${users.map((u) => u.userName ?? u.userId).join(", ")}`));
 conn.on("turn", (turn) => {
   if (turn.state === "ended") {

@@ -238,8 +238,11 @@ function userOf(state: ConnState): WorkspaceUser {
   return { userId: state.userId, userName: state.userName };
 }
 
-function presence(conns: Iterable<{ id: string; state: unknown }>): PresenceBroadcast {
-  return { users: [...conns].map((conn) => ({ connectionId: conn.id, ...userOf(conn.state as ConnState) })) };
+/** Who is connected. Stateless action calls get a short-lived connection too; they are not people here. */
+function presence(conns: Iterable<{ id: string; state: unknown; isHibernatable?: boolean }>): PresenceBroadcast {
+  return {
+    users: [...conns].filter((conn) => conn.isHibernatable !== false).map((conn) => ({ connectionId: conn.id, ...userOf(conn.state as ConnState) })),
+  };
 }
 
 export type { WorkspaceBroadcasts };

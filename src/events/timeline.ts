@@ -29,6 +29,7 @@ export class Timeline {
   #slots: Slot[] = [];
   #seen = new Set<number>();
   #seq = 0;
+  #contiguous = 0;
   /** Bumped on every change: a cheap "did anything change" check for views. */
   version = 0;
   /** Number of times the whole history was re-folded because an older event arrived late. */
@@ -73,6 +74,24 @@ export class Timeline {
     return this.#seen.has(eventIndex);
   }
 
+  /**
+   * The highest eventIndex up to which nothing is missing (eventIndex counts from 1). A client
+   * that reads history `after` this index after a gap or a reconnect loses nothing.
+   */
+  get contiguousIndex(): number {
+    return this.#contiguous;
+  }
+
+  /** Declares events up to `eventIndex` gone for good (trimmed from storage): they no longer count as a gap. */
+  skipTo(eventIndex: number): void {
+    this.#contiguous = Math.max(this.#contiguous, eventIndex);
+    this.#advance();
+  }
+
+  #advance(): void {
+    while (this.#seen.has(this.#contiguous + 1)) this.#contiguous++;
+  }
+
   /** Folds one event. Returns false when it was a duplicate. */
   add(event: RawEvent): boolean {
     return this.addAll([event]);
@@ -94,6 +113,7 @@ export class Timeline {
       }
     }
     if (fresh.length === 0) return false;
+    this.#advance();
     fresh.sort(bySlot);
     const last = this.#slots.at(-1);
     if (!last || bySlot(last, fresh[0]) < 0) {

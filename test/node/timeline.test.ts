@@ -365,6 +365,17 @@ describe("delivery: idempotent, order-independent", () => {
     assert.deepEqual([...timeline.entries].map((e: Entry) => e.id), ids);
   });
 
+  it("knows up to which index nothing is missing, for gap-free fetching", () => {
+    const timeline = new Timeline(events.filter((e) => e.eventIndex !== 5));
+    assert.equal(timeline.contiguousIndex, 4);
+    timeline.add(events[4]);
+    assert.equal(timeline.contiguousIndex, events.length);
+    const trimmed = new Timeline(events.slice(100));
+    assert.equal(trimmed.contiguousIndex, 0);
+    trimmed.skipTo(100);
+    assert.equal(trimmed.contiguousIndex, events.length, "events trimmed from storage are not a gap");
+  });
+
   it("reports the highest index and what it has, for gap-free fetching", () => {
     const timeline = new Timeline(events.slice(0, 10));
     assert.equal(timeline.lastIndex, 10);
