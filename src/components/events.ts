@@ -5,8 +5,16 @@
 export type SandboxWorkspaceErrorCode =
   /** Neither `workspace-id` nor `events` is set: there is nothing to show. */
   | "missing-workspace-id"
-  /** `workspace-id` is set, but this build cannot join a live workspace yet. */
-  | "live-unavailable"
+  /** `workspace-id` is set but `endpoint` is not. */
+  | "missing-endpoint"
+  /** The registry does not answer at `endpoint`. */
+  | "unreachable"
+  /** The workspace refused the connection (its `authorize`). */
+  | "unauthorized"
+  /** A prompt was refused or its turn failed; `message` says why. */
+  | "prompt-failed"
+  /** The workspace reported an error (its codes: `sandbox_unreachable`, `agent_exited`, ...). */
+  | (string & {})
   /** Events that could not be read arrived; they are shown as error entries. */
   | "malformed-event";
 
@@ -20,9 +28,28 @@ export interface SandboxWorkspaceErrorDetail {
 
 export type SandboxWorkspaceErrorEvent = CustomEvent<SandboxWorkspaceErrorDetail>;
 
+export interface SandboxWorkspaceConnectionDetail {
+  workspaceId?: string;
+  /** Why the connection dropped, when known. */
+  reason?: string;
+}
+
+export interface SandboxWorkspaceEventDetail {
+  /** Events that arrived (live or from history), in arrival order. */
+  events: unknown[];
+}
+
+export interface SandboxWorkspacePromptDetail {
+  text: string;
+}
+
 declare global {
   interface HTMLElementEventMap {
     "sandbox-workspace-error": SandboxWorkspaceErrorEvent;
+    "sandbox-workspace-connected": CustomEvent<SandboxWorkspaceConnectionDetail>;
+    "sandbox-workspace-disconnected": CustomEvent<SandboxWorkspaceConnectionDetail>;
+    "sandbox-workspace-event": CustomEvent<SandboxWorkspaceEventDetail>;
+    "sandbox-workspace-prompt": CustomEvent<SandboxWorkspacePromptDetail>;
   }
 }
 

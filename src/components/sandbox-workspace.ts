@@ -2,7 +2,9 @@ import { html, LitElement, nothing, type PropertyValues, type TemplateResult } f
 import { property, state } from "lit/decorators.js";
 import { guard } from "lit/directives/guard.js";
 import { repeat } from "lit/directives/repeat.js";
-import { LATEST_TYPES, Timeline, type Entry, type MessagePart, type RawEvent } from "../events/index.js";
+import { LATEST_TYPES, Timeline, type Entry, type MessagePart, type PermissionRequestEntry, type RawEvent } from "../events/index.js";
+import type { PermissionReply } from "../actors/index.js";
+import { WorkspaceConnection, type ConnectionStatus } from "./connection.js";
 import { workspaceEvent, type SandboxWorkspaceErrorDetail } from "./events.js";
 import { StreamingMarkdown } from "./markdown.js";
 import { styles } from "./styles.js";
@@ -84,6 +86,11 @@ export class SandboxWorkspace extends LitElement {
   @property({ attribute: false }) events?: readonly RawEvent[];
 
   @state() private notice?: SandboxWorkspaceErrorDetail;
+  /** The latest error from the live workspace (a failed prompt, an agent that exited). */
+  @state() private liveError?: SandboxWorkspaceErrorDetail;
+  @state() private draft = "";
+  @state() private following = true;
+  @state() private unseen = 0;
 
   #timeline = new Timeline();
   #folded?: readonly RawEvent[];
@@ -95,6 +102,23 @@ export class SandboxWorkspace extends LitElement {
   #markdown = new WeakMap<object, StreamingMarkdown>();
   #timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
+  #connection = new WorkspaceConnection(this, {
+    timeline: () => this.#timeline,
+    onStatus: (status, reason) => this.#onStatus(status, reason),
+    onEvents: (events) => {
+      const before = this.#timeline.size;
+      if (!this.#timeline.addAll(events)) return;
+      if (!this.following) this.unseen += Math.max(0, this.#timeline.size - before) || 0;
+      this.requestUpdate();
+      this.dispatchEvent(workspaceEvent("sandbox-workspace-event", { events }));
+    },
+    onError: (code, message) => {
+      this.liveError = { code: code as SandboxWorkspaceErrorDetail["code"], message };
+      this.dispatchEvent(workspaceEvent("sandbox-workspace-error", this.liveError));
+    },
+  });
+  #joined?: string;
+
   #ctx: ViewContext = {
     markdown: (part: MessagePart & { kind: "text" }) => {
       let md = this.#markdown.get(part);
@@ -103,6 +127,7 @@ export class SandboxWorkspace extends LitElement {
     },
     entry: (id) => this.#timeline.entry(id),
     time: (ms) => (ms === undefined ? "" : this.#timeFormat.format(ms)),
+    permissionActions: (entry) => this.#permissionActions(entry),
   };
 
   /** The folded session: entries, summary, events. Read-only for hosts. */
@@ -113,6 +138,30 @@ export class SandboxWorkspace extends LitElement {
   /** Folds more events into the transcript (any order; duplicates are ignored). */
   appendEvents(events: Iterable<RawEvent>): void {
     if (this.#timeline.addAll(events)) this.requestUpdate();
+  }
+
+  /** Where the live connection stands. */
+  get connectionStatus(): ConnectionStatus {
+    return this.#connection.status;
+  }
+
+  /**
+   * Sends a prompt to the workspace as this element's user. Resolves when its turn ends, with the
+   * stop reason; rejects with the workspace's error (also shown and fired as an event).
+   */
+  async prompt(text: string): Promise<{ stopReason: string } | undefined> {
+    const trimmed = text.trim();
+    if (!trimmed) throw new Error("A prompt needs some text.");
+    this.dispatchEvent(workspaceEvent("sandbox-workspace-prompt", { text: trimmed }));
+    this.liveError = undefined;
+    try {
+      return await this.#connection.prompt(trimmed);
+    } catch (error) {
+      const detail = errorDetail(error, "prompt-failed");
+      this.liveError = detail;
+      this.dispatchEvent(workspaceEvent("sandbox-workspace-error", detail));
+      throw error;
+    }
   }
 
   /** Opens an entry and scrolls it into view. */
@@ -136,12 +185,52 @@ export class SandboxWorkspace extends LitElement {
     super.scheduleUpdate();
   }
 
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // Re-attached after a move in the DOM: join again.
+    if (this.hasUpdated) this.#join();
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has("events")) this.#syncEvents();
-    if (!this.hasUpdated || changed.has("events") || changed.has("workspaceId")) this.#checkSetup();
+    if (!this.hasUpdated || (["events", "workspaceId", "endpoint", "actor", "userName"] as const).some((key) => changed.has(key))) {
+      this.#checkSetup();
+      this.#join();
+    }
+  }
+
+  /** Joins the live workspace the attributes name, or leaves it when replaying. */
+  #join(): void {
+    const live = this.events === undefined && this.workspaceId && this.endpoint;
+    const key = live ? JSON.stringify([this.endpoint, this.actor, this.workspaceId, this.userName]) : undefined;
+    if (key === this.#joined && (key === undefined || this.#connection.status !== "idle")) return;
+    const sameWorkspace = this.#joined && key && JSON.parse(this.#joined)[2] === this.workspaceId && JSON.parse(this.#joined)[0] === this.endpoint;
+    this.#joined = key;
+    if (!live) {
+      this.#connection.close();
+      return;
+    }
+    if (!sameWorkspace) {
+      this.#timeline = new Timeline();
+      this.#open.clear();
+      this.#rawOpen.clear();
+      this.#reportedMalformed = 0;
+    }
+    this.liveError = undefined;
+    this.#connection.open({ endpoint: this.endpoint!, workspaceId: this.workspaceId!, actor: this.actor || "workspace", userName: this.userName });
+  }
+
+  #onStatus(status: ConnectionStatus, reason?: string): void {
+    if (status === "live") {
+      this.liveError = undefined;
+      this.dispatchEvent(workspaceEvent("sandbox-workspace-connected", { workspaceId: this.workspaceId }));
+    } else if (status === "reconnecting" || status === "idle" || status === "error") {
+      this.dispatchEvent(workspaceEvent("sandbox-workspace-disconnected", { workspaceId: this.workspaceId, reason }));
+    }
   }
 
   protected override updated(): void {
+    if (this.following && this.#joined) this.#scrollToEnd();
     const malformed = this.#timeline.summary.malformedCount;
     if (malformed > this.#reportedMalformed) {
       const fresh = this.#malformedEvents().slice(this.#reportedMalformed);
@@ -177,10 +266,10 @@ export class SandboxWorkspace extends LitElement {
         code: "missing-workspace-id",
         message: "No workspace-id: set the workspace-id attribute to join a workspace, or the events property to replay a session.",
       };
-    } else if (this.events === undefined && this.workspaceId) {
+    } else if (this.events === undefined && !this.endpoint) {
       notice = {
-        code: "live-unavailable",
-        message: `Cannot join workspace “${this.workspaceId}”: this build replays stored sessions only (set the events property).`,
+        code: "missing-endpoint",
+        message: `No endpoint: set the endpoint attribute to the workspace registry's URL to join “${this.workspaceId}”.`,
       };
     }
     if (notice && notice.code !== this.notice?.code) this.dispatchEvent(workspaceEvent("sandbox-workspace-error", notice));
@@ -194,12 +283,160 @@ export class SandboxWorkspace extends LitElement {
   }
 
   protected override render(): TemplateResult {
+    const live = this.#joined !== undefined;
+    const problem = this.notice ?? this.liveError ?? (live && this.#connection.reason && !this.#connection.live ? { code: "connection", message: this.#connection.reason } : undefined);
     return html`
       ${this.#renderHeader()}
-      ${this.notice ? html`<p part="notice" class="notice" role="alert">${this.notice.message}</p>` : nothing}
+      ${problem ? html`<p part="notice" class="notice" role="alert" data-code=${problem.code}>${problem.message}</p>` : nothing}
       ${this.rawView ? this.#renderRawList() : this.#renderTimeline()}
+      ${!this.following && this.unseen > 0
+        ? html`<button class="tool jump" part="jump-latest" @click=${this.#jumpToLatest}>↓ ${plural(this.unseen, "new entry").replace("entrys", "entries")}</button>`
+        : nothing}
+      ${live ? this.#renderComposer() : nothing}
     `;
   }
+
+  #renderComposer(): TemplateResult {
+    const connection = this.#connection;
+    const ready = connection.live;
+    const running = this.#timeline.summary.running || connection.turn?.state === "running";
+    const reason = ready ? "" : connection.reason ?? (connection.status === "connecting" ? "Connecting to the workspace…" : "Not connected to the workspace.");
+    const suggestions = this.#commandSuggestions();
+    return html`<form part="composer" class="composer" @submit=${this.#onSubmit}>
+      ${suggestions.length
+        ? html`<ul part="command-list" class="command-list" role="listbox" aria-label="Commands">
+            ${suggestions.map(
+              (command, i) => html`<li role="option" aria-selected=${i === 0 ? "true" : "false"}>
+                <button type="button" class="command" data-command=${command.name} @click=${this.#onPickCommand}><code>/${command.name}</code> <span class="muted">${command.description}</span></button>
+              </li>`,
+            )}
+          </ul>`
+        : nothing}
+      <textarea
+        part="composer-input"
+        class="composer-input"
+        aria-label="Prompt"
+        rows="2"
+        .value=${this.draft}
+        ?disabled=${!ready}
+        placeholder=${ready ? "Ask the agent… (Enter sends, Shift+Enter for a new line, / for commands)" : reason}
+        @input=${(event: Event) => (this.draft = (event.target as HTMLTextAreaElement).value)}
+        @keydown=${this.#onComposerKey}
+      ></textarea>
+      <div class="composer-actions">
+        ${!ready ? html`<span part="composer-reason" class="muted" role="status">${reason}</span>` : nothing}
+        ${running && ready ? html`<button type="button" class="tool" part="stop" @click=${this.#onStop}>Stop</button>` : nothing}
+        <button class="tool primary" part="send" ?disabled=${!ready || !this.draft.trim()}>Send</button>
+      </div>
+    </form>`;
+  }
+
+  #commandSuggestions() {
+    const match = /^\/(\S*)$/.exec(this.draft);
+    if (!match) return [];
+    const commands = [...this.#timeline.entries].find((entry) => entry.type === "available-commands");
+    if (commands?.type !== "available-commands") return [];
+    return commands.commands.filter((command) => command.name.startsWith(match[1])).slice(0, 8);
+  }
+
+  #onPickCommand = (event: Event): void => {
+    this.draft = `/${(event.currentTarget as HTMLElement).dataset.command} `;
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLTextAreaElement>(".composer-input")?.focus());
+  };
+
+  #onComposerKey = (event: KeyboardEvent): void => {
+    if (event.key === "Tab" && !event.shiftKey) {
+      const [first] = this.#commandSuggestions();
+      if (first) {
+        event.preventDefault();
+        this.draft = `/${first.name} `;
+      }
+      return;
+    }
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      (event.target as HTMLTextAreaElement).form?.requestSubmit();
+    }
+  };
+
+  #onSubmit = (event: Event): void => {
+    event.preventDefault();
+    const text = this.draft.trim();
+    if (!text || !this.#connection.live) return;
+    this.draft = "";
+    this.following = true;
+    this.prompt(text).catch(() => undefined);
+  };
+
+  #onStop = (): void => {
+    this.#connection.cancel().catch((error: unknown) => {
+      this.liveError = errorDetail(error, "cancel-failed");
+      this.dispatchEvent(workspaceEvent("sandbox-workspace-error", this.liveError));
+    });
+  };
+
+  #permissionActions(entry: PermissionRequestEntry): TemplateResult | typeof nothing {
+    if (entry.status !== "pending" || !this.#connection.live) return nothing;
+    const request = [...this.#connection.pending.values()].find((candidate) => candidate.toolCallId === entry.toolCall.toolCallId);
+    if (!request) return nothing;
+    const label: Record<string, string> = { once: "Allow once", always: "Always allow", reject: "Reject" };
+    return html`<div part="permission-actions" class="permission-actions" role="group" aria-label="Answer">
+      ${request.availableReplies.map(
+        (reply) => html`<button class="tool ${reply === "reject" ? "danger" : "primary"}" part="permission-button permission-${reply}" data-permission=${request.permissionId} data-reply=${reply} @click=${this.#onAnswer}>
+          ${label[reply] ?? reply}
+        </button>`,
+      )}
+    </div>`;
+  }
+
+  #onAnswer = (event: Event): void => {
+    event.stopPropagation();
+    const button = event.currentTarget as HTMLButtonElement;
+    const { permission, reply } = button.dataset;
+    this.#connection.respondPermission(permission!, reply as PermissionReply).catch((error: unknown) => {
+      this.liveError = errorDetail(error, "permission-failed");
+      this.dispatchEvent(workspaceEvent("sandbox-workspace-error", this.liveError));
+    });
+  };
+
+  #jumpToLatest = (): void => {
+    this.following = true;
+    this.unseen = 0;
+    this.#scrollToEnd();
+  };
+
+  #lastScrollTop = 0;
+
+  #scrollToEnd(): void {
+    const list = this.renderRoot.querySelector<HTMLElement>(".timeline, .raw-list");
+    if (!list) return;
+    list.scrollTop = list.scrollHeight;
+    // Entries off screen are laid out late (content-visibility): settle at the end once more.
+    requestAnimationFrame(() => {
+      if (this.following) list.scrollTop = list.scrollHeight;
+      this.#lastScrollTop = list.scrollTop;
+    });
+  }
+
+  #userScrollAt = 0;
+
+  /** Wheel, touch, keys or a scrollbar drag: the reader, not layout, is moving the list. */
+  #onUserScroll = (): void => {
+    this.#userScrollAt = performance.now();
+  };
+
+  /** Following stops when the reader scrolls up, and resumes when they reach the end again. */
+  #onScroll = (event: Event): void => {
+    const list = event.currentTarget as HTMLElement;
+    const atEnd = list.scrollTop + list.clientHeight >= list.scrollHeight - 48;
+    if (atEnd) {
+      this.following = true;
+      this.unseen = 0;
+    } else if (list.scrollTop < this.#lastScrollTop - 4 && performance.now() - this.#userScrollAt < 1000) {
+      this.following = false;
+    }
+    this.#lastScrollTop = list.scrollTop;
+  };
 
   #renderHeader(): TemplateResult {
     const summary = this.#timeline.summary;
@@ -211,8 +448,14 @@ export class SandboxWorkspace extends LitElement {
       <button class="tool" part="raw-toggle" aria-pressed=${this.rawView ? "true" : "false"} @click=${() => (this.rawView = !this.rawView)}>
         Raw events
       </button>
+      ${this.#joined ? this.#renderConnection() : nothing}
       <div class="header-meta" part="header-meta">
-        ${mode ? html`<span>Mode: ${mode}</span>` : nothing}
+        ${mode && !(this.#connection.live && summary.modes.length > 1) ? html`<span>Mode: ${mode}</span>` : nothing}
+        ${this.#connection.live && summary.modes.length > 1
+          ? html`<label>Mode <select part="mode-picker" @change=${this.#onMode}>
+              ${summary.modes.map((option) => html`<option value=${option.id} ?selected=${option.id === summary.currentModeId}>${option.name}</option>`)}
+            </select></label>`
+          : nothing}
         ${summary.usage
           ? html`<span>Context: ${formatTokens(summary.usage.used)} / ${formatTokens(summary.usage.size)}${summary.usage.cost ? ` · ${formatCost(summary.usage.cost)}` : ""}</span>`
           : nothing}
@@ -222,18 +465,35 @@ export class SandboxWorkspace extends LitElement {
     </header>`;
   }
 
+  #renderConnection(): TemplateResult {
+    const connection = this.#connection;
+    const words: Record<ConnectionStatus, string> = { idle: "Offline", connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", error: "Error" };
+    const people = connection.users.map((user) => user.userName ?? user.userId);
+    return html`<span part="connection" class="connection" data-status=${connection.status} role="status" title=${connection.reason ?? ""}>${words[connection.status]}</span>
+      ${people.length ? html`<span part="presence" class="presence" aria-label="Connected">${[...new Set(people)].join(", ")}</span>` : nothing}`;
+  }
+
+  #onMode = (event: Event): void => {
+    const modeId = (event.target as HTMLSelectElement).value;
+    this.#connection.setMode(modeId).catch((error: unknown) => {
+      this.liveError = errorDetail(error, "mode-failed");
+      this.dispatchEvent(workspaceEvent("sandbox-workspace-error", this.liveError));
+    });
+  };
+
   #renderTimeline(): TemplateResult {
     if (this.#timeline.size === 0) {
-      return html`<p class="empty">${this.events ? "No events yet." : ""}</p>`;
+      return html`<p class="empty">${this.events || this.#joined ? "No events yet." : ""}</p>`;
     }
-    return html`<ol part="timeline" class="timeline" aria-label="Session transcript" @click=${this.#onToggle} @keydown=${this.#onKeydown}>
+    return html`<ol part="timeline" class="timeline" aria-label="Session transcript" @click=${this.#onToggle} @keydown=${this.#onKeydown} @scroll=${this.#onScroll} @wheel=${this.#onUserScroll} @touchmove=${this.#onUserScroll} @pointerdown=${this.#onUserScroll} @keyup=${this.#onUserScroll}>
       ${repeat(
         this.#timeline.entries,
         (entry) => entry.id,
         (entry) => {
           const open = this.#isOpen(entry);
           const rawOpen = this.#rawOpen.has(entry.id);
-          return guard([entry, entry.rev, open, rawOpen, this.#rawShown.get(entry.id)], () => this.#renderEntry(entry, open, rawOpen));
+          const live = entry.type === "permission-request" ? `${this.#connection.status}:${this.#connection.pending.size}` : "";
+          return guard([entry, entry.rev, open, rawOpen, this.#rawShown.get(entry.id), live], () => this.#renderEntry(entry, open, rawOpen));
         },
       )}
     </ol>`;
@@ -343,4 +603,10 @@ function rawLine(event: RawEvent): string {
       ? `session/update ${payload.params?.update?.sessionUpdate ?? "?"}`
       : payload.method ?? (payload.error ? `error for #${payload.id}` : payload.id !== undefined ? `response #${payload.id}` : "unreadable");
   return `#${e.eventIndex ?? "?"} ${e.sender ?? "?"} ${what}`;
+}
+
+/** A thrown error as an event detail: RivetKit's action errors carry the workspace's code. */
+function errorDetail(error: unknown, fallback: string): SandboxWorkspaceErrorDetail {
+  const code = (error as { code?: unknown })?.code;
+  return { code: typeof code === "string" ? code : fallback, message: error instanceof Error ? error.message : String(error) };
 }

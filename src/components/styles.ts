@@ -485,6 +485,116 @@ export const styles = css`
     align-self: center;
   }
 
+  .connection {
+    font-size: 0.8em;
+    padding: 0 8px;
+    border-radius: 999px;
+    border: 1px solid currentColor;
+    color: var(--_muted);
+  }
+  .connection[data-status="live"] {
+    color: var(--_success);
+  }
+  .connection[data-status="reconnecting"],
+  .connection[data-status="connecting"] {
+    color: var(--_warning);
+  }
+  .connection[data-status="error"] {
+    color: var(--_danger);
+  }
+  .presence {
+    font-size: 0.85em;
+    color: var(--_muted);
+  }
+  select {
+    font: inherit;
+    color: inherit;
+    background: var(--_entry-bg);
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) / 1.5);
+  }
+  button.tool.primary {
+    border-color: var(--_accent);
+    color: var(--_accent);
+  }
+  button.tool.danger {
+    border-color: var(--_danger);
+    color: var(--_danger);
+  }
+  button.tool:disabled {
+    opacity: 0.5;
+    cursor: not-allowed;
+  }
+  .permission-actions {
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--_space);
+    margin: var(--_space) 0;
+  }
+  .jump {
+    align-self: center;
+    margin: calc(var(--_space) * -5) 0 var(--_space);
+    position: relative;
+    box-shadow: 0 2px 8px rgb(0 0 0 / 0.15);
+  }
+  .composer {
+    position: relative;
+    display: flex;
+    flex-wrap: wrap;
+    gap: var(--_space);
+    align-items: flex-end;
+    padding: var(--_space);
+    border-top: 1px solid var(--_border);
+  }
+  .composer-input {
+    flex: 1 1 16em;
+    font: inherit;
+    color: inherit;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) / 1.5);
+    padding: calc(var(--_space) / 2) var(--_space);
+    resize: vertical;
+    min-height: 2.6em;
+  }
+  .composer-input:disabled {
+    background: var(--_entry-bg);
+  }
+  .composer-actions {
+    display: flex;
+    gap: var(--_space);
+    align-items: center;
+  }
+  .command-list {
+    position: absolute;
+    bottom: 100%;
+    left: var(--_space);
+    right: var(--_space);
+    list-style: none;
+    margin: 0;
+    padding: 4px;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    box-shadow: 0 4px 16px rgb(0 0 0 / 0.15);
+  }
+  .command {
+    display: block;
+    width: 100%;
+    text-align: start;
+    font: inherit;
+    color: inherit;
+    background: none;
+    border: 0;
+    padding: 4px var(--_space);
+    border-radius: 4px;
+    cursor: pointer;
+  }
+  .command-list [aria-selected="true"] .command,
+  .command:hover {
+    background: var(--_entry-hover);
+  }
+
   .visually-hidden {
     position: absolute;
     width: 1px;

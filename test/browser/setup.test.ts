@@ -1,6 +1,6 @@
-import { expect, fixture, html, oneEvent } from "@open-wc/testing";
+import { expect, oneEvent } from "@open-wc/testing";
 import { emulateMedia } from "@web/test-runner-commands";
-import type { SandboxWorkspace, SandboxWorkspaceErrorEvent } from "../../src/components/index.js";
+import type { SandboxWorkspaceErrorEvent } from "../../src/components/index.js";
 import { fixtureSession } from "../fixtures/session.js";
 import { $, $$, mount, text } from "./helpers.js";
 
@@ -20,9 +20,16 @@ describe("setup mistakes say so on screen and in an event", () => {
     el.remove();
   });
 
-  it("a workspace-id this build cannot join: a notice naming it", async () => {
-    const el = await fixture<SandboxWorkspace>(html`<sandbox-workspace workspace-id="w-42"></sandbox-workspace>`);
+  it("a workspace-id without an endpoint: a notice naming both, and a `missing-endpoint` error", async () => {
+    const el = document.createElement("sandbox-workspace");
+    el.workspaceId = "w-42";
+    const error = oneEvent(el, "sandbox-workspace-error") as Promise<SandboxWorkspaceErrorEvent>;
+    document.body.append(el);
+    expect((await error).detail.code).to.equal("missing-endpoint");
+    await el.updateComplete;
     expect(text($(el, '[part="notice"]'))).to.contain("w-42");
+    expect(text($(el, '[part="notice"]'))).to.contain("endpoint");
+    el.remove();
   });
 
   it("malformed events: shown as entries and reported once in a `malformed-event` error", async () => {

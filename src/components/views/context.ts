@@ -1,5 +1,5 @@
-import type { TemplateResult } from "lit";
-import type { Entry, EntryOf, EntryType, MessagePart } from "../../events/index.js";
+import type { nothing, TemplateResult } from "lit";
+import type { Entry, EntryOf, EntryType, MessagePart, PermissionRequestEntry } from "../../events/index.js";
 import type { StreamingMarkdown } from "../markdown.js";
 
 /** What a view needs from the element that renders it. */
@@ -10,6 +10,8 @@ export interface ViewContext {
   entry(id: string): Entry | undefined;
   /** Formats a timestamp for display. */
   time(ms: number | undefined): string;
+  /** Answer buttons for a pending permission request, when this element can answer it. */
+  permissionActions(entry: PermissionRequestEntry): TemplateResult | typeof nothing;
 }
 
 /** One entry type's view: the accordion's header and body. */

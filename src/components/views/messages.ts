@@ -35,7 +35,7 @@ export const userMessage: EntryView<"user-message"> = {
   summary: (entry) => preview(textOf(entry.parts)) || "(empty prompt)",
   body: (entry, ctx) => html`
     <p class="byline" part="byline">
-      ${entry.author?.name ?? entry.author?.id ?? "Someone"}${entry.author?.id && entry.author.name ? html` <span class="muted">(${entry.author.id})</span>` : nothing}
+      ${entry.author?.name ?? entry.author?.id ?? "Someone"}${entry.author?.id && entry.author.name && !entry.author.id.startsWith("guest-") ? html` <span class="muted">(${entry.author.id})</span>` : nothing}
       ${entry.createdAt ? html` · <time datetime=${new Date(entry.createdAt).toISOString()}>${ctx.time(entry.createdAt)}</time>` : nothing}
       ${entry.source === "chunk" ? html` · <span class="muted">as echoed by the agent</span>` : nothing}
       ${entry.stopReason ? html` · turn ${STOP_WORDS[entry.stopReason] ?? entry.stopReason}` : nothing}

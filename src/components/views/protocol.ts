@@ -41,7 +41,7 @@ export const permissionRequest: EntryView<"permission-request"> = {
   },
   status: permissionStatus,
   open: (entry) => entry.status === "pending",
-  body: (entry) => html`
+  body: (entry, ctx) => html`
     <p>The agent asks to run <strong>${inlineCode(entry.toolCall.title ?? "a tool")}</strong>${entry.toolCall.kind ? html` (${entry.toolCall.kind})` : nothing}.</p>
     <ul part="permission-options" class="choices" aria-label="Options">
       ${entry.options.map((option) => {
@@ -52,6 +52,7 @@ export const permissionRequest: EntryView<"permission-request"> = {
         </li>`;
       })}
     </ul>
+    ${ctx.permissionActions(entry)}
     <p class="outcome" part="permission-outcome" role="status">${permissionOutcome(entry)}</p>
     ${entry.toolCall.rawInput !== undefined ? jsonBlock(entry.toolCall.rawInput, "Input") : nothing}
   `,

@@ -1,0 +1,292 @@
+/**
+ * The element's link to its workspace actor: connects with rivetkit/client (loaded on demand, so a
+ * page that only replays a transcript never downloads it), reads the history without gaps, applies
+ * live broadcasts, and reconnects when the link drops. A reactive controller: it updates its host.
+ */
+import type { ReactiveController, ReactiveControllerHost } from "lit";
+import type {
+  ChatUserBroadcast,
+  ErrorBroadcast,
+  PermissionReply,
+  PermissionRequestedBroadcast,
+  PermissionResolvedBroadcast,
+  PresenceBroadcast,
+  TurnBroadcast,
+  WorkspaceRegistry,
+} from "../actors/index.js";
+import type { RawEvent, Timeline } from "../events/index.js";
+
+export type ConnectionStatus = "idle" | "connecting" | "live" | "reconnecting" | "error";
+
+export interface ConnectionTarget {
+  endpoint: string;
+  workspaceId: string;
+  actor: string;
+  userName?: string;
+  userId?: string;
+  token?: string;
+}
+
+export interface ConnectionCallbacks {
+  /** The timeline to fold events into (the element owns it). */
+  timeline(): Timeline;
+  onStatus(status: ConnectionStatus, reason?: string): void;
+  onEvents(events: RawEvent[]): void;
+  onError(code: string, message: string): void;
+  onChat?(message: ChatUserBroadcast): void;
+}
+
+type Client = ReturnType<typeof import("rivetkit/client").createClient<WorkspaceRegistry>>;
+type Conn = ReturnType<ReturnType<Client["workspace"]["getOrCreate"]>["connect"]>;
+
+const RETRY_MS = [500, 1000, 2000, 4000, 8000];
+
+export class WorkspaceConnection implements ReactiveController {
+  status: ConnectionStatus = "idle";
+  reason?: string;
+  users: PresenceBroadcast["users"] = [];
+  /** Permission requests waiting for an answer, by id. */
+  pending = new Map<string, PermissionRequestedBroadcast>();
+  turn?: TurnBroadcast;
+
+  #host: ReactiveControllerHost;
+  #callbacks: ConnectionCallbacks;
+  #target?: ConnectionTarget;
+  #client?: Client;
+  #conn?: Conn;
+  #generation = 0;
+  #retries = 0;
+  #retryTimer?: ReturnType<typeof setTimeout>;
+  #catchingUp?: Promise<void>;
+  #wasLive = false;
+
+  constructor(host: ReactiveControllerHost, callbacks: ConnectionCallbacks) {
+    this.#host = host;
+    this.#callbacks = callbacks;
+    host.addController(this);
+  }
+
+  hostDisconnected(): void {
+    this.close();
+  }
+
+  get live(): boolean {
+    return this.status === "live";
+  }
+
+  /** Joins `target`, leaving any workspace joined before. */
+  open(target: ConnectionTarget): void {
+    this.close();
+    this.#target = target;
+    void this.#connect(++this.#generation);
+  }
+
+  close(): void {
+    this.#generation++;
+    clearTimeout(this.#retryTimer);
+    const conn = this.#conn;
+    const client = this.#client;
+    this.#conn = undefined;
+    this.#client = undefined;
+    void conn?.dispose().catch(() => undefined);
+    void client?.dispose().catch(() => undefined);
+    this.pending.clear();
+    this.users = [];
+    this.turn = undefined;
+    this.#wasLive = false;
+    this.#setStatus("idle");
+  }
+
+  async prompt(text: string): Promise<{ stopReason: string } | undefined> {
+    return this.#require().prompt({ text });
+  }
+
+  async respondPermission(permissionId: string, reply: PermissionReply): Promise<void> {
+    await this.#require().respondPermission({ permissionId, reply });
+  }
+
+  async cancel(): Promise<void> {
+    await this.#require().cancel();
+  }
+
+  async setMode(modeId: string): Promise<void> {
+    await this.#require().setMode({ modeId });
+  }
+
+  async setConfigOption(configId: string, value: string): Promise<void> {
+    await this.#require().setConfigOption({ configId, value });
+  }
+
+  #require(): Conn {
+    if (!this.#conn || this.status !== "live") throw new Error(this.reason ?? "Not connected to the workspace.");
+    return this.#conn;
+  }
+
+  async #connect(generation: number): Promise<void> {
+    const target = this.#target!;
+    this.#setStatus(this.#wasLive ? "reconnecting" : "connecting");
+    let createClient: typeof import("rivetkit/client").createClient;
+    try {
+      ({ createClient } = await import("rivetkit/client"));
+    } catch (error) {
+      this.#fail(`Could not load the connection code: ${message(error)}`);
+      return;
+    }
+    if (generation !== this.#generation) return;
+    const client = createClient<WorkspaceRegistry>({ endpoint: target.endpoint, devtools: false });
+    const handle = (client as unknown as Record<string, Client["workspace"]>)[target.actor] ?? client.workspace;
+    const params = { userName: target.userName, userId: target.userId, token: target.token };
+    const conn = handle.getOrCreate([target.workspaceId], { params }).connect();
+    this.#client = client;
+    this.#conn = conn;
+
+    const mine = () => generation === this.#generation;
+    conn.onOpen(() => {
+      if (!mine()) return;
+      this.#retries = 0;
+      this.#wasLive = true;
+      this.#setStatus("live");
+      // Subscriptions are re-sent after onOpen: read the history a tick later so nothing slips between.
+      setTimeout(() => mine() && void this.#catchUp(), 0);
+      void conn.getSessionInfo().then((info) => {
+        if (!mine()) return;
+        this.users = info.users;
+        for (const request of info.pendingPermissions) this.pending.set(request.permissionId, request);
+        this.#host.requestUpdate();
+      }, () => undefined);
+    });
+    conn.onStatusChange((status: string) => {
+      if (!mine()) return;
+      if (status === "connected") return;
+      if (this.status === "live") this.#setStatus("reconnecting", "The connection dropped; reconnecting…");
+      // RivetKit retries on its own, but gives up when the engine itself restarted: start over then.
+      if (status === "idle" || status === "disconnected") this.#retry(generation);
+    });
+    conn.onError((error: { code?: string; message: string }) => {
+      if (!mine()) return;
+      if (error.code === "unauthorized" || error.code === "forbidden") {
+        this.#fail(`Not allowed to join workspace “${target.workspaceId}”: ${error.message}`, error.code);
+        return;
+      }
+      if (this.status !== "live") this.reason = `Cannot reach the workspace at ${target.endpoint}: ${error.message}`;
+      this.#retry(generation);
+    });
+
+    conn.on("session.event", (event: RawEvent) => mine() && this.#receive([event]));
+    conn.on("session.events", (events: RawEvent[]) => mine() && this.#receive(events));
+    conn.on("presence", (presence: PresenceBroadcast) => {
+      if (!mine()) return;
+      this.users = presence.users;
+      this.#host.requestUpdate();
+    });
+    conn.on("permission.requested", (request: PermissionRequestedBroadcast) => {
+      if (!mine()) return;
+      this.pending.set(request.permissionId, request);
+      this.#host.requestUpdate();
+    });
+    conn.on("permission.resolved", (answer: PermissionResolvedBroadcast) => mine() && this.#resolved(answer));
+    conn.on("turn", (turn: TurnBroadcast) => {
+      if (!mine()) return;
+      this.turn = turn;
+      if (turn.state === "ended") this.#callbacks.timeline().endTurn(turn.stopReason);
+      this.#host.requestUpdate();
+    });
+    conn.on("chat.user", (chat: ChatUserBroadcast) => mine() && this.#callbacks.onChat?.(chat));
+    conn.on("error", (error: ErrorBroadcast) => mine() && this.#callbacks.onError(error.code, error.message));
+
+    // No answer at all (wrong port, nothing listening): say so rather than spin silently.
+    setTimeout(() => {
+      if (mine() && this.status === "connecting") {
+        this.reason = `Cannot reach the workspace registry at ${target.endpoint}. Is it running? Retrying…`;
+        this.#callbacks.onError("unreachable", this.reason);
+        this.#host.requestUpdate();
+      }
+    }, 5000);
+  }
+
+  #receive(events: RawEvent[]): void {
+    this.#callbacks.onEvents(events);
+    const timeline = this.#callbacks.timeline();
+    if (timeline.lastIndex > timeline.contiguousIndex) void this.#catchUp();
+  }
+
+  #resolved(answer: PermissionResolvedBroadcast): void {
+    this.pending.delete(answer.permissionId);
+    if (answer.toolCallId) {
+      this.#callbacks.timeline().resolvePermission(answer.toolCallId, {
+        reply: answer.reply,
+        by: answer.by && { id: answer.by.userId, name: answer.by.userName },
+        at: answer.at,
+      });
+    }
+    this.#host.requestUpdate();
+  }
+
+  /** Reads the history after the last index with nothing missing, page by page, once at a time. */
+  #catchUp(): Promise<void> {
+    this.#catchingUp ??= this.#readHistory().finally(() => {
+      this.#catchingUp = undefined;
+      const timeline = this.#callbacks.timeline();
+      if (this.live && timeline.lastIndex > timeline.contiguousIndex) void this.#catchUp();
+    });
+    return this.#catchingUp;
+  }
+
+  async #readHistory(): Promise<void> {
+    const conn = this.#conn;
+    const generation = this.#generation;
+    if (!conn) return;
+    const timeline = this.#callbacks.timeline();
+    let after = timeline.contiguousIndex;
+    try {
+      for (;;) {
+        const page = await conn.getHistory({ after, limit: 500 });
+        if (generation !== this.#generation) return;
+        const first = page.events[0]?.eventIndex;
+        // Older events may have been trimmed from storage: what is not there is not a gap.
+        if (first !== undefined && first > after + 1) timeline.skipTo(first - 1);
+        for (const answer of page.permissions) if (answer.reply !== "cancelled") this.#resolved(answer);
+        this.#callbacks.onEvents(page.events);
+        if (page.nextAfter === undefined) break;
+        after = page.nextAfter;
+      }
+    } catch (error) {
+      if (generation === this.#generation) this.#callbacks.onError("history_failed", `Could not read the history: ${message(error)}`);
+    }
+  }
+
+  #retry(generation: number): void {
+    if (generation !== this.#generation || this.#retryTimer || this.status === "error") return;
+    const delay = RETRY_MS[Math.min(this.#retries++, RETRY_MS.length - 1)];
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (generation !== this.#generation || this.status === "live") return;
+      const conn = this.#conn;
+      const client = this.#client;
+      void conn?.dispose().catch(() => undefined);
+      void client?.dispose().catch(() => undefined);
+      void this.#connect(++this.#generation);
+    }, delay);
+  }
+
+  #fail(reason: string, code = "error"): void {
+    clearTimeout(this.#retryTimer);
+    this.#generation++;
+    this.reason = reason;
+    this.#setStatus("error", reason);
+    this.#callbacks.onError(code, reason);
+  }
+
+  #setStatus(status: ConnectionStatus, reason?: string): void {
+    if (status === "live") this.reason = undefined;
+    else if (reason) this.reason = reason;
+    const changed = status !== this.status;
+    this.status = status;
+    if (changed) this.#callbacks.onStatus(status, this.reason);
+    this.#host.requestUpdate();
+  }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
