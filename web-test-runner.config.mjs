@@ -1,6 +1,9 @@
 // @ts-check
 import { chromeLauncher } from "@web/test-runner-chrome";
 import { esbuildPlugin } from "@web/dev-server-esbuild";
+// The runner is started under tsx (package.json), so the stack helpers load as TypeScript.
+import { bundleDepsPlugin } from "./test/support/bundle-deps-plugin.ts";
+import { stackPlugin } from "./test/support/stack-plugin.ts";
 
 /** @type {import("@web/test-runner").TestRunnerConfig} */
 export default {
@@ -33,11 +36,11 @@ export default {
       createPage: ({ context }) => context.newPage({ type: "window" }),
     }),
   ],
-  plugins: [esbuildPlugin({ ts: true, tsconfig: "tsconfig.json" })],
+  plugins: [bundleDepsPlugin(), esbuildPlugin({ ts: true, tsconfig: "tsconfig.json" }), stackPlugin()],
   testFramework: {
     config: {
       ui: "bdd",
-      timeout: 10000,
+      timeout: 30000,
     },
   },
 };

@@ -1,0 +1,125 @@
+/**
+ * The element live, in real Chromium, against the real stack: sandbox-agent daemon + demo agent +
+ * workspace registry on RivetKit's engine (started by the test runner's stack plugin).
+ */
+import { expect, fixture, html, oneEvent } from "@open-wc/testing";
+import { executeServerCommand } from "@web/test-runner-commands";
+import type { SandboxWorkspace, SandboxWorkspaceErrorEvent } from "../../src/components/index.js";
+import type { SessionEvent } from "../../src/events/index.js";
+import { $, $$, entries, text } from "./helpers.js";
+
+type Stack = { endpoint: string };
+const stack = (payload: Record<string, unknown>) => executeServerCommand<Stack, Record<string, unknown>>("stack", payload);
+
+let counter = 0;
+const fresh = (name: string) => `${name}-${Date.now().toString(36)}-${counter++}`;
+
+async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+async function join(endpoint: string, workspaceId: string, userName: string): Promise<SandboxWorkspace> {
+  const el = await fixture<SandboxWorkspace>(
+    html`<sandbox-workspace endpoint=${endpoint} workspace-id=${workspaceId} user-name=${userName} style="height: 700px"></sandbox-workspace>`,
+  );
+  await until(() => el.connectionStatus === "live", `${userName} is live`);
+  return el;
+}
+
+const indices = (el: SandboxWorkspace) => el.timeline.events.map((event) => (event as SessionEvent).eventIndex);
+const settled = (els: SandboxWorkspace[]) => els.every((el) => !el.timeline.summary.running && el.timeline.contiguousIndex === el.timeline.lastIndex);
+
+/** Answers the first pending permission request through the element's own buttons. */
+async function answer(el: SandboxWorkspace, reply: "once" | "always" | "reject"): Promise<void> {
+  await until(() => !!el.shadowRoot!.querySelector(`[part~="permission-${reply}"]`), "answer buttons appear");
+  el.shadowRoot!.querySelector<HTMLButtonElement>(`[part~="permission-${reply}"]`)!.click();
+}
+
+describe("live: the element joins its workspace", () => {
+  let endpoint: string;
+  before(async () => {
+    ({ endpoint } = await stack({ action: "start" }));
+  });
+
+  it("renders a full turn, typed in its composer, with every entry type a turn has", async () => {
+    const el = await join(endpoint, fresh("turn"), "Ada");
+    const input = el.shadowRoot!.querySelector<HTMLTextAreaElement>('[part="composer-input"]')!;
+    input.value = "Fix the flaky test";
+    input.dispatchEvent(new Event("input"));
+    await el.updateComplete;
+    const prompted = oneEvent(el, "sandbox-workspace-prompt");
+    $(el, '[part~="send"]').click();
+    expect((await prompted).detail.text).to.equal("Fix the flaky test");
+    await answer(el, "once");
+    await until(() => settled([el]) && entries(el, "turn-end").length === 1, "the turn ends");
+    await el.updateComplete;
+    for (const type of ["user-message", "agent-thought", "agent-message", "tool-call", "plan", "usage", "session-info", "available-commands", "current-mode", "config-options", "permission-request", "turn-end"]) {
+      expect(entries(el, type), type).to.not.be.empty;
+    }
+    expect(text(entries(el, "user-message")[0])).to.contain("Ada");
+    expect(entries(el, "permission-request")[0].dataset.status).to.equal("allowed");
+    expect(text($(el, '[part="connection"]'))).to.equal("Live");
+    expect(indices(el)).to.deep.equal(Array.from({ length: el.timeline.lastIndex }, (_, i) => i + 1), "every event, once, in order");
+  });
+
+  it("keeps two elements on one workspace identical; a permission answered in one resolves in both", async () => {
+    const id = fresh("two");
+    const ada = await join(endpoint, id, "Ada");
+    const grace = await join(endpoint, id, "Grace");
+    await until(() => text($(ada, '[part="presence"]')).includes("Grace"), "Ada sees Grace");
+    const turn = ada.prompt("Fix the flaky test");
+    await answer(grace, "reject");
+    expect((await turn)?.stopReason).to.equal("end_turn");
+    await until(() => settled([ada, grace]) && ada.timeline.lastIndex === grace.timeline.lastIndex, "both have everything");
+    await ada.updateComplete;
+    await grace.updateComplete;
+    expect(indices(ada)).to.deep.equal(indices(grace));
+    expect([...ada.timeline.entries].map((e) => e.id)).to.deep.equal([...grace.timeline.entries].map((e) => e.id));
+    for (const el of [ada, grace]) {
+      const [permission] = entries(el, "permission-request");
+      expect(permission.dataset.status).to.equal("rejected");
+      expect(text(permission)).to.contain("by Grace");
+    }
+  });
+
+  it("says so when the endpoint does not answer", async () => {
+    const el = document.createElement("sandbox-workspace");
+    el.endpoint = "http://127.0.0.1:9";
+    el.workspaceId = fresh("nowhere");
+    const error = oneEvent(el, "sandbox-workspace-error") as Promise<SandboxWorkspaceErrorEvent>;
+    document.body.append(el);
+    const { detail } = await error;
+    expect(detail.code).to.equal("unreachable");
+    await el.updateComplete;
+    expect(text($(el, '[part="notice"]'))).to.contain("http://127.0.0.1:9");
+    expect($(el, '[part="composer-input"]').hasAttribute("disabled")).to.be.true;
+    el.remove();
+  });
+});
+
+describe("live: reconnecting loses nothing", () => {
+  it("fills what it missed while the registry was down, with no duplicates", async () => {
+    const { endpoint } = await stack({ name: "restart", action: "start" });
+    const id = fresh("restart");
+    const el = await join(endpoint, id, "Ada");
+    await el.prompt("/long 30 before");
+    await until(() => settled([el]), "the first turn is in");
+    const before = el.timeline.lastIndex;
+
+    await stack({ name: "restart", action: "stop-registry" });
+    await until(() => el.connectionStatus !== "live", "the element notices");
+    await stack({ name: "restart", action: "start-registry" });
+    // Someone else prompts before this element is back.
+    await stack({ name: "restart", action: "prompt", workspaceId: id, text: "/long 40 while you were away" });
+
+    await until(() => el.connectionStatus === "live", "the element reconnects", 30_000);
+    await until(() => settled([el]) && el.timeline.lastIndex > before + 40, "it caught up");
+    await el.updateComplete;
+    expect(indices(el)).to.deep.equal(Array.from({ length: el.timeline.lastIndex }, (_, i) => i + 1), "nothing lost, nothing twice");
+    expect(entries(el, "user-message").map((entry) => text(entry.querySelector('[part="entry-title"]')!))).to.deep.equal(["/long 30 before", "/long 40 while you were away"]);
+  });
+});
