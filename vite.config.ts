@@ -2,7 +2,9 @@ import { defineConfig } from "vite";
 
 /**
  * `vite` (npm start) serves the demo from demo/; `vite build` builds the drop-in file
- * `dist/sandbox-workspace.js`, which registers the element when loaded by a script tag.
+ * `dist/sandbox-workspace.js`, which registers the element when loaded by a script tag. Everything
+ * is bundled in; the connection code (rivetkit/client) is a chunk beside it, loaded only when an
+ * element joins a live workspace.
  */
 export default defineConfig(({ command }) =>
   command === "serve"
@@ -22,7 +24,7 @@ export default defineConfig(({ command }) =>
           // Library mode keeps ES output readable unless the bundler itself is told to minify.
           rolldownOptions: { output: { minify: true } },
           lib: {
-            entry: { "sandbox-workspace": "src/components/index.ts", events: "src/events/index.ts" },
+            entry: { "sandbox-workspace": "src/components/index.ts" },
             formats: ["es"],
           },
         },

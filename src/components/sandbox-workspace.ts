@@ -41,6 +41,19 @@ const RAW_PAGE = 200;
  * @csspart plan - The plan's item list.
  * @csspart raw-list - The element-wide list of raw events.
  * @csspart badge - Small labels (status, priority, "current").
+ * @csspart connection - The live connection's state in the header (`data-status`).
+ * @csspart presence - Who is connected, in the header.
+ * @csspart mode-picker - The agent mode selector (live, when the agent offers modes).
+ * @csspart config-picker - A selector for one of the agent's config options (live).
+ * @csspart composer - The prompt form below the transcript (live only).
+ * @csspart composer-input - The prompt text area.
+ * @csspart composer-reason - Why the composer is disabled.
+ * @csspart send - The send button.
+ * @csspart stop - The button that stops the running turn.
+ * @csspart command-list - Slash-command suggestions.
+ * @csspart permission-actions - Answer buttons of a pending permission request.
+ * @csspart permission-button - Each answer button; also `permission-once`, `permission-always`, `permission-reject`.
+ * @csspart jump-latest - The button that jumps back to the newest entries.
  *
  * @cssprop --sandbox-workspace-font - Text font family.
  * @cssprop --sandbox-workspace-mono-font - Code font family.
@@ -62,7 +75,11 @@ const RAW_PAGE = 200;
  * @cssprop --sandbox-workspace-diff-add-bg - Added diff lines.
  * @cssprop --sandbox-workspace-diff-del-bg - Removed diff lines.
  *
- * @fires sandbox-workspace-error - `detail: { code, message }` when the element is misconfigured or receives malformed events.
+ * @fires sandbox-workspace-error - `detail: { code, message }`: misconfiguration, an unreachable or refusing workspace, a failed prompt, malformed events.
+ * @fires sandbox-workspace-connected - The live connection is up (`detail.workspaceId`).
+ * @fires sandbox-workspace-disconnected - The live connection dropped or was closed (`detail.reason`).
+ * @fires sandbox-workspace-event - Events arrived, live or from history (`detail.events`).
+ * @fires sandbox-workspace-prompt - This element sent a prompt (`detail.text`).
  */
 export class SandboxWorkspace extends LitElement {
   static override styles = styles;
@@ -456,6 +473,7 @@ export class SandboxWorkspace extends LitElement {
               ${summary.modes.map((option) => html`<option value=${option.id} ?selected=${option.id === summary.currentModeId}>${option.name}</option>`)}
             </select></label>`
           : nothing}
+        ${this.#connection.live ? this.#renderConfigPickers() : nothing}
         ${summary.usage
           ? html`<span>Context: ${formatTokens(summary.usage.used)} / ${formatTokens(summary.usage.size)}${summary.usage.cost ? ` · ${formatCost(summary.usage.cost)}` : ""}</span>`
           : nothing}
@@ -472,6 +490,34 @@ export class SandboxWorkspace extends LitElement {
     return html`<span part="connection" class="connection" data-status=${connection.status} role="status" title=${connection.reason ?? ""}>${words[connection.status]}</span>
       ${people.length ? html`<span part="presence" class="presence" aria-label="Connected">${[...new Set(people)].join(", ")}</span>` : nothing}`;
   }
+
+  /** Pickers for the agent's config options (the mode has its own). */
+  #renderConfigPickers(): TemplateResult | typeof nothing {
+    const entry = this.#timeline.entry("config-options");
+    if (entry?.type !== "config-options") return nothing;
+    return html`${entry.options
+      .filter((option) => option.category !== "mode")
+      .map((option) => {
+        if (option.type === "boolean") {
+          return html`<label part="config-picker"><input type="checkbox" data-config=${option.id} .checked=${Boolean(option.currentValue)} @change=${this.#onConfig} /> ${option.name}</label>`;
+        }
+        if (option.type !== "select") return nothing;
+        const choices = (option.options as Array<{ value?: string; name?: string; options?: Array<{ value: string; name: string }> }>).flatMap((item) => item.options ?? [item as { value: string; name: string }]);
+        return html`<label part="config-picker">${option.name}
+          <select data-config=${option.id} @change=${this.#onConfig}>
+            ${choices.map((choice) => html`<option value=${choice.value} ?selected=${choice.value === option.currentValue}>${choice.name}</option>`)}
+          </select></label>`;
+      })}`;
+  }
+
+  #onConfig = (event: Event): void => {
+    const input = event.target as HTMLInputElement | HTMLSelectElement;
+    const value = input instanceof HTMLInputElement && input.type === "checkbox" ? String(input.checked) : input.value;
+    this.#connection.setConfigOption(input.dataset.config!, value).catch((error: unknown) => {
+      this.liveError = errorDetail(error, "config-failed");
+      this.dispatchEvent(workspaceEvent("sandbox-workspace-error", this.liveError));
+    });
+  };
 
   #onMode = (event: Event): void => {
     const modeId = (event.target as HTMLSelectElement).value;

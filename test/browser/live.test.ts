@@ -86,6 +86,20 @@ describe("live: the element joins its workspace", () => {
     }
   });
 
+  it("switches workspaces cleanly when workspace-id changes, and leaves when removed", async () => {
+    const first = fresh("first");
+    const ada = await join(endpoint, first, "Ada");
+    const grace = await join(endpoint, first, "Grace");
+    await ada.prompt("/long 10 in the first workspace");
+    await until(() => settled([ada]) && ada.timeline.size > 0, "the first workspace has a turn");
+    ada.workspaceId = fresh("second");
+    await until(() => ada.connectionStatus === "live" && ada.timeline.size === 0, "Ada is live in an empty workspace");
+    await until(() => !text($(grace, '[part="presence"]')).includes("Ada"), "Grace sees Ada leave the first workspace");
+    const left = oneEvent(grace, "sandbox-workspace-disconnected");
+    grace.remove();
+    expect((await left).detail.workspaceId).to.equal(first);
+  });
+
   it("says so when the endpoint does not answer", async () => {
     const el = document.createElement("sandbox-workspace");
     el.endpoint = "http://127.0.0.1:9";
