@@ -10,6 +10,8 @@ export default defineConfig(({ command }) =>
   command === "serve"
     ? {
         root: "demo",
+        // The built drop-in file (and its chunks) is served at the root, as a CDN would.
+        publicDir: "../dist",
         server: { host: "127.0.0.1", port: Number(process.env.PORT ?? 5173), fs: { allow: [".."] } },
       }
     : {

@@ -1,11 +1,11 @@
 /**
- * The live demo page: two `<sandbox-workspace>` elements join the same workspace actor by
- * themselves, as two people would from two pages. This script only fills in the endpoint and the
- * workspace from the query string.
+ * The live demo page: two `<sandbox-workspace>` elements (defined by the drop-in file the page
+ * loads) join the same workspace actor by themselves, as two people would from two pages. This
+ * script only fills in the endpoint and the workspace from the query string.
  *
  * Query: ?endpoint=<registry URL>&workspace=<id>
  */
-import "../src/components/index.js";
+import type {} from "../src/components/index.js";
 
 const params = new URLSearchParams(location.search);
 for (const workspace of document.querySelectorAll("sandbox-workspace")) {

@@ -5,20 +5,29 @@
  *    unless SANDBOX_AGENT_URL points at a daemon already running;
  * 2. the workspace registry on RivetKit's embedded engine (http://127.0.0.1:6420 unless
  *    RIVET_RUN_ENGINE_PORT says otherwise), storing its data in .demo-data/;
- * 3. the demo page (Vite), which joins the workspace.
+ * 3. the demo page (Vite), which loads the freshly built drop-in file dist/sandbox-workspace.js
+ *    with a script tag and joins the workspace.
  *
  * Ctrl-C stops everything it started, the engine included.
  */
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { createServer } from "vite";
+import { build, createServer } from "vite";
 import { startDaemon, type Daemon } from "./daemon.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const enginePort = Number(process.env.RIVET_RUN_ENGINE_PORT || 6420);
 const storage = process.env.RIVETKIT_STORAGE_PATH || fileURLToPath(new URL("../.demo-data/rivetkit", import.meta.url));
 mkdirSync(storage, { recursive: true });
+
+// The page loads the drop-in file the way a host would: build it first.
+const config = fileURLToPath(new URL("../vite.config.ts", import.meta.url));
+const nodeEnv = process.env.NODE_ENV;
+await build({ configFile: config, logLevel: "warn" });
+// Vite's build sets NODE_ENV=production for the process; the servers started below are not a build.
+if (nodeEnv === undefined) delete process.env.NODE_ENV;
+else process.env.NODE_ENV = nodeEnv;
 
 let daemon: Daemon | undefined;
 let sandboxUrl = process.env.SANDBOX_AGENT_URL;
@@ -52,7 +61,7 @@ const endpoint = await new Promise<string>((resolve, reject) => {
 });
 console.log(`workspace registry     ${endpoint} (data in ${storage})`);
 
-const vite = await createServer({ configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)), server: { port: Number(process.env.PORT) || 5173 } });
+const vite = await createServer({ configFile: config, server: { port: Number(process.env.PORT) || 5173 } });
 await vite.listen();
 const page = vite.resolvedUrls?.local[0] ?? "http://127.0.0.1:5173/";
 console.log(`\n  Open ${page}?endpoint=${encodeURIComponent(endpoint)}\n  (a recorded session, without the backend: ${page}replay.html)\n\nCtrl-C stops everything.`);

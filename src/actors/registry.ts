@@ -23,6 +23,9 @@ export function createWorkspaceRegistry(options: WorkspaceRegistryOptions) {
   return setup({
     use: { workspace: createWorkspaceActor(options) },
     noWelcome: true,
+    // RivetKit starts its embedded engine only in development unless told to; a host without a
+    // Rivet Engine cluster (RIVET_ENDPOINT) wants it in production too.
+    ...(process.env.RIVET_ENDPOINT ? {} : { startEngine: true }),
   });
 }
 

@@ -40,6 +40,8 @@ type Client = ReturnType<typeof import("rivetkit/client").createClient<Workspace
 type Conn = ReturnType<ReturnType<Client["workspace"]["getOrCreate"]>["connect"]>;
 
 const RETRY_MS = [500, 1000, 2000, 4000, 8000];
+/** Events per history page (the actor's maximum). */
+const PAGE = 500;
 
 export class WorkspaceConnection implements ReactiveController {
   status: ConnectionStatus = "idle";
@@ -237,22 +239,46 @@ export class WorkspaceConnection implements ReactiveController {
     const generation = this.#generation;
     if (!conn) return;
     const timeline = this.#callbacks.timeline();
-    let after = timeline.contiguousIndex;
     try {
-      for (;;) {
-        const page = await conn.getHistory({ after, limit: 500 });
+      let after = timeline.contiguousIndex;
+      let upTo = Infinity;
+      if (after === 0) {
+        // A first load of a long session: show the newest page at once, then the rest behind it.
+        const { lastEventIndex } = await conn.getSessionInfo();
         if (generation !== this.#generation) return;
-        const first = page.events[0]?.eventIndex;
-        // Older events may have been trimmed from storage: what is not there is not a gap.
-        if (first !== undefined && first > after + 1) timeline.skipTo(first - 1);
-        for (const answer of page.permissions) if (answer.reply !== "cancelled") this.#resolved(answer);
-        this.#callbacks.onEvents(page.events);
-        if (page.nextAfter === undefined) break;
-        after = page.nextAfter;
+        if (lastEventIndex > PAGE) {
+          await this.#readPages(conn, generation, lastEventIndex - PAGE, Infinity);
+          upTo = lastEventIndex - PAGE;
+        }
       }
+      await this.#readPages(conn, generation, after, upTo);
     } catch (error) {
       if (generation === this.#generation) this.#callbacks.onError("history_failed", `Could not read the history: ${message(error)}`);
     }
+  }
+
+  /**
+   * Reads events after `after` (up to `upTo`), page by page. Older pages are applied together, so
+   * slotting them in below events already shown re-folds the timeline once, not once a page.
+   */
+  async #readPages(conn: Conn, generation: number, after: number, upTo: number): Promise<void> {
+    const timeline = this.#callbacks.timeline();
+    const held: RawEvent[] = [];
+    for (;;) {
+      const page = await conn.getHistory({ after, limit: PAGE });
+      if (generation !== this.#generation) return;
+      const first = page.events[0]?.eventIndex;
+      // Older events may have been trimmed from storage: what is not there is not a gap.
+      if (first !== undefined && first > after + 1 && after === timeline.contiguousIndex) timeline.skipTo(first - 1);
+      for (const answer of page.permissions) if (answer.reply !== "cancelled") this.#resolved(answer);
+      const events = page.events.filter((event) => event.eventIndex <= upTo);
+      if (upTo === Infinity) this.#callbacks.onEvents(events);
+      else held.push(...events);
+      const last = page.events.at(-1)?.eventIndex ?? after;
+      if (page.nextAfter === undefined || last >= upTo) break;
+      after = page.nextAfter;
+    }
+    if (held.length) this.#callbacks.onEvents(held);
   }
 
   #retry(generation: number): void {

@@ -100,6 +100,21 @@ describe("live: the element joins its workspace", () => {
     expect((await left).detail.workspaceId).to.equal(first);
   });
 
+  it("opens a long session newest page first, then fills in everything before it", async () => {
+    const id = fresh("long");
+    await stack({ action: "prompt", workspaceId: id, text: "/long 1200" });
+    const el = document.createElement("sandbox-workspace");
+    const arrivals: number[][] = [];
+    el.addEventListener("sandbox-workspace-event", (event) => arrivals.push(event.detail.events.map((e) => (e as SessionEvent).eventIndex)));
+    Object.assign(el, { endpoint, workspaceId: id, userName: "Ada" });
+    document.body.append(el);
+    await until(() => el.timeline.lastIndex > 1200 && el.timeline.contiguousIndex === el.timeline.lastIndex, "the whole history is in");
+    expect(arrivals[0][0]).to.be.greaterThan(500, "the newest page came first");
+    expect(indices(el)).to.deep.equal(Array.from({ length: el.timeline.lastIndex }, (_, i) => i + 1));
+    expect(el.timeline.refolds).to.equal(1, "older pages were slotted in at once");
+    el.remove();
+  });
+
   it("says so when the endpoint does not answer", async () => {
     const el = document.createElement("sandbox-workspace");
     el.endpoint = "http://127.0.0.1:9";

@@ -34,7 +34,21 @@ export interface RegistryProcess {
   destroy(): Promise<void>;
 }
 
-export async function startRegistry(options: RegistryOptions, reuse?: { storage: string; port: number }): Promise<RegistryProcess> {
+/**
+ * Starts the registry process. A start can fail when another process takes one of the engine's
+ * three ports between our check and its bind: clean up the engine it may have left, and try again.
+ */
+export async function startRegistry(options: RegistryOptions, reuse?: { storage: string; port: number }, attempt = 1): Promise<RegistryProcess> {
+  try {
+    return await startRegistryOnce(options, reuse);
+  } catch (error) {
+    if (attempt >= 3) throw error;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return startRegistry(options, reuse, attempt + 1);
+  }
+}
+
+async function startRegistryOnce(options: RegistryOptions, reuse?: { storage: string; port: number }): Promise<RegistryProcess> {
   const storage = reuse?.storage ?? mkdtempSync(join(tmpdir(), "sandbox-workspace-registry-"));
   const port = reuse?.port ?? (await freeEnginePort());
   const child = spawn(process.execPath, ["--import", "tsx", REGISTRY_SCRIPT], {
@@ -56,12 +70,24 @@ export async function startRegistry(options: RegistryOptions, reuse?: { storage:
   child.stdout!.on("data", (chunk) => (output += chunk));
   child.stderr!.on("data", (chunk) => (output += chunk));
   const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`registry did not start in 60 s:\n${output}`)), 60_000);
-    child.once("exit", (code) => reject(new Error(`registry exited with ${code}:\n${output}`)));
+    const fail = (message: string) => {
+      child.kill("SIGKILL");
+      void stopEmbeddedEngine(storage).finally(() => {
+        if (!reuse) rmSync(storage, { recursive: true, force: true });
+        reject(new Error(message));
+      });
+    };
+    const timer = setTimeout(() => fail(`registry did not start in 60 s:\n${output}`), 60_000);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      fail(`registry exited with ${code}:\n${output}`);
+    };
+    child.once("exit", onExit);
     child.stdout!.on("data", () => {
       const ready = /READY (\S+)/.exec(output);
       if (ready) {
         clearTimeout(timer);
+        child.off("exit", onExit);
         resolve(ready[1]);
       }
     });
