@@ -56,6 +56,7 @@ export class SessionHost {
   #sdk?: SandboxAgent;
   #session?: Session;
   #connecting?: Promise<Session>;
+  #sandbox?: SandboxConnection;
   #unsubscribe: Array<() => void> = [];
   #queue: Promise<unknown> = Promise.resolve();
   #queued = 0;
@@ -187,9 +188,8 @@ export class SessionHost {
   }
 
   /** Stops the running turn. The SDK cancels by closing the agent session; the next prompt resumes it. */
-  async cancel(user: WorkspaceUser): Promise<void> {
+  async cancel(): Promise<void> {
     if (!this.#running || !this.#sdk) throw new WorkspaceError("not_running", "No turn is running.");
-    void user;
     await this.#sdk.destroySession(this.sessionId).catch((error: unknown) => {
       throw this.#fail(error, "prompt_failed");
     });
@@ -225,7 +225,8 @@ export class SessionHost {
   }
 
   async #connect(): Promise<Session> {
-    const sandbox = await this.#options.sandbox();
+    // Resolved once per connection: a host's sandbox function may do real work (look up, provision).
+    const sandbox = (this.#sandbox = await this.#options.sandbox());
     let sdk: SandboxAgent;
     if (!(await this.#healthy())) throw this.#fail(new Error("ECONNREFUSED"), "sandbox_unreachable");
     try {
@@ -283,8 +284,9 @@ export class SessionHost {
   }
 
   async #healthy(): Promise<boolean> {
+    const sandbox = this.#sandbox;
+    if (!sandbox) return false;
     try {
-      const sandbox = await this.#options.sandbox();
       const headers = new Headers(sandbox.headers);
       if (sandbox.token) headers.set("authorization", `Bearer ${sandbox.token}`);
       const response = await fetch(new URL("/v1/health", sandbox.baseUrl), { headers, signal: AbortSignal.timeout(WATCH_INTERVAL_MS * 2) });

@@ -57,11 +57,16 @@ interface ConnState extends WorkspaceUser {
   promptTimes: number[];
 }
 
-/** Throws the error as one the client receives with its code and message. */
-function toUserError(error: unknown): never {
-  if (error instanceof UserError) throw error;
-  if (error instanceof WorkspaceError) throw new UserError(error.message, { code: error.code });
-  throw new UserError("The workspace failed unexpectedly; the error was logged on the server.", { code: "internal" });
+/** Runs an action's work; a failure reaches the client as a UserError with its code and message. */
+async function guarded<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    if (error instanceof WorkspaceError) throw new UserError(error.message, { code: error.code });
+    console.error("[sandbox-workspace] action failed:", error);
+    throw new UserError("The workspace failed unexpectedly; the error was logged on the server.", { code: "internal" });
+  }
 }
 
 function randomId(): string {
@@ -163,11 +168,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         }
         times.push(now);
         (c.conn.state as ConnState).promptTimes = times;
-        try {
-          return await c.vars.host.prompt(user, text);
-        } catch (error) {
-          toUserError(error);
-        }
+        return guarded(() => c.vars.host.prompt(user, text));
       },
 
       /** Events with `eventIndex > after`, oldest first, paged. */
@@ -183,40 +184,26 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         };
       },
 
-      respondPermission: async (c, input: { permissionId: string; reply: PermissionReply }) => {
-        try {
-          return await c.vars.host.respondPermission(userOf(c.conn.state as ConnState), String(input?.permissionId), input?.reply);
-        } catch (error) {
-          toUserError(error);
-        }
-      },
+      respondPermission: (c, input: { permissionId: string; reply: PermissionReply }) =>
+        guarded(() => c.vars.host.respondPermission(userOf(c.conn.state as ConnState), String(input?.permissionId), input?.reply)),
 
-      cancel: async (c) => {
-        try {
-          await c.vars.host.cancel(userOf(c.conn.state as ConnState));
+      cancel: (c) =>
+        guarded(async () => {
+          await c.vars.host.cancel();
           return { cancelled: true };
-        } catch (error) {
-          toUserError(error);
-        }
-      },
+        }),
 
-      setMode: async (c, input: { modeId: string }) => {
-        try {
+      setMode: (c, input: { modeId: string }) =>
+        guarded(async () => {
           await c.vars.host.setMode(String(input?.modeId));
           return { ok: true };
-        } catch (error) {
-          toUserError(error);
-        }
-      },
+        }),
 
-      setConfigOption: async (c, input: { configId: string; value: string }) => {
-        try {
+      setConfigOption: (c, input: { configId: string; value: string }) =>
+        guarded(async () => {
           await c.vars.host.setConfigOption(String(input?.configId), String(input?.value));
           return { ok: true };
-        } catch (error) {
-          toUserError(error);
-        }
-      },
+        }),
     },
 
     options: {

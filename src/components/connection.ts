@@ -86,12 +86,7 @@ export class WorkspaceConnection implements ReactiveController {
   close(): void {
     this.#generation++;
     clearTimeout(this.#retryTimer);
-    const conn = this.#conn;
-    const client = this.#client;
-    this.#conn = undefined;
-    this.#client = undefined;
-    void conn?.dispose().catch(() => undefined);
-    void client?.dispose().catch(() => undefined);
+    this.#disposeLink();
     this.pending.clear();
     this.users = [];
     this.turn = undefined;
@@ -287,12 +282,17 @@ export class WorkspaceConnection implements ReactiveController {
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       if (generation !== this.#generation || this.status === "live") return;
-      const conn = this.#conn;
-      const client = this.#client;
-      void conn?.dispose().catch(() => undefined);
-      void client?.dispose().catch(() => undefined);
+      this.#disposeLink();
       void this.#connect(++this.#generation);
     }, delay);
+  }
+
+  /** Drops the current connection and client; their late callbacks are ignored by generation. */
+  #disposeLink(): void {
+    void this.#conn?.dispose().catch(() => undefined);
+    void this.#client?.dispose().catch(() => undefined);
+    this.#conn = undefined;
+    this.#client = undefined;
   }
 
   #fail(reason: string, code = "error"): void {

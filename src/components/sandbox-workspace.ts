@@ -4,7 +4,7 @@ import { guard } from "lit/directives/guard.js";
 import { repeat } from "lit/directives/repeat.js";
 import { LATEST_TYPES, Timeline, type Entry, type MessagePart, type PermissionRequestEntry, type RawEvent } from "../events/index.js";
 import type { PermissionReply } from "../actors/index.js";
-import { WorkspaceConnection, type ConnectionStatus } from "./connection.js";
+import { WorkspaceConnection, type ConnectionStatus, type ConnectionTarget } from "./connection.js";
 import { workspaceEvent, type SandboxWorkspaceErrorDetail } from "./events.js";
 import { StreamingMarkdown } from "./markdown.js";
 import { styles } from "./styles.js";
@@ -134,7 +134,8 @@ export class SandboxWorkspace extends LitElement {
       this.dispatchEvent(workspaceEvent("sandbox-workspace-error", this.liveError));
     },
   });
-  #joined?: string;
+  /** The workspace this element has joined, if live. */
+  #joined?: ConnectionTarget;
 
   #ctx: ViewContext = {
     markdown: (part: MessagePart & { kind: "text" }) => {
@@ -218,23 +219,32 @@ export class SandboxWorkspace extends LitElement {
 
   /** Joins the live workspace the attributes name, or leaves it when replaying. */
   #join(): void {
-    const live = this.events === undefined && this.workspaceId && this.endpoint;
-    const key = live ? JSON.stringify([this.endpoint, this.actor, this.workspaceId, this.userName]) : undefined;
-    if (key === this.#joined && (key === undefined || this.#connection.status !== "idle")) return;
-    const sameWorkspace = this.#joined && key && JSON.parse(this.#joined)[2] === this.workspaceId && JSON.parse(this.#joined)[0] === this.endpoint;
-    this.#joined = key;
-    if (!live) {
+    const previous = this.#joined;
+    const target: ConnectionTarget | undefined =
+      this.events === undefined && this.workspaceId && this.endpoint
+        ? { endpoint: this.endpoint, workspaceId: this.workspaceId, actor: this.actor || "workspace", userName: this.userName }
+        : undefined;
+    const sameWorkspace = !!previous && !!target && previous.endpoint === target.endpoint && previous.actor === target.actor && previous.workspaceId === target.workspaceId;
+    if (sameWorkspace && previous.userName === target.userName && this.#connection.status !== "idle") return;
+    if (!previous && !target) return;
+    this.#joined = target;
+    if (!target) {
       this.#connection.close();
       return;
     }
-    if (!sameWorkspace) {
-      this.#timeline = new Timeline();
-      this.#open.clear();
-      this.#rawOpen.clear();
-      this.#reportedMalformed = 0;
-    }
+    // Another workspace is another session; the same one, rejoined (e.g. a new user name), keeps its transcript.
+    if (!sameWorkspace) this.#resetTranscript();
     this.liveError = undefined;
-    this.#connection.open({ endpoint: this.endpoint!, workspaceId: this.workspaceId!, actor: this.actor || "workspace", userName: this.userName });
+    this.#connection.open(target);
+  }
+
+  /** Forgets the transcript and what the reader opened in it. */
+  #resetTranscript(): void {
+    this.#timeline = new Timeline();
+    this.#reportedMalformed = 0;
+    this.#open.clear();
+    this.#rawOpen.clear();
+    this.#rawShown.clear();
   }
 
   #onStatus(status: ConnectionStatus, reason?: string): void {
@@ -266,12 +276,7 @@ export class SandboxWorkspace extends LitElement {
     const next = this.events ?? [];
     const previous = this.#folded ?? [];
     const extends_ = previous.length <= next.length && previous.every((event, i) => next[i] === event);
-    if (!extends_) {
-      this.#timeline = new Timeline();
-      this.#reportedMalformed = 0;
-      this.#open.clear();
-      this.#rawOpen.clear();
-    }
+    if (!extends_) this.#resetTranscript();
     this.#timeline.addAll(extends_ ? next.slice(previous.length) : next);
     this.#folded = next;
   }
