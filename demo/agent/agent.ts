@@ -22,8 +22,9 @@
  *
  *   (anything else)      the full turn: thinking, plan, text, Read, Terminal, Edit (asks permission),
  *                        mode switch, usage
- *   /firehose N [size]   N agent_message_chunk events as fast as possible, then end_turn; each
- *                        chunk's `_meta` holds its index and send time (FIREHOSE_META)
+ *   /firehose N [size] [every]   N agent_message_chunk events as fast as possible (or one every
+ *                        `every` ms), then end_turn; each chunk's `_meta` holds its index and
+ *                        send time (FIREHOSE_META)
  *   /long N              one long markdown message in N chunks (the empty opener included)
  *   /slow MS             the default turn with MS ms between chunks
  *   /permission          only the permission round (an Edit tool call), then end_turn
@@ -54,6 +55,7 @@ import type {
 // Shared with the recorded fixture, so the live demo and the tests tell the same story.
 import {
   configOptions,
+  FIREHOSE_META,
   FIXED,
   INTRO,
   lines,
@@ -92,9 +94,9 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     command: "/firehose",
-    usage: "/firehose N [size]",
+    usage: "/firehose N [size] [every]",
     description:
-      "N agent_message_chunk events as fast as possible (text `chunk <i> `, or `size` characters), each with its index and send time in `_meta`.",
+      "N agent_message_chunk events as fast as possible or one every `every` ms (text `chunk <i> `, or `size` characters; 0 keeps the default), each with its index and send time in `_meta`.",
   },
   { command: "/long", usage: "/long N", description: "One long markdown message in N chunks, the empty opener included." },
   { command: "/slow", usage: "/slow MS", description: "The default turn with MS ms between chunks." },
@@ -106,8 +108,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { command: "/echo", usage: "/echo [text]", description: "Echoes the prompt as user_message_chunk, then a short reply." },
 ];
 
-/** `_meta` keys on each `/firehose` chunk: wall-clock send time (ms since epoch) and chunk index. */
-export const FIREHOSE_META = { sentAt: "sandbox-workspace/sentAt", index: "sandbox-workspace/index" } as const;
+export { FIREHOSE_META };
 
 export const DEFAULT_DELAY_MS = 10;
 
@@ -444,16 +445,24 @@ async function switchMode(s: SessionState, client: acp.AgentContext, modeId: str
 // The other scenarios
 // ---------------------------------------------------------------------------------------------
 
-/** As fast as the pipe goes: no empty opener, no pacing; `_meta` says when each chunk left. */
-async function firehose(t: Turn, count: number, size: number | undefined): Promise<PromptResponse> {
+/** As fast as the pipe goes (or one chunk every `everyMs`): no empty opener; `_meta` says when each chunk left. */
+async function firehose(t: Turn, count: number, size: number | undefined, everyMs = 0): Promise<PromptResponse> {
+  const start = performance.now();
   for (let i = 0; i < count; i++) {
-    if (i % 256 === 255) await new Promise((r) => setImmediate(r)); // let a cancel in
+    if (t.signal.aborted) return endTurn("cancelled", 1_000, i);
+    if (everyMs > 0) {
+      // On a schedule, not a fixed sleep: timer lateness does not pile up.
+      const due = start + i * everyMs - performance.now();
+      await new Promise((r) => setTimeout(r, Math.max(0, due)));
+    } else if (i % 256 === 255) {
+      await new Promise((r) => setImmediate(r)); // let a cancel in
+    }
     let text = `chunk ${i} `;
     if (size !== undefined) text = text.padEnd(size, "lorem ipsum dolor sit amet ").slice(0, size);
     await t.send({
       sessionUpdate: "agent_message_chunk",
       content: { type: "text", text },
-      _meta: { [FIREHOSE_META.sentAt]: Date.now(), [FIREHOSE_META.index]: i },
+      _meta: { [FIREHOSE_META.sentAt]: performance.timeOrigin + performance.now(), [FIREHOSE_META.index]: i },
     });
   }
   return endTurn("end_turn", 1_000, count);
@@ -537,7 +546,7 @@ function runScenario(t: Turn, prompt: ContentBlock[]): Promise<PromptResponse> {
   const [command, ...args] = promptText(prompt).split(/\s+/);
   switch (command) {
     case "/firehose":
-      return firehose(t, intArg(args[0], 1000), args[1] === undefined ? undefined : Math.max(1, intArg(args[1], 10)));
+      return firehose(t, intArg(args[0], 1000), intArg(args[1], 0) > 0 ? intArg(args[1], 10) : undefined, intArg(args[2], 0));
     case "/long":
       return longMessage(t, Math.max(2, intArg(args[0], 400)));
     case "/slow":

@@ -334,3 +334,6 @@ export function longMarkdown(minLength: number): string {
   for (let n = 1; Array.from(text).length < minLength; n++) text += appendix(n);
   return text;
 }
+
+/** `_meta` keys on each `/firehose` chunk: wall-clock send time (ms since epoch, sub-millisecond) and chunk index. */
+export const FIREHOSE_META = { sentAt: "sandbox-workspace/sentAt", index: "sandbox-workspace/index" } as const;

@@ -12,24 +12,29 @@ import { isChunkUpdate, malformed } from "./fold-updates.js";
 import { asNumber, eventIndexOf, isRecord, readEvent } from "./parse.js";
 import type { Entry, PermissionResolution, RawEvent, SessionSummary } from "./types.js";
 
+/** A late batch's event on its way into the ordered history. */
 interface Slot {
   /** Sort key: the eventIndex, or for an event without one, just after the newest event before it. */
   key: number;
-  /** Arrival order, to keep events without an index stable among themselves. */
-  seq: number;
   raw: RawEvent;
 }
 
 function bySlot(a: Slot, b: Slot): number {
-  return a.key - b.key || a.seq - b.seq;
+  return a.key - b.key;
 }
 
 export class Timeline {
   #state: FoldState = createFoldState();
-  #slots: Slot[] = [];
-  #seen = new Set<number>();
-  #seq = 0;
+  /** Every event folded, in order, and each one's sort key (parallel arrays: no object per event). */
+  #raws: RawEvent[] = [];
+  #keys: number[] = [];
+  /** Every eventIndex in 1..#seenThrough was folded; #seenAbove holds the others folded. */
+  #seenThrough = 0;
+  #seenAbove = new Set<number>();
+  #skipped = 0;
   #contiguous = 0;
+  #unindexed = 0;
+  #context = new Context();
   /** Bumped on every change: a cheap "did anything change" check for views. */
   version = 0;
   /** Number of times the whole history was re-folded because an older event arrived late. */
@@ -58,20 +63,20 @@ export class Timeline {
 
   /** Every event folded so far, ordered by `eventIndex` (events without one where they arrived). */
   get events(): RawEvent[] {
-    return this.#slots.map((slot) => slot.raw);
+    return this.#raws.slice();
   }
 
   /** The highest `eventIndex` folded, or -1. */
   get lastIndex(): number {
-    for (let i = this.#slots.length - 1; i >= 0; i--) {
-      const index = eventIndexOf(this.#slots[i].raw);
+    for (let i = this.#raws.length - 1; i >= 0; i--) {
+      const index = eventIndexOf(this.#raws[i]);
       if (index !== undefined) return index;
     }
     return -1;
   }
 
   has(eventIndex: number): boolean {
-    return this.#seen.has(eventIndex);
+    return (eventIndex >= 1 && eventIndex <= this.#seenThrough) || this.#seenAbove.has(eventIndex);
   }
 
   /**
@@ -84,45 +89,79 @@ export class Timeline {
 
   /** Declares events up to `eventIndex` gone for good (trimmed from storage): they no longer count as a gap. */
   skipTo(eventIndex: number): void {
-    this.#contiguous = Math.max(this.#contiguous, eventIndex);
+    this.#skipped = Math.max(this.#skipped, eventIndex);
     this.#advance();
   }
 
+  #markSeen(index: number): void {
+    if (index === this.#seenThrough + 1) {
+      this.#seenThrough = index;
+      // Late arrivals that were waiting for this one now join the run (and leave the set).
+      if (this.#seenAbove.size > 0) while (this.#seenAbove.delete(this.#seenThrough + 1)) this.#seenThrough++;
+    } else {
+      this.#seenAbove.add(index);
+    }
+  }
+
   #advance(): void {
-    while (this.#seen.has(this.#contiguous + 1)) this.#contiguous++;
+    if (this.#seenAbove.size === 0 && this.#skipped <= this.#seenThrough) {
+      this.#contiguous = this.#seenThrough;
+      return;
+    }
+    let contiguous = Math.max(this.#contiguous, this.#seenThrough, this.#skipped);
+    while (this.#seenAbove.has(contiguous + 1)) contiguous++;
+    this.#contiguous = contiguous;
   }
 
   /** Folds one event. Returns false when it was a duplicate. */
   add(event: RawEvent): boolean {
+    const index = eventIndexOf(event);
+    const keys = this.#keys;
+    // The live path: the next event, in order.
+    if (index !== undefined && (keys.length === 0 || index > keys[keys.length - 1]) && !this.has(index)) {
+      this.#markSeen(index);
+      this.#advance();
+      this.#raws.push(event);
+      keys.push(index);
+      this.#fold(event);
+      this.version++;
+      return true;
+    }
     return this.addAll([event]);
   }
 
   /** Folds a batch of events, in any order. Returns whether anything changed. */
   addAll(events: Iterable<RawEvent>): boolean {
     const fresh: Slot[] = [];
-    let newest = this.#slots.at(-1)?.key ?? -1;
+    let newest = this.#keys.length > 0 ? this.#keys[this.#keys.length - 1] : -1;
+    let sorted = true;
     for (const raw of events) {
       const index = eventIndexOf(raw);
+      let key: number;
       if (index !== undefined) {
-        if (this.#seen.has(index)) continue;
-        this.#seen.add(index);
+        if (this.has(index)) continue;
+        this.#markSeen(index);
         newest = Math.max(newest, index);
-        fresh.push({ key: index, seq: this.#seq++, raw });
+        key = index;
       } else {
-        fresh.push({ key: newest + 0.5, seq: this.#seq++, raw });
+        key = newest + 0.5;
       }
+      if (fresh.length > 0 && key < fresh[fresh.length - 1].key) sorted = false;
+      fresh.push({ key, raw });
     }
     if (fresh.length === 0) return false;
     this.#advance();
-    fresh.sort(bySlot);
-    const last = this.#slots.at(-1);
-    if (!last || bySlot(last, fresh[0]) < 0) {
+    // Stable: events without an index keep their arrival order among equal keys.
+    if (!sorted) fresh.sort(bySlot);
+    const last = this.#keys.length > 0 ? this.#keys[this.#keys.length - 1] : undefined;
+    if (last === undefined || last < fresh[0].key) {
       for (const slot of fresh) {
-        this.#slots.push(slot);
+        this.#raws.push(slot.raw);
+        this.#keys.push(slot.key);
         this.#fold(slot.raw);
       }
     } else {
-      this.#slots = merge(this.#slots, fresh);
+      this.#merge(fresh);
       this.#refold();
     }
     this.version++;
@@ -157,12 +196,8 @@ export class Timeline {
     const state = this.#state;
     state.summary.eventCount++;
     const read = readEvent(raw);
-    const index = eventIndexOf(raw);
-    const ctx: FoldContext = {
-      raw,
-      id: index !== undefined ? `e${index}` : `m${this.#seq}-${state.summary.eventCount}`,
-      createdAt: isRecord(raw) ? asNumber(raw.createdAt) : undefined,
-    };
+    // One context for every event: handlers read it, none keeps it.
+    const ctx = this.#context.reset(raw, read.ok ? read.index : eventIndexOf(raw), state.summary.eventCount, this.#unindexed++);
     try {
       if (!read.ok) {
         closeOpen(state);
@@ -176,24 +211,66 @@ export class Timeline {
     } catch (error) {
       // A handler met a shape it did not expect: show the event rather than lose it or the timeline.
       closeOpen(state);
-      malformed(state, { ...ctx, id: `${ctx.id}-x` }, `could not read event: ${error instanceof Error ? error.message : String(error)}`);
+      malformed(state, ctx.as(`${ctx.id}-x`), `could not read event: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+
+  /** Merges a sorted late batch into the ordered history (ties: what was there first stays first). */
+  #merge(fresh: Slot[]): void {
+    const raws = this.#raws;
+    const keys = this.#keys;
+    const total = raws.length + fresh.length;
+    const outRaws: RawEvent[] = new Array(total);
+    const outKeys: number[] = new Array(total);
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < total; k++) {
+      if (j >= fresh.length || (i < raws.length && keys[i] <= fresh[j].key)) {
+        outRaws[k] = raws[i];
+        outKeys[k] = keys[i++];
+      } else {
+        outRaws[k] = fresh[j].raw;
+        outKeys[k] = fresh[j++].key;
+      }
+    }
+    this.#raws = outRaws;
+    this.#keys = outKeys;
   }
 
   #refold(): void {
     this.refolds++;
     this.#state = createFoldState(this.#state.resolutions);
-    for (const slot of this.#slots) this.#fold(slot.raw);
+    this.#unindexed = 0;
+    for (const raw of this.#raws) this.#fold(raw);
   }
 }
 
-function merge(a: Slot[], b: Slot[]): Slot[] {
-  const out: Slot[] = new Array(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) out[k++] = bySlot(a[i], b[j]) <= 0 ? a[i++] : b[j++];
-  while (i < a.length) out[k++] = a[i++];
-  while (j < b.length) out[k++] = b[j++];
-  return out;
+/** What a handler knows about the event being folded; the entry id is only built when an entry is. */
+class Context implements FoldContext {
+  raw: RawEvent = undefined;
+  createdAt: number | undefined;
+  index: number | undefined;
+  count = 0;
+  unindexed = 0;
+  #id: string | undefined;
+
+  reset(raw: RawEvent, index: number | undefined, count: number, unindexed: number): this {
+    this.raw = raw;
+    this.index = index;
+    this.count = count;
+    this.unindexed = unindexed;
+    this.createdAt = isRecord(raw) ? asNumber(raw.createdAt) : undefined;
+    this.#id = undefined;
+    return this;
+  }
+
+  get id(): string {
+    return (this.#id ??= this.index !== undefined ? `e${this.index}` : `m${this.unindexed}-${this.count}`);
+  }
+
+  as(id: string): Context {
+    const copy = new Context().reset(this.raw, this.index, this.count, this.unindexed);
+    copy.#id = id;
+    return copy;
+  }
 }

@@ -122,7 +122,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** The engine also binds port+1 and port+10: find a port where all three are free. */
-async function freeEnginePort(): Promise<number> {
+export async function freeEnginePort(): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const port = await freePort();
     if (port + 10 > 65535) continue;

@@ -1,0 +1,283 @@
+/**
+ * The figures that need the whole stack: the real sandbox-agent daemon with the demo agent, the
+ * workspace registry on RivetKit's engine, and elements in headless Chromium.
+ */
+import type { Page } from "puppeteer-core";
+import type { FirehoseResult } from "./page.js";
+import { directSession, type DirectRun } from "./direct.js";
+import { heapMB, type BenchBrowser } from "./browser.js";
+import { client, type Stack } from "../test/support/stack.js";
+import { figure, percentile, sample, type Figure } from "./stats.js";
+
+type Bench = {
+  firehose(options: { endpoint: string; workspaceId: string; elements: number; text: string; chunks: number; timeoutMs: number }): Promise<FirehoseResult>;
+  fetchHistory(endpoint: string, workspaceId: string): Promise<{ ms: number; events: number }>;
+  openHistory(endpoint: string, workspaceId: string, lastIndex: number): Promise<{ ms: number; events: number; entries: number; refolds: number }>;
+  streamRender(count: number): Promise<{ ms: number; longTasks: number[]; chunks: number }>;
+  mountEmpty(): Promise<void>;
+  loadHistoryInto(endpoint: string, workspaceId: string): Promise<number>;
+};
+
+function call<K extends keyof Bench>(page: Page, name: K, ...args: Parameters<Bench[K]>): Promise<Awaited<ReturnType<Bench[K]>>> {
+  return page.evaluate(
+    (name, args) => ((window as unknown as { bench: Record<string, (...a: unknown[]) => unknown> }).bench[name](...args)),
+    name,
+    args as unknown[],
+  ) as Promise<Awaited<ReturnType<Bench[K]>>>;
+}
+
+let workspaces = 0;
+const fresh = (name: string) => `bench-${name}-${Date.now().toString(36)}-${workspaces++}`;
+
+export interface LiveOptions {
+  stack: Stack;
+  browser: BenchBrowser;
+  runs: number;
+  log: (line: string) => void;
+}
+
+/** Scripts the live page loaded (for the size figure). */
+export const liveScripts: string[] = [];
+
+const FLOOD = 5_000;
+const PACED = 500;
+const PACE_MS = 10;
+
+async function firehoseInPage(options: LiveOptions, elements: number, text: string, chunks: number): Promise<FirehoseResult> {
+  const { page, scripts } = await options.browser.open();
+  try {
+    const result = await call(page, "firehose", { endpoint: options.stack.registry.endpoint, workspaceId: fresh(`fh${elements}`), elements, text, chunks, timeoutMs: 90_000 });
+    liveScripts.push(...scripts);
+    return result;
+  } finally {
+    await page.close();
+  }
+}
+
+function lossNote(received: number[], duplicates: number[], expected: number): string {
+  const lost = received.reduce((sum, n) => sum + (expected - n), 0);
+  const dup = duplicates.reduce((a, b) => a + b, 0);
+  return lost || dup ? ` LOST ${lost}, DUPLICATED ${dup} chunks across runs.` : "";
+}
+
+export async function throughputFigures(options: LiveOptions): Promise<Figure[]> {
+  const { stack, runs, log } = options;
+  const direct = await directSession({ baseUrl: stack.daemon.url, token: stack.daemon.token });
+  const directRuns: DirectRun[] = [];
+  const elementRuns: FirehoseResult[] = [];
+  const directPaced: DirectRun[] = [];
+  const elementPaced: FirehoseResult[] = [];
+  try {
+    for (let run = 0; run < runs; run++) {
+      directRuns.push(await direct.run(`/firehose ${FLOOD}`, FLOOD, 30_000));
+      elementRuns.push(await firehoseInPage(options, 1, `/firehose ${FLOOD}`, FLOOD));
+      directPaced.push(await direct.run(`/firehose ${PACED} 0 ${PACE_MS}`, PACED, 30_000));
+      elementPaced.push(await firehoseInPage(options, 1, `/firehose ${PACED} 0 ${PACE_MS}`, PACED));
+      log(`  throughput/latency run ${run + 1}/${runs}`);
+    }
+  } finally {
+    await direct.dispose();
+  }
+  const rate = (received: number, first: number, last: number) => (received / (last - first)) * 1000;
+  const directRate = sample(directRuns.map((r) => rate(r.received, r.firstSentAt, r.lastReceivedAt)));
+  const elementRate = sample(elementRuns.map((r) => rate(r.received[0], r.firstSentAt, r.lastVisibleAt[0])));
+  const p = (values: number[], q: number) => percentile(values, q);
+  const directP50 = sample(directPaced.map((r) => p(r.latencies, 50)));
+  const directP99 = sample(directPaced.map((r) => p(r.latencies, 99)));
+  const elementP50 = sample(elementPaced.map((r) => p(r.visible[0], 50)));
+  const elementP99 = sample(elementPaced.map((r) => p(r.visible[0], 99)));
+  const arrivedP50 = sample(elementPaced.map((r) => p(r.arrived[0], 50)));
+  const floodLoss =
+    lossNote(elementRuns.map((r) => r.received[0]), elementRuns.map((r) => r.duplicates[0]), FLOOD) +
+    lossNote(directRuns.map((r) => r.received), [], FLOOD).replace("LOST", "direct SDK LOST");
+  return [
+    figure({
+      figure: `e2e throughput: ${FLOOD.toLocaleString("en-US")}-chunk firehose → 1 element (events/s)`,
+      sample: elementRate,
+      unit: "events/s",
+      baseline: directRate.median,
+      target: "≥ 0.9× direct",
+      met: elementRate.median >= 0.9 * directRate.median,
+      note: `baseline: the same firehose read directly with the sandbox-agent SDK in Node (${Math.round(directRate.min)}–${Math.round(directRate.max)}/s); element: agent's first send → last chunk in the element's DOM.${floodLoss}`,
+    }),
+    figure({
+      figure: `e2e latency p50: agent → element DOM, ${1000 / PACE_MS} chunks/s (ms)`,
+      sample: elementP50,
+      unit: "ms",
+      baseline: directP50.median,
+      target: "≤ direct + 10 ms",
+      met: elementP50.median <= directP50.median + 10,
+      note: `baseline: direct SDK subscription in Node; ${PACED} chunks one every ${PACE_MS} ms; arrival in the page (before render) p50 ${arrivedP50.median.toFixed(1)} ms`,
+    }),
+    figure({
+      figure: `e2e latency p99: agent → element DOM, ${1000 / PACE_MS} chunks/s (ms)`,
+      sample: elementP99,
+      unit: "ms",
+      baseline: directP99.median,
+      target: "≤ direct + 50 ms",
+      met: elementP99.median <= directP99.median + 50,
+    }),
+  ];
+}
+
+export async function fanOutFigures(options: LiveOptions, sizes = [1, 10, 25]): Promise<Figure[]> {
+  const p99: Record<number, number[]> = {};
+  const p50: Record<number, number[]> = {};
+  const notes: string[] = [];
+  for (const n of sizes) {
+    p99[n] = [];
+    p50[n] = [];
+    let lost = 0;
+    let duplicated = 0;
+    for (let run = 0; run < options.runs; run++) {
+      const result = await firehoseInPage(options, n, `/firehose ${PACED} 0 ${PACE_MS}`, PACED);
+      const all = result.visible.flat();
+      p99[n].push(percentile(all, 99));
+      p50[n].push(percentile(all, 50));
+      lost += result.received.reduce((sum, r) => sum + (PACED - r), 0);
+      duplicated += result.duplicates.reduce((a, b) => a + b, 0);
+      if (result.complete.some((ok) => !ok)) notes.push(`${n} elements: a message did not end with the last chunk`);
+    }
+    if (lost || duplicated) notes.push(`${n} elements: LOST ${lost}, DUPLICATED ${duplicated}`);
+    options.log(`  fan-out ${n}: p50 ${sample(p50[n]).median.toFixed(1)} ms, p99 ${sample(p99[n]).median.toFixed(1)} ms`);
+  }
+  const one = sample(p99[sizes[0]]);
+  return sizes.slice(1).map((n) => {
+    const s = sample(p99[n]);
+    return figure({
+      figure: `fan-out: p99 latency, ${n} elements on one workspace (ms)`,
+      sample: s,
+      unit: "ms",
+      baseline: one.median,
+      target: "≤ 2× 1 element (at 25)",
+      met: n < 25 || s.median <= 2 * one.median,
+      note: `baseline: the same stream to 1 element; all elements in one page; p50 ${sample(p50[n]).median.toFixed(1)} ms vs ${sample(p50[sizes[0]]).median.toFixed(1)} ms.${notes.length ? " " + notes.join("; ") : ""}`,
+    });
+  });
+}
+
+/** Fills a workspace with ~`events` events (long markdown answers) through the real stack. */
+async function seedWorkspace(stack: Stack, events: number): Promise<{ workspaceId: string; lastIndex: number }> {
+  const workspaceId = fresh("history");
+  const c = client(stack.registry.endpoint);
+  try {
+    const handle = c.workspace.getOrCreate([workspaceId], { params: { userId: "u-seed", userName: "Seed" } });
+    let info = await handle.getSessionInfo();
+    while ((info.lastEventIndex ?? 0) < events) {
+      await handle.prompt({ text: "/long 1000" });
+      info = await handle.getSessionInfo();
+    }
+    return { workspaceId, lastIndex: info.lastEventIndex };
+  } finally {
+    await c.dispose();
+  }
+}
+
+export async function historyFigures(options: LiveOptions): Promise<Figure[]> {
+  const { workspaceId, lastIndex } = await seedWorkspace(options.stack, 10_000);
+  const endpoint = options.stack.registry.endpoint;
+  const fetches: number[] = [];
+  const opens: number[] = [];
+  let detail = "";
+  for (let run = 0; run < options.runs; run++) {
+    const { page } = await options.browser.open();
+    try {
+      const fetched = await call(page, "fetchHistory", endpoint, workspaceId);
+      const opened = await call(page, "openHistory", endpoint, workspaceId, lastIndex);
+      fetches.push(fetched.ms);
+      opens.push(opened.ms);
+      detail = `${opened.events.toLocaleString("en-US")} events → ${opened.entries} entries, ${opened.refolds} re-fold(s)`;
+    } finally {
+      await page.close();
+    }
+  }
+  const fetch = sample(fetches);
+  const open = sample(opens);
+  options.log(`  history open: ${open.median.toFixed(0)} ms, fetch ${fetch.median.toFixed(0)} ms`);
+
+  // Memory: the same history rendered in one element, against an empty element.
+  const { page } = await options.browser.open();
+  let empty = 0;
+  let full = 0;
+  let loaded = 0;
+  try {
+    await call(page, "mountEmpty");
+    empty = await heapMB(page);
+    loaded = await call(page, "loadHistoryInto", endpoint, workspaceId);
+    full = await heapMB(page);
+  } finally {
+    await page.close();
+  }
+  const perThousand = ((full - empty) / loaded) * 1000;
+  return [
+    figure({
+      figure: `history open: ${lastIndex.toLocaleString("en-US")} stored events → rendered, interactive (ms)`,
+      sample: open,
+      unit: "ms",
+      baseline: fetch.median,
+      target: "≤ 2× fetch; ≤ 500 ms",
+      met: open.median <= 2 * fetch.median && open.median <= 500,
+      note: `baseline: the same events fetched alone with a bare client, page by page; ${detail}`,
+    }),
+    figure({
+      figure: `memory: JS heap, ${loaded.toLocaleString("en-US")}-event session rendered (MB)`,
+      sample: sample([full]),
+      unit: "MB",
+      baseline: empty,
+      target: "reported",
+      met: true,
+      note: `baseline: the page with an empty element; ${perThousand.toFixed(2)} MB per 1,000 events`,
+    }),
+    figure({
+      figure: "memory: per 1,000 events (MB)",
+      sample: sample([perThousand]),
+      unit: "MB",
+      baseline: empty,
+      baselineUnit: "MB (empty element page)",
+      target: "reported",
+      met: true,
+    }),
+  ];
+}
+
+export async function renderFigures(options: LiveOptions): Promise<Figure[]> {
+  const { page } = await options.browser.open();
+  const small: number[] = [];
+  const large: number[] = [];
+  let longest = 0;
+  let longCount = 0;
+  try {
+    await call(page, "streamRender", 1_000); // warm-up
+    for (let run = 0; run < options.runs; run++) {
+      small.push((await call(page, "streamRender", 1_000)).ms);
+      const big = await call(page, "streamRender", 10_000);
+      large.push(big.ms);
+      longest = Math.max(longest, ...big.longTasks, 0);
+      longCount += big.longTasks.length;
+    }
+  } finally {
+    await page.close();
+  }
+  const s10k = sample(large);
+  const s1k = sample(small);
+  return [
+    figure({
+      figure: "streaming render: 10,000 chunks into one message (ms)",
+      sample: s10k,
+      unit: "ms",
+      baseline: s1k.median,
+      target: "≤ 11× 1,000 (linear)",
+      met: s10k.median <= 11 * s1k.median,
+      note: "baseline: 1,000 chunks; one chunk per task, as fast as the page goes",
+    }),
+    figure({
+      figure: "streaming render: longest main-thread task, 10,000 chunks (ms)",
+      sample: sample([longest]),
+      unit: "ms",
+      baseline: 50,
+      target: "no task over 50 ms",
+      met: longest <= 50,
+      note: `${longCount} long task(s) (> 50 ms) over ${options.runs} runs`,
+    }),
+  ];
+}

@@ -1,0 +1,228 @@
+/**
+ * The bench page's own code (bundled by bench/browser.ts). The page loads the built drop-in file
+ * with a script tag, as a host would; this module measures it from the page.
+ */
+import { createClient } from "rivetkit/client";
+import { FIREHOSE_META, longMarkdown } from "../demo/agent/material.js";
+import type { WorkspaceRegistry } from "../src/actors/registry.js";
+import type { SandboxWorkspace } from "../src/components/index.js";
+import { block, SessionRecorder, splitInto } from "../test/fixtures/session.js";
+
+const now = () => performance.timeOrigin + performance.now();
+const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
+const task = () =>
+  new Promise<void>((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => resolve();
+    channel.port2.postMessage(0);
+  });
+
+async function until(check: () => boolean, what: string, ms: number): Promise<boolean> {
+  const deadline = performance.now() + ms;
+  while (!check()) {
+    if (performance.now() > deadline) {
+      console.warn(`bench: gave up waiting for ${what}`);
+      return false;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return true;
+}
+
+function element(attributes: Record<string, string>): SandboxWorkspace {
+  const el = document.createElement("sandbox-workspace") as SandboxWorkspace;
+  for (const [name, value] of Object.entries(attributes)) el.setAttribute(name, value);
+  el.style.height = "600px";
+  document.body.append(el);
+  return el;
+}
+
+interface Firehose {
+  endpoint: string;
+  workspaceId: string;
+  elements: number;
+  /** The prompt to send, e.g. `/firehose 5000`. */
+  text: string;
+  chunks: number;
+  timeoutMs: number;
+}
+
+export interface FirehoseResult {
+  /** Per element: agent send → text in the element's DOM, ms, one per chunk received. */
+  visible: number[][];
+  /** Per element: agent send → event handed to the page (before render), ms. */
+  arrived: number[][];
+  received: number[];
+  duplicates: number[];
+  firstSentAt: number;
+  /** Per element: when its last chunk was in the DOM. */
+  lastVisibleAt: number[];
+  /** The element's message ends with the last chunk's text (checked in the DOM at the end). */
+  complete: boolean[];
+}
+
+/** Sends the firehose prompt from the first of `elements` elements on one workspace and times every chunk in each. */
+async function firehose(options: Firehose): Promise<FirehoseResult> {
+  const els = Array.from({ length: options.elements }, (_, i) =>
+    element({ endpoint: options.endpoint, "workspace-id": options.workspaceId, "user-name": `Reader ${i + 1}` }),
+  );
+  await until(() => els.every((el) => el.connectionStatus === "live"), "elements live", 30_000);
+  // The session exists and is warm before anything is timed.
+  await els[0].prompt("/echo warm up");
+  await until(() => els.every((el) => !el.timeline.summary.running && el.timeline.size > 0), "warm-up turn", 30_000);
+  await frame();
+
+  const result: FirehoseResult = { visible: [], arrived: [], received: [], duplicates: [], firstSentAt: Infinity, lastVisibleAt: [], complete: [] };
+  const trackers = els.map((el, n) => {
+    const visible: number[] = [];
+    const arrived: number[] = [];
+    const seen = new Set<number>();
+    let pending: number[] = [];
+    let duplicates = 0;
+    let lastVisibleAt = 0;
+    let sentAt: number[] = [];
+    el.addEventListener("sandbox-workspace-event", (event) => {
+      const at = now();
+      for (const raw of event.detail.events) {
+        const meta = (raw as { payload?: { params?: { update?: { _meta?: Record<string, number> } } } }).payload?.params?.update?._meta;
+        const index = meta?.[FIREHOSE_META.index];
+        if (index === undefined) continue;
+        if (seen.has(index)) {
+          duplicates++;
+          continue;
+        }
+        seen.add(index);
+        sentAt[index] = meta![FIREHOSE_META.sentAt];
+        result.firstSentAt = Math.min(result.firstSentAt, sentAt[index]);
+        arrived.push(at - sentAt[index]);
+        pending.push(index);
+      }
+      if (pending.length === 0) return;
+      const stamped = pending;
+      pending = [];
+      // Rendering is coalesced to animation frames: stamp when the update that carries these is in the DOM.
+      void el.updateComplete.then(() => {
+        const at = now();
+        for (const index of stamped) visible.push(at - sentAt[index]);
+        lastVisibleAt = at;
+      });
+    });
+    return { el, visible, arrived, seen, get duplicates() { return duplicates; }, get lastVisibleAt() { return lastVisibleAt; } };
+  });
+
+  void els[0].prompt(options.text);
+  await until(() => trackers.every((t) => t.visible.length >= options.chunks), "every chunk visible", options.timeoutMs);
+  await until(() => els.every((el) => !el.timeline.summary.running), "turn end", 5_000);
+  for (const t of trackers) {
+    await t.el.updateComplete;
+    const messages = t.el.shadowRoot!.querySelectorAll('[data-type="agent-message"]');
+    const text = messages[messages.length - 1]?.textContent ?? "";
+    result.complete.push(text.includes(`chunk ${options.chunks - 1} `.trim()));
+    result.visible.push(t.visible);
+    result.arrived.push(t.arrived);
+    result.received.push(t.seen.size);
+    result.duplicates.push(t.duplicates);
+    result.lastVisibleAt.push(t.lastVisibleAt);
+  }
+  for (const el of els) el.remove();
+  return result;
+}
+
+/** Reads a workspace's whole history with a bare client, page by page: the history-open baseline. */
+async function fetchHistory(endpoint: string, workspaceId: string): Promise<{ ms: number; events: number }> {
+  const client = createClient<WorkspaceRegistry>({ endpoint, devtools: false });
+  const start = performance.now();
+  const conn = client.workspace.getOrCreate([workspaceId], { params: { userName: "Fetch" } }).connect();
+  let after = 0;
+  let events = 0;
+  for (;;) {
+    const page = await conn.getHistory({ after, limit: 500 });
+    events += page.events.length;
+    if (page.nextAfter === undefined) break;
+    after = page.nextAfter;
+  }
+  const ms = performance.now() - start;
+  await conn.dispose();
+  await client.dispose();
+  return { ms, events };
+}
+
+/** An element joins a workspace with a long history: until every event is folded, rendered, and the composer is usable. */
+async function openHistory(endpoint: string, workspaceId: string, lastIndex: number): Promise<{ ms: number; events: number; entries: number; refolds: number }> {
+  const start = performance.now();
+  const el = element({ endpoint, "workspace-id": workspaceId, "user-name": "Opener" });
+  await until(
+    () => el.connectionStatus === "live" && el.timeline.lastIndex >= lastIndex && el.timeline.contiguousIndex >= el.timeline.lastIndex,
+    "history loaded",
+    60_000,
+  );
+  await el.updateComplete;
+  await frame();
+  const composer = el.shadowRoot!.querySelector<HTMLTextAreaElement>('[part~="composer-input"]');
+  const ms = performance.now() - start;
+  const result = { ms, events: el.timeline.events.length, entries: el.timeline.size, refolds: el.timeline.refolds, interactive: !!composer && !composer.disabled };
+  el.remove();
+  if (!result.interactive) throw new Error("the composer is not usable after the history loaded");
+  return result;
+}
+
+/** One long markdown answer in `count` chunks, recorded as the SDK stores it. */
+function streamEvents(count: number): unknown[] {
+  const rec = new SessionRecorder();
+  block(rec, "agent_message_chunk", splitInto(longMarkdown(count * 3), count));
+  return rec.events;
+}
+
+/** `count` chunks into one message, one per task as fast as the page goes; long tasks recorded. */
+async function streamRender(count: number): Promise<{ ms: number; longTasks: number[]; chunks: number }> {
+  const events = streamEvents(count);
+  const el = element({});
+  el.events = [];
+  await el.updateComplete;
+  const longTasks: number[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) longTasks.push(entry.duration);
+  });
+  observer.observe({ type: "longtask" });
+  const start = performance.now();
+  for (const event of events) {
+    el.appendEvents([event]);
+    await task();
+  }
+  await el.updateComplete;
+  await frame();
+  const ms = performance.now() - start;
+  await task();
+  observer.disconnect();
+  el.remove();
+  return { ms, longTasks, chunks: count };
+}
+
+/** For the memory figure: an element with no session, then the same element with a workspace's history. */
+let held: SandboxWorkspace | undefined;
+async function mountEmpty(): Promise<void> {
+  held = element({});
+  held.events = [];
+  await held.updateComplete;
+  await frame();
+}
+
+async function loadHistoryInto(endpoint: string, workspaceId: string): Promise<number> {
+  const client = createClient<WorkspaceRegistry>({ endpoint, devtools: false });
+  const handle = client.workspace.getOrCreate([workspaceId], { params: { userName: "Memory" } });
+  let events: unknown[] = [];
+  let after = 0;
+  for (;;) {
+    const page = await handle.getHistory({ after, limit: 500 });
+    events = events.concat(page.events);
+    if (page.nextAfter === undefined) break;
+    after = page.nextAfter;
+  }
+  await client.dispose();
+  held!.events = events;
+  await held!.updateComplete;
+  await frame();
+  return held!.timeline.events.length;
+}
+
+Object.assign(window, { bench: { firehose, fetchHistory, openHistory, streamRender, mountEmpty, loadHistoryInto, ready: customElements.whenDefined("sandbox-workspace") } });

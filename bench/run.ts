@@ -1,0 +1,89 @@
+/**
+ * `npm run bench`: how fast it is, against baselines measured in the same run, on this machine.
+ * Builds the drop-in, starts the real stack (daemon + demo agent + registry) and headless
+ * Chromium, prints one table, and writes the same rows to bench/results.json.
+ *
+ *   BENCH_RUNS=5 npm run bench      more runs per figure (default 3; the fold takes 7)
+ *   BENCH_ONLY=fold,size npm run bench   some figure groups only
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { build } from "vite";
+import { startStack, type Stack } from "../test/support/stack.js";
+import { openBrowser, type BenchBrowser } from "./browser.js";
+import { foldFigures } from "./fold.js";
+import { fanOutFigures, historyFigures, liveScripts, renderFigures, throughputFigures, type LiveOptions } from "./live.js";
+import { persistFigures } from "./persist.js";
+import { sizeFigures } from "./size.js";
+import { table, type Figure } from "./stats.js";
+
+const runs = Math.max(1, Number(process.env.BENCH_RUNS) || 3);
+const only = process.env.BENCH_ONLY?.split(",").map((name) => name.trim());
+const wanted = (group: string) => !only || only.includes(group);
+const log = (line: string) => console.log(line);
+const figures: Figure[] = [];
+
+async function group(name: string, run: () => Promise<Figure[]>): Promise<void> {
+  if (!wanted(name)) return;
+  const started = performance.now();
+  log(`${name}…`);
+  try {
+    figures.push(...(await run()));
+  } catch (error) {
+    console.error(`${name} failed:`, error);
+    process.exitCode = 1;
+  }
+  log(`${name}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+// The fold first, while the process is quiet.
+await group("fold", () => foldFigures());
+await group("persistence", () => persistFigures(runs));
+
+const nodeEnv = process.env.NODE_ENV;
+await build({ configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)), logLevel: "warn" });
+if (nodeEnv === undefined) delete process.env.NODE_ENV;
+else process.env.NODE_ENV = nodeEnv;
+
+let stack: Stack | undefined;
+let browser: BenchBrowser | undefined;
+try {
+  browser = await openBrowser();
+  if (["throughput", "fanout", "history", "size"].some(wanted)) {
+    stack = await startStack({ daemon: { env: { DEMO_AGENT_DELAY_MS: "0" } } });
+  }
+  const options: LiveOptions = { stack: stack!, browser, runs, log };
+  await group("render", () => renderFigures(options));
+  await group("throughput", () => throughputFigures(options));
+  await group("fanout", () => fanOutFigures(options));
+  await group("history", () => historyFigures(options));
+  await group("size", async () => {
+    if (liveScripts.length === 0) {
+      const { page, scripts } = await browser!.open();
+      await page.evaluate(async (endpoint) => {
+        const el = document.createElement("sandbox-workspace") as HTMLElement & { connectionStatus: string };
+        el.setAttribute("endpoint", endpoint);
+        el.setAttribute("workspace-id", `bench-size-${Date.now()}`);
+        document.body.append(el);
+        while (el.connectionStatus !== "live") await new Promise((resolve) => setTimeout(resolve, 20));
+      }, stack!.registry.endpoint);
+      liveScripts.push(...scripts);
+      await page.close();
+    }
+    const { page, scripts } = await browser!.open("/replay");
+    await page.waitForFunction(() => document.title === "replayed");
+    await page.close();
+    return sizeFigures(liveScripts, scripts);
+  });
+} finally {
+  await browser?.close();
+  await stack?.close();
+}
+
+const out = fileURLToPath(new URL("./results.json", import.meta.url));
+mkdirSync(fileURLToPath(new URL(".", import.meta.url)), { recursive: true });
+writeFileSync(out, `${JSON.stringify(figures, null, 2)}\n`);
+log(`\n${table(figures)}\n`);
+for (const f of figures) if (f.note) log(`- ${f.figure}: ${f.note}`);
+log(`\nwritten: bench/results.json (${figures.length} figures, median of ${runs} runs unless noted)`);
+process.exit();
