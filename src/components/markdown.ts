@@ -49,10 +49,22 @@ export function sanitize(html: string): string {
   return purify.sanitize(html, { FORBID_TAGS: FORBID, FORBID_ATTR: ["style", "class", "id", "srcset"], ALLOW_DATA_ATTR: false });
 }
 
+/** An open tail shorter than this is rendered as markdown on every update. */
+const TAIL_LIVE = 4_000;
+/** A longer one only when it has grown by this factor since it was last rendered: plain text in between. */
+const TAIL_GROWTH = 1.25;
+/** The closing tags at the end of rendered HTML: new plain text goes inside them, not after. */
+const CLOSING = /(?:<\/[a-z][a-z0-9]*>\s*)+$/i;
+
 /**
  * A message's markdown as it streams: finished blocks are rendered once and kept; only the open
  * tail block is rendered again as chunks arrive. Feeding a text that does not extend the previous
  * one starts over.
+ *
+ * A very long open block (a paragraph or code block of many kilobytes) would cost a full render per
+ * update, quadratic over the stream: past TAIL_LIVE characters it is re-rendered only after growing
+ * by TAIL_GROWTH, and what arrived in between is shown as escaped text inside it. The total work
+ * stays linear; the formatting of the newest few words follows at the next render.
  */
 export class StreamingMarkdown {
   /** Sanitized HTML of the finished blocks, in order. Never changes once pushed. */
@@ -62,12 +74,30 @@ export class StreamingMarkdown {
   #source = "";
   /** Length of the source prefix rendered into `blocks`. */
   #done = 0;
+  /** The open tail's source and HTML as last rendered as markdown. */
+  #tailSource = "";
+  #tailHtml = "";
+  /**
+   * The newest text of a long open block is shown as plain text: call `update` again with the same
+   * source once the stream pauses, and the block is rendered in full.
+   */
+  stale = false;
 
   update(source: string): void {
-    if (source === this.#source) return;
+    if (source === this.#source && !this.stale) return;
+    const growing = source !== this.#source;
     if (!source.startsWith(this.#source.slice(0, this.#done))) this.#reset();
     this.#source = source;
     const rest = source.slice(this.#done);
+    const rendered = this.#tailSource;
+    if (growing && rendered.length > TAIL_LIVE && rest.length < rendered.length * TAIL_GROWTH && rest.startsWith(rendered)) {
+      const added = escapeHtml(rest.slice(rendered.length));
+      const closing = CLOSING.exec(this.#tailHtml);
+      this.tail = closing ? `${this.#tailHtml.slice(0, closing.index)}${added}${closing[0]}` : `${this.#tailHtml}${added}`;
+      this.stale = true;
+      return;
+    }
+    this.stale = false;
     const tokens = marked.lexer(rest);
     const links = tokens.links;
     // Every block but the last is finished; carriage returns make marked's offsets differ from ours.
@@ -81,11 +111,16 @@ export class StreamingMarkdown {
           if (token.type !== "space") this.blocks.push(renderTokens([token], links));
         }
         this.#done += length;
-        this.tail = renderTokens(tokens.slice(last), links);
+        this.#setTail(rest.slice(length), renderTokens(tokens.slice(last), links));
         return;
       }
     }
-    this.tail = renderTokens(tokens, links);
+    this.#setTail(rest, renderTokens(tokens, links));
+  }
+
+  #setTail(source: string, html: string): void {
+    this.tail = this.#tailHtml = html;
+    this.#tailSource = source;
   }
 
   #reset(): void {
@@ -93,5 +128,8 @@ export class StreamingMarkdown {
     this.tail = "";
     this.#done = 0;
     this.#source = "";
+    this.#tailSource = "";
+    this.#tailHtml = "";
+    this.stale = false;
   }
 }

@@ -14,6 +14,10 @@ import { formatCost, formatTokens, modeName } from "./views/session-state.js";
 
 /** Raw events rendered per page in the raw views; more on request. */
 const RAW_PAGE = 200;
+/** Errors that end a turn: the next turn to start makes them history. */
+/** How long a stream must pause before long open blocks are rendered in full. */
+const SETTLE_MS = 150;
+const TURN_FAILURES = new Set(["sandbox_unreachable", "agent_exited", "prompt_failed"]);
 
 /**
  * A coding agent's session as a readable, live transcript: one accordion per timeline entry.
@@ -90,6 +94,11 @@ export class SandboxWorkspace extends LitElement {
   @property() endpoint?: string;
   /** Display name sent with the connection. */
   @property({ attribute: "user-name" }) userName?: string;
+  /**
+   * A credential for the host's `authorize`, sent as the connection's `token` param. A property
+   * only, so it never sits in the page's markup.
+   */
+  @property({ attribute: false }) token?: string;
   /** The actor's name in the registry. */
   @property() actor = "workspace";
   /** `light` or `dark` to override the reader's colour-scheme preference. */
@@ -117,6 +126,12 @@ export class SandboxWorkspace extends LitElement {
   #rawOpen = new Set<string>();
   #rawShown = new Map<string, number>();
   #markdown = new WeakMap<object, StreamingMarkdown>();
+  /** Entries whose long open block shows its newest text plain (see StreamingMarkdown), and how often each was settled. */
+  #stale = new Set<string>();
+  #settled = new Map<string, number>();
+  #settleTimer?: ReturnType<typeof setTimeout>;
+  /** The entry being rendered, for the markdown context. */
+  #rendering?: string;
   #timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
   #connection = new WorkspaceConnection(this, {
@@ -133,6 +148,10 @@ export class SandboxWorkspace extends LitElement {
       this.liveError = { code: code as SandboxWorkspaceErrorDetail["code"], message };
       this.dispatchEvent(workspaceEvent("sandbox-workspace-error", this.liveError));
     },
+    onTurn: (turn) => {
+      // A new turn supersedes an earlier one's failure (whose broadcast can land after the next prompt was sent).
+      void TURN_FAILURES;
+    },
   });
   /** The workspace this element has joined, if live. */
   #joined?: ConnectionTarget;
@@ -141,6 +160,8 @@ export class SandboxWorkspace extends LitElement {
     markdown: (part: MessagePart & { kind: "text" }) => {
       let md = this.#markdown.get(part);
       if (!md) this.#markdown.set(part, (md = new StreamingMarkdown()));
+      md.update(part.text);
+      if (md.stale && this.#rendering) this.#stale.add(this.#rendering);
       return md;
     },
     entry: (id) => this.#timeline.entry(id),
@@ -211,7 +232,7 @@ export class SandboxWorkspace extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has("events")) this.#syncEvents();
-    if (!this.hasUpdated || (["events", "workspaceId", "endpoint", "actor", "userName"] as const).some((key) => changed.has(key))) {
+    if (!this.hasUpdated || (["events", "workspaceId", "endpoint", "actor", "userName", "token"] as const).some((key) => changed.has(key))) {
       this.#checkSetup();
       this.#join();
     }
@@ -222,10 +243,10 @@ export class SandboxWorkspace extends LitElement {
     const previous = this.#joined;
     const target: ConnectionTarget | undefined =
       this.events === undefined && this.workspaceId && this.endpoint
-        ? { endpoint: this.endpoint, workspaceId: this.workspaceId, actor: this.actor || "workspace", userName: this.userName }
+        ? { endpoint: this.endpoint, workspaceId: this.workspaceId, actor: this.actor || "workspace", userName: this.userName, token: this.token }
         : undefined;
     const sameWorkspace = !!previous && !!target && previous.endpoint === target.endpoint && previous.actor === target.actor && previous.workspaceId === target.workspaceId;
-    if (sameWorkspace && previous.userName === target.userName && this.#connection.status !== "idle") return;
+    if (sameWorkspace && previous.userName === target.userName && previous.token === target.token && this.#connection.status !== "idle") return;
     if (!previous && !target) return;
     this.#joined = target;
     if (!target) {
@@ -258,6 +279,15 @@ export class SandboxWorkspace extends LitElement {
 
   protected override updated(): void {
     if (this.following && this.#joined) this.#scrollToEnd();
+    if (this.#stale.size > 0) {
+      // Once the stream pauses, render the plain-text newest part of long open blocks as markdown.
+      clearTimeout(this.#settleTimer);
+      this.#settleTimer = setTimeout(() => {
+        for (const id of this.#stale) this.#settled.set(id, (this.#settled.get(id) ?? 0) + 1);
+        this.#stale.clear();
+        this.requestUpdate();
+      }, SETTLE_MS);
+    }
     const malformed = this.#timeline.summary.malformedCount;
     if (malformed > this.#reportedMalformed) {
       const fresh = this.#malformedEvents().slice(this.#reportedMalformed);
@@ -544,7 +574,7 @@ export class SandboxWorkspace extends LitElement {
           const open = this.#isOpen(entry);
           const rawOpen = this.#rawOpen.has(entry.id);
           const live = entry.type === "permission-request" ? `${this.#connection.status}:${this.#connection.pending.size}` : "";
-          return guard([entry, entry.rev, open, rawOpen, this.#rawShown.get(entry.id), live], () => this.#renderEntry(entry, open, rawOpen));
+          return guard([entry, entry.rev, open, rawOpen, this.#rawShown.get(entry.id), live, this.#settled.get(entry.id)], () => this.#renderEntry(entry, open, rawOpen));
         },
       )}
     </ol>`;
@@ -555,6 +585,7 @@ export class SandboxWorkspace extends LitElement {
   }
 
   #renderEntry(entry: Entry, open: boolean, rawOpen: boolean): TemplateResult {
+    this.#rendering = entry.id;
     const view = VIEWS[entry.type] as EntryView<Entry["type"]>;
     const status = view.status?.(entry as never);
     const at = LATEST_TYPES.has(entry.type) ? entry.updatedAt : entry.createdAt;

@@ -65,4 +65,37 @@ describe("streamed markdown", () => {
     expect(message.querySelector(".markdown > :first-child")).to.equal(firstBlock);
     expect(el.timeline.summary.eventCount).to.equal(10_001);
   });
+
+  it("shows every character of a very long open paragraph as it streams, and renders it in full when asked again", () => {
+    const md = new StreamingMarkdown();
+    let text = "";
+    let renders = 0;
+    for (let i = 0; i < 3000; i++) {
+      text += i % 500 === 499 ? `**bold ${i}** <b onclick="x()">raw ${i}</b> ` : `chunk ${i} `;
+      md.update(text);
+      if (!md.stale) renders++;
+      const shown = normalize(md.blocks.join("") + md.tail);
+      // The newest chunk is there, as text, and raw HTML never becomes markup.
+      expect(shown, `chunk ${i}`).to.contain(`${i} `.trim());
+      expect(shown).not.to.contain("<b onclick");
+    }
+    // Past the first few kilobytes, the open block is rendered again only as it grows by a quarter.
+    expect(renders).to.be.below(3000 / 5);
+    if (md.stale) md.update(text);
+    expect(md.stale).to.equal(false);
+    expect(normalize(md.blocks.join("") + md.tail)).to.equal(normalize(renderMarkdown(text)));
+  });
+
+  it("renders a long streamed paragraph in full in the element once the stream pauses", async () => {
+    const rec = new SessionRecorder();
+    block(rec, "agent_message_chunk", Array.from({ length: 1500 }, (_, i) => (i === 1499 ? "**the end**" : `chunk ${i} `)));
+    const el = await mount(rec.events.slice(0, 1000));
+    el.appendEvents(rec.events.slice(1000));
+    await el.updateComplete;
+    const message = () => entries(el, "agent-message")[0];
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await el.updateComplete;
+    expect(message().querySelector(".markdown strong")?.textContent).to.equal("the end");
+    expect(message().textContent).to.contain("chunk 1498");
+  });
 });

@@ -31,7 +31,6 @@ export function messageParts(parts: MessagePart[], ctx: ViewContext): TemplateRe
 
 function markdown(part: MessagePart & { kind: "text" }, ctx: ViewContext): TemplateResult {
   const md = ctx.markdown(part);
-  md.update(part.text);
   return html`<div part="markdown" class="markdown">
     ${repeat(md.blocks, (_, i) => i, (block) => unsafeHTML(block))}${unsafeHTML(md.tail)}
   </div>`;
@@ -75,6 +74,14 @@ export function contentBlock(block: Record<string, unknown> & { type: string }):
 export function inlineCode(text: string): TemplateResult {
   const pieces = text.split(/`([^`\n]+)`/);
   return html`${pieces.map((piece, i) => (i % 2 ? html`<code>${piece}</code>` : piece))}`;
+}
+
+/**
+ * `table[key]` for a key an agent chose: only the table's own entries, so `constructor` or
+ * `__proto__` name nothing rather than a function or `Object.prototype`.
+ */
+export function lookup<T>(table: Readonly<Record<string, T>>, key: string | undefined): T | undefined {
+  return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 export function plural(count: number, word: string): string {

@@ -4,7 +4,7 @@ import type { StreamingMarkdown } from "../markdown.js";
 
 /** What a view needs from the element that renders it. */
 export interface ViewContext {
-  /** The incremental markdown renderer for one text part (kept across renders). */
+  /** The incremental markdown renderer for one text part (kept across renders), brought up to date with it. */
   markdown(part: MessagePart & { kind: "text" }): StreamingMarkdown;
   /** Looks up another entry (a permission's tool call, a turn's prompt). */
   entry(id: string): Entry | undefined;
