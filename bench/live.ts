@@ -123,10 +123,12 @@ export async function throughputFigures(options: LiveOptions): Promise<Figure[]>
 export async function fanOutFigures(options: LiveOptions, sizes = [1, 10, 25]): Promise<Figure[]> {
   const p99: Record<number, number[]> = {};
   const p50: Record<number, number[]> = {};
+  const arrivedP99: Record<number, number[]> = {};
   const notes: string[] = [];
   for (const n of sizes) {
     p99[n] = [];
     p50[n] = [];
+    arrivedP99[n] = [];
     let lost = 0;
     let duplicated = 0;
     for (let run = 0; run < options.runs; run++) {
@@ -134,25 +136,40 @@ export async function fanOutFigures(options: LiveOptions, sizes = [1, 10, 25]): 
       const all = result.visible.flat();
       p99[n].push(percentile(all, 99));
       p50[n].push(percentile(all, 50));
+      arrivedP99[n].push(percentile(result.arrived.flat(), 99));
       lost += result.received.reduce((sum, r) => sum + (PACED - r), 0);
       duplicated += result.duplicates.reduce((a, b) => a + b, 0);
       if (result.complete.some((ok) => !ok)) notes.push(`${n} elements: a message did not end with the last chunk`);
     }
     if (lost || duplicated) notes.push(`${n} elements: LOST ${lost}, DUPLICATED ${duplicated}`);
-    options.log(`  fan-out ${n}: p50 ${sample(p50[n]).median.toFixed(1)} ms, p99 ${sample(p99[n]).median.toFixed(1)} ms`);
+    options.log(`  fan-out ${n}: p50 ${sample(p50[n]).median.toFixed(1)} ms, p99 ${sample(p99[n]).median.toFixed(1)} ms, p99 at arrival ${sample(arrivedP99[n]).median.toFixed(1)} ms`);
   }
   const one = sample(p99[sizes[0]]);
-  return sizes.slice(1).map((n) => {
+  const oneArrived = sample(arrivedP99[sizes[0]]);
+  return sizes.slice(1).flatMap((n) => {
     const s = sample(p99[n]);
-    return figure({
-      figure: `fan-out: p99 latency, ${n} elements on one workspace (ms)`,
-      sample: s,
-      unit: "ms",
-      baseline: one.median,
-      target: "≤ 2× 1 element (at 25)",
-      met: n < 25 || s.median <= 2 * one.median,
-      note: `baseline: the same stream to 1 element; all elements in one page; p50 ${sample(p50[n]).median.toFixed(1)} ms vs ${sample(p50[sizes[0]]).median.toFixed(1)} ms.${notes.length ? " " + notes.join("; ") : ""}`,
-    });
+    const arrived = sample(arrivedP99[n]);
+    const own = notes.filter((line) => line.startsWith(`${n} `));
+    return [
+      figure({
+        figure: `fan-out: p99 latency to the DOM, ${n} elements in one page (ms)`,
+        sample: s,
+        unit: "ms",
+        baseline: one.median,
+        target: "≤ 2× 1 element (at 25)",
+        met: n < 25 || s.median <= 2 * one.median,
+        note: `baseline: the same stream to 1 element; every element renders on the one page's main thread; p50 ${sample(p50[n]).median.toFixed(1)} ms vs ${sample(p50[sizes[0]]).median.toFixed(1)} ms.${own.length ? " " + own.join("; ") : ""}`,
+      }),
+      figure({
+        figure: `fan-out: p99 latency to the page, ${n} elements (ms)`,
+        sample: arrived,
+        unit: "ms",
+        baseline: oneArrived.median,
+        target: "≤ 2× 1 element (at 25)",
+        met: n < 25 || arrived.median <= 2 * oneArrived.median,
+        note: "agent send → event handed to the element (the actor's fan-out and the transport, before rendering)",
+      }),
+    ];
   });
 }
 

@@ -209,7 +209,7 @@ async function mountEmpty(): Promise<void> {
 
 async function loadHistoryInto(endpoint: string, workspaceId: string): Promise<number> {
   const client = createClient<WorkspaceRegistry>({ endpoint, devtools: false });
-  const handle = client.workspace.getOrCreate([workspaceId], { params: { userName: "Memory" } });
+  const handle = client.workspace.getOrCreate([workspaceId], { params: { userName: "Memory" } }).connect();
   let events: unknown[] = [];
   let after = 0;
   for (;;) {
@@ -218,6 +218,7 @@ async function loadHistoryInto(endpoint: string, workspaceId: string): Promise<n
     if (page.nextAfter === undefined) break;
     after = page.nextAfter;
   }
+  await handle.dispose();
   await client.dispose();
   held!.events = events;
   await held!.updateComplete;
