@@ -42,6 +42,8 @@ type Conn = ReturnType<ReturnType<Client["workspace"]["getOrCreate"]>["connect"]
 const RETRY_MS = [500, 1000, 2000, 4000, 8000];
 /** Events per history page (the actor's maximum). */
 const PAGE = 500;
+/** History pages requested at once when a long session opens. */
+const PARALLEL_PAGES = 4;
 
 export class WorkspaceConnection implements ReactiveController {
   status: ConnectionStatus = "idle";
@@ -257,6 +259,7 @@ export class WorkspaceConnection implements ReactiveController {
    * slotting them in below events already shown re-folds the timeline once, not once a page.
    */
   async #readPages(conn: Conn, generation: number, after: number, upTo: number): Promise<void> {
+    if (upTo !== Infinity) return this.#readRange(conn, generation, after, upTo);
     const timeline = this.#callbacks.timeline();
     const held: RawEvent[] = [];
     for (;;) {
@@ -273,6 +276,36 @@ export class WorkspaceConnection implements ReactiveController {
       if (page.nextAfter === undefined || last >= upTo) break;
       after = page.nextAfter;
     }
+    if (held.length) this.#callbacks.onEvents(held);
+  }
+
+  /**
+   * Reads the known range (after, upTo] as pages requested a few at a time, not one after another,
+   * and applies them together (one re-fold below what is already shown).
+   */
+  async #readRange(conn: Conn, generation: number, after: number, upTo: number): Promise<void> {
+    const timeline = this.#callbacks.timeline();
+    const starts: number[] = [];
+    for (let start = after; start < upTo; start += PAGE) starts.push(start);
+    const pages: Array<Awaited<ReturnType<Conn["getHistory"]>>> = new Array(starts.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < starts.length) {
+        const i = next++;
+        pages[i] = await conn.getHistory({ after: starts[i], limit: PAGE });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_PAGES, starts.length) }, worker));
+    if (generation !== this.#generation) return;
+    const first = pages[0]?.events[0]?.eventIndex;
+    // Older events may have been trimmed from storage: what is not there is not a gap.
+    if (first !== undefined && first > after + 1 && after === timeline.contiguousIndex) timeline.skipTo(first - 1);
+    const held: RawEvent[] = [];
+    pages.forEach((page, i) => {
+      for (const answer of page.permissions) if (answer.reply !== "cancelled") this.#resolved(answer);
+      const end = Math.min(starts[i] + PAGE, upTo);
+      for (const event of page.events) if (event.eventIndex <= end) held.push(event);
+    });
     if (held.length) this.#callbacks.onEvents(held);
   }
 

@@ -14,10 +14,8 @@ import { formatCost, formatTokens, modeName } from "./views/session-state.js";
 
 /** Raw events rendered per page in the raw views; more on request. */
 const RAW_PAGE = 200;
-/** Errors that end a turn: the next turn to start makes them history. */
 /** How long a stream must pause before long open blocks are rendered in full. */
 const SETTLE_MS = 150;
-const TURN_FAILURES = new Set(["sandbox_unreachable", "agent_exited", "prompt_failed"]);
 
 /**
  * A coding agent's session as a readable, live transcript: one accordion per timeline entry.
@@ -94,11 +92,6 @@ export class SandboxWorkspace extends LitElement {
   @property() endpoint?: string;
   /** Display name sent with the connection. */
   @property({ attribute: "user-name" }) userName?: string;
-  /**
-   * A credential for the host's `authorize`, sent as the connection's `token` param. A property
-   * only, so it never sits in the page's markup.
-   */
-  @property({ attribute: false }) token?: string;
   /** The actor's name in the registry. */
   @property() actor = "workspace";
   /** `light` or `dark` to override the reader's colour-scheme preference. */
@@ -147,10 +140,6 @@ export class SandboxWorkspace extends LitElement {
     onError: (code, message) => {
       this.liveError = { code: code as SandboxWorkspaceErrorDetail["code"], message };
       this.dispatchEvent(workspaceEvent("sandbox-workspace-error", this.liveError));
-    },
-    onTurn: (turn) => {
-      // A new turn supersedes an earlier one's failure (whose broadcast can land after the next prompt was sent).
-      void TURN_FAILURES;
     },
   });
   /** The workspace this element has joined, if live. */
@@ -232,7 +221,7 @@ export class SandboxWorkspace extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has("events")) this.#syncEvents();
-    if (!this.hasUpdated || (["events", "workspaceId", "endpoint", "actor", "userName", "token"] as const).some((key) => changed.has(key))) {
+    if (!this.hasUpdated || (["events", "workspaceId", "endpoint", "actor", "userName"] as const).some((key) => changed.has(key))) {
       this.#checkSetup();
       this.#join();
     }
@@ -243,10 +232,10 @@ export class SandboxWorkspace extends LitElement {
     const previous = this.#joined;
     const target: ConnectionTarget | undefined =
       this.events === undefined && this.workspaceId && this.endpoint
-        ? { endpoint: this.endpoint, workspaceId: this.workspaceId, actor: this.actor || "workspace", userName: this.userName, token: this.token }
+        ? { endpoint: this.endpoint, workspaceId: this.workspaceId, actor: this.actor || "workspace", userName: this.userName }
         : undefined;
     const sameWorkspace = !!previous && !!target && previous.endpoint === target.endpoint && previous.actor === target.actor && previous.workspaceId === target.workspaceId;
-    if (sameWorkspace && previous.userName === target.userName && previous.token === target.token && this.#connection.status !== "idle") return;
+    if (sameWorkspace && previous.userName === target.userName && this.#connection.status !== "idle") return;
     if (!previous && !target) return;
     this.#joined = target;
     if (!target) {
