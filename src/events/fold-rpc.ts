@@ -163,8 +163,8 @@ function foldResult(state: FoldState, ctx: FoldContext, request: PendingRequest 
     return;
   }
   if (entry?.type === "session-info" && request?.method === "session/new") {
-    touch(entry, ctx);
-    foldSessionStart(state, ctx, entry, result);
+    // Latest wins: the session's start moves its info entry to where the answer came.
+    foldSessionStart(state, ctx, latest(state, ctx, "session-info", () => ({})), result);
     return;
   }
   if (request?.method === "session/prompt" || (!request && isRecord(result) && typeof result.stopReason === "string")) {

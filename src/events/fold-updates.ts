@@ -16,7 +16,7 @@ const CHUNK_ENTRY = {
 } as const;
 
 export function isChunkUpdate(params: unknown): boolean {
-  return isRecord(params) && isRecord(params.update) && typeof params.update.sessionUpdate === "string" && params.update.sessionUpdate in CHUNK_ENTRY;
+  return isRecord(params) && isRecord(params.update) && typeof params.update.sessionUpdate === "string" && Object.hasOwn(CHUNK_ENTRY, params.update.sessionUpdate);
 }
 
 export function foldSessionUpdate(state: FoldState, ctx: FoldContext, params: unknown): void {
@@ -28,7 +28,7 @@ export function foldSessionUpdate(state: FoldState, ctx: FoldContext, params: un
   }
   const kind = update.sessionUpdate;
   const handler = Object.hasOwn(HANDLERS, kind) ? HANDLERS[kind] : undefined;
-  if (!(kind in CHUNK_ENTRY)) closeOpen(state);
+  if (!Object.hasOwn(CHUNK_ENTRY, kind)) closeOpen(state);
   if (!handler) {
     addEntry(state, ctx, "unknown", { label: kind, value: update });
     return;
