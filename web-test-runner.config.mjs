@@ -4,6 +4,8 @@ import { esbuildPlugin } from "@web/dev-server-esbuild";
 // The runner is started under tsx (package.json), so the stack helpers load as TypeScript.
 import { bundleDepsPlugin } from "./test/support/bundle-deps-plugin.ts";
 import { stackPlugin } from "./test/support/stack-plugin.ts";
+import { wirePlugin } from "./test/support/wire-plugin.ts";
+import { pagePlugin } from "./test/support/page-plugin.ts";
 
 /** @type {import("@web/test-runner").TestRunnerConfig} */
 export default {
@@ -13,6 +15,8 @@ export default {
   // 2 cores: one Chromium, two test files at a time.
   concurrency: 2,
   concurrentBrowsers: 1,
+  // A file that restarts servers and waits out outages (faults, load) runs longer than the default 2 minutes.
+  testsFinishTimeout: 300_000,
   browsers: [
     chromeLauncher({
       launchOptions: {
@@ -36,7 +40,7 @@ export default {
       createPage: ({ context }) => context.newPage({ type: "window" }),
     }),
   ],
-  plugins: [bundleDepsPlugin(), esbuildPlugin({ ts: true, tsconfig: "tsconfig.json" }), stackPlugin()],
+  plugins: [bundleDepsPlugin(), esbuildPlugin({ ts: true, tsconfig: "tsconfig.json" }), stackPlugin(), pagePlugin(), wirePlugin()],
   testFramework: {
     config: {
       ui: "bdd",

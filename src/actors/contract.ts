@@ -100,6 +100,8 @@ export interface SessionInfo {
   lastEventIndex: number;
   users: PresenceBroadcast["users"];
   pendingPermissions: PermissionRequestedBroadcast[];
+  /** What one connection may send, so a client can refuse an oversized prompt before it is sent. */
+  limits: { maxPromptBytes: number; promptsPerMinute: number };
 }
 
 export interface HistoryPage {

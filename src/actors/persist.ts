@@ -5,7 +5,8 @@
  * delays every broadcast. An autocommit SQLite insert costs tens of milliseconds here, so inserts
  * are written behind: `insertEvent` returns at once, and a drain loop writes whatever accumulated
  * while the previous batch was being written, in one statement. Reads see the unwritten tail, and
- * `flush()` (called before the actor sleeps) waits for it.
+ * `flush()` (called before the actor sleeps) waits for it. What clients are told waits for the write
+ * (`isWritten`, `whenWritten`, `storedOnly` reads): a crash must not take back an event they hold.
  */
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "sandbox-agent";
 
@@ -43,6 +44,7 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
   #sinceTrim = 0;
   #records = new Map<string, SessionRecord | undefined>();
   #closed = false;
+  #waiters: Array<{ sessionId: string; eventIndex: number; resolve: () => void }> = [];
 
   constructor(sql: Sql, options: PersistOptions) {
     this.#sql = sql;
@@ -88,10 +90,13 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
     return { items: page.events, nextCursor: page.more ? String(page.events.at(-1)!.eventIndex) : undefined };
   }
 
-  /** Events with `eventIndex > after`, oldest first, at most `limit`, including those not yet written. */
-  async readEvents(sessionId: string, after: number, limit: number): Promise<{ events: SessionEvent[]; more: boolean }> {
+  /**
+   * Events with `eventIndex > after`, oldest first, at most `limit`, including those not yet written
+   * unless `storedOnly` (what a client reads: only what a crash cannot take back).
+   */
+  async readEvents(sessionId: string, after: number, limit: number, storedOnly = false): Promise<{ events: SessionEvent[]; more: boolean }> {
     // Snapshot the queue first: a batch that commits during the SELECT is then in one or the other.
-    const queued = this.#queue.filter((event) => event.sessionId === sessionId && event.eventIndex > after);
+    const queued = storedOnly ? [] : this.#queue.filter((event) => event.sessionId === sessionId && event.eventIndex > after);
     const rows = await this.#sql.execute(
       `SELECT json FROM events WHERE session_id = ? AND event_index > ? ORDER BY event_index LIMIT ?`,
       sessionId,
@@ -129,6 +134,19 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
     return max;
   }
 
+  /** Whether every event of `sessionId` up to `eventIndex` that was inserted is written (not just queued). */
+  isWritten(sessionId: string, eventIndex: number): boolean {
+    // The queue is in insertion order, and a session's indices only go up: its first queued event decides.
+    const first = this.#queue.find((event) => event.sessionId === sessionId);
+    return first === undefined || first.eventIndex > eventIndex;
+  }
+
+  /** Resolves once `isWritten(sessionId, eventIndex)`. */
+  whenWritten(sessionId: string, eventIndex: number): Promise<void> {
+    if (this.isWritten(sessionId, eventIndex)) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ sessionId, eventIndex, resolve }));
+  }
+
   /** Resolves when every event inserted so far is written. */
   async flush(): Promise<void> {
     while (this.#draining) await this.#draining;
@@ -162,6 +180,17 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
         continue;
       }
       this.#queue.splice(0, batch.length);
+      this.#wake();
+    }
+  }
+
+  #wake(): void {
+    if (!this.#waiters.length) return;
+    const waiting = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiting) {
+      if (this.isWritten(waiter.sessionId, waiter.eventIndex)) waiter.resolve();
+      else this.#waiters.push(waiter);
     }
   }
 

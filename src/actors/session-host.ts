@@ -86,15 +86,27 @@ export class SessionHost {
 
   #pump(): void {
     const deadline = performance.now() + PUMP_SLICE_MS;
+    const persist = this.#options.persist;
+    const written = (event: SessionEvent) => persist.isWritten(event.sessionId, event.eventIndex);
     while (this.#sent < this.#outbox.length && performance.now() < deadline) {
-      const [name, payload] = this.#outbox[this.#sent++];
+      const [name, payload] = this.#outbox[this.#sent];
       if (name !== "session.event") {
+        this.#sent++;
         this.#options.emit(name, payload as never);
         continue;
       }
+      // Only stored events go out, in order with everything else: after a crash, an event a client
+      // held but storage lost would come back as another event under the same eventIndex.
+      const head = payload as SessionEvent;
+      if (!written(head)) {
+        void persist.whenWritten(head.sessionId, head.eventIndex).then(() => this.#pump());
+        return;
+      }
       // A broadcast costs far more than its bytes: events waiting together go as one message.
-      const batch = [payload as SessionEvent];
-      while (batch.length < MAX_BATCH && this.#outbox[this.#sent]?.[0] === "session.event") batch.push(this.#outbox[this.#sent++][1] as SessionEvent);
+      const batch: SessionEvent[] = [];
+      while (batch.length < MAX_BATCH && this.#outbox[this.#sent]?.[0] === "session.event" && written(this.#outbox[this.#sent][1] as SessionEvent)) {
+        batch.push(this.#outbox[this.#sent++][1] as SessionEvent);
+      }
       if (batch.length === 1) this.#options.emit("session.event", batch[0]);
       else this.#options.emit("session.events", batch);
     }

@@ -150,6 +150,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         lastEventIndex: await c.vars.persist.maxEventIndex(c.vars.host.sessionId),
         users: presence(c.conns.values()).users,
         pendingPermissions: c.vars.host.pendingPermissions,
+        limits: { maxPromptBytes: limits.maxPromptBytes, promptsPerMinute: limits.promptsPerMinute },
       }),
 
       /** Sends a prompt as the connection's user; resolves when its turn ends. Prompts run one at a time, in order. */
@@ -175,7 +176,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
       getHistory: async (c, input: { after?: number; limit?: number } = {}): Promise<HistoryPage> => {
         const after = Math.max(0, Math.floor(Number(input?.after ?? 0)) || 0);
         const limit = Math.max(1, Math.min(Math.floor(Number(input?.limit ?? limits.maxHistoryPage)) || limits.maxHistoryPage, limits.maxHistoryPage));
-        const page = await c.vars.persist.readEvents(c.vars.host.sessionId, after, limit);
+        const page = await c.vars.persist.readEvents(c.vars.host.sessionId, after, limit, true);
         const rows = await c.db.execute(`SELECT json FROM permissions`);
         return {
           events: page.events,

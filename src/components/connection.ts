@@ -11,6 +11,7 @@ import type {
   PermissionRequestedBroadcast,
   PermissionResolvedBroadcast,
   PresenceBroadcast,
+  SessionInfo,
   TurnBroadcast,
   WorkspaceRegistry,
 } from "../actors/index.js";
@@ -34,6 +35,8 @@ export interface ConnectionCallbacks {
   onEvents(events: RawEvent[]): void;
   onError(code: string, message: string): void;
   onChat?(message: ChatUserBroadcast): void;
+  /** A turn started or ended (the `turn` broadcast). */
+  onTurn?(turn: TurnBroadcast): void;
 }
 
 type Client = ReturnType<typeof import("rivetkit/client").createClient<WorkspaceRegistry>>;
@@ -42,6 +45,12 @@ type Conn = ReturnType<ReturnType<Client["workspace"]["getOrCreate"]>["connect"]
 const RETRY_MS = [500, 1000, 2000, 4000, 8000];
 /** Events per history page (the actor's maximum). */
 const PAGE = 500;
+/**
+ * How often a live link asks the workspace whether it still answers. The engine keeps a client's
+ * socket open when the host running its actor dies; only a request finds out (and closes it).
+ */
+const HEARTBEAT_MS = 10_000;
+const HEARTBEAT_TIMEOUT_MS = 15_000;
 /** History pages requested at once when a long session opens. */
 const PARALLEL_PAGES = 4;
 
@@ -52,6 +61,8 @@ export class WorkspaceConnection implements ReactiveController {
   /** Permission requests waiting for an answer, by id. */
   pending = new Map<string, PermissionRequestedBroadcast>();
   turn?: TurnBroadcast;
+  /** What the workspace accepts from one connection (from its session info). */
+  limits?: SessionInfo["limits"];
 
   #host: ReactiveControllerHost;
   #callbacks: ConnectionCallbacks;
@@ -63,6 +74,7 @@ export class WorkspaceConnection implements ReactiveController {
   #retryTimer?: ReturnType<typeof setTimeout>;
   #catchingUp?: Promise<void>;
   #wasLive = false;
+  #heartbeat?: ReturnType<typeof setInterval>;
 
   constructor(host: ReactiveControllerHost, callbacks: ConnectionCallbacks) {
     this.#host = host;
@@ -97,6 +109,12 @@ export class WorkspaceConnection implements ReactiveController {
   }
 
   async prompt(text: string): Promise<{ stopReason: string } | undefined> {
+    // Refused here, not by the workspace: a message over the transport's limit would close the link.
+    const max = this.limits?.maxPromptBytes;
+    const bytes = new TextEncoder().encode(text).length;
+    if (max !== undefined && bytes > max) {
+      throw Object.assign(new Error(`The prompt is ${bytes.toLocaleString()} bytes; the limit is ${max.toLocaleString()}.`), { code: "prompt_too_large" });
+    }
     return this.#require().prompt({ text });
   }
 
@@ -134,7 +152,7 @@ export class WorkspaceConnection implements ReactiveController {
     if (generation !== this.#generation) return;
     const client = createClient<WorkspaceRegistry>({ endpoint: target.endpoint, devtools: false });
     const handle = (client as unknown as Record<string, Client["workspace"]>)[target.actor] ?? client.workspace;
-    const params = { userName: target.userName, userId: target.userId, token: target.token };
+    const params = { userName: subprotocolSafe(target.userName), userId: target.userId, token: target.token };
     const conn = handle.getOrCreate([target.workspaceId], { params }).connect();
     this.#client = client;
     this.#conn = conn;
@@ -145,12 +163,18 @@ export class WorkspaceConnection implements ReactiveController {
       this.#retries = 0;
       this.#wasLive = true;
       this.#setStatus("live");
+      this.#beat(conn, generation);
       // Subscriptions are re-sent after onOpen: read the history a tick later so nothing slips between.
       setTimeout(() => mine() && void this.#catchUp(), 0);
       void conn.getSessionInfo().then((info) => {
         if (!mine()) return;
         this.users = info.users;
-        for (const request of info.pendingPermissions) this.pending.set(request.permissionId, request);
+        this.limits = info.limits;
+        // Broadcasts sent while the link was down are lost: take the workspace's word for what is
+        // pending and whether a turn runs, so no answer button or Stop outlives what it was for.
+        this.pending = new Map(info.pendingPermissions.map((request) => [request.permissionId, request]));
+        this.turn = info.running ? { state: "running", queued: info.queued } : undefined;
+        if (!info.running) void this.#settleInterruptedTurn(generation, info.lastEventIndex);
         this.#host.requestUpdate();
       }, () => undefined);
     });
@@ -187,6 +211,7 @@ export class WorkspaceConnection implements ReactiveController {
     conn.on("turn", (turn: TurnBroadcast) => {
       if (!mine()) return;
       this.turn = turn;
+      this.#callbacks.onTurn?.(turn);
       if (turn.state === "ended") this.#callbacks.timeline().endTurn(turn.stopReason);
       this.#host.requestUpdate();
     });
@@ -207,6 +232,21 @@ export class WorkspaceConnection implements ReactiveController {
     this.#callbacks.onEvents(events);
     const timeline = this.#callbacks.timeline();
     if (timeline.lastIndex > timeline.contiguousIndex) void this.#catchUp();
+  }
+
+  /**
+   * The workspace runs no turn, yet the log leaves one open (its prompt has no response): the turn
+   * died with the workspace (a registry restart) and nothing will end it. Once the history is in up
+   * to what the workspace reported, and nothing newer arrived, end it as interrupted.
+   */
+  async #settleInterruptedTurn(generation: number, lastEventIndex: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await this.#catchUp();
+    const timeline = this.#callbacks.timeline();
+    if (generation !== this.#generation || this.turn || !timeline.summary.running) return;
+    if (timeline.contiguousIndex < lastEventIndex || timeline.lastIndex > lastEventIndex) return;
+    timeline.endTurn("interrupted");
+    this.#host.requestUpdate();
   }
 
   #resolved(answer: PermissionResolvedBroadcast): void {
@@ -320,8 +360,39 @@ export class WorkspaceConnection implements ReactiveController {
     }, delay);
   }
 
+  /** While live, asks the workspace every HEARTBEAT_MS; no answer means the link is dead: start over. */
+  #beat(conn: Conn, generation: number): void {
+    clearInterval(this.#heartbeat);
+    let asking = false;
+    this.#heartbeat = setInterval(() => {
+      if (generation !== this.#generation) return clearInterval(this.#heartbeat);
+      if (asking || this.status !== "live") return;
+      asking = true;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("no answer")), HEARTBEAT_TIMEOUT_MS)));
+      Promise.race([conn.getSessionInfo(), timeout])
+        .then(
+          (info) => {
+            if (generation !== this.#generation) return;
+            this.users = info.users;
+            this.#host.requestUpdate();
+          },
+          () => {
+            if (generation !== this.#generation || this.status !== "live") return;
+            this.#setStatus("reconnecting", "The workspace stopped answering; reconnecting…");
+            this.#retry(generation);
+          },
+        )
+        .finally(() => {
+          clearTimeout(timer);
+          asking = false;
+        });
+    }, HEARTBEAT_MS);
+  }
+
   /** Drops the current connection and client; their late callbacks are ignored by generation. */
   #disposeLink(): void {
+    clearInterval(this.#heartbeat);
     void this.#conn?.dispose().catch(() => undefined);
     void this.#client?.dispose().catch(() => undefined);
     this.#conn = undefined;
@@ -344,6 +415,18 @@ export class WorkspaceConnection implements ReactiveController {
     if (changed) this.#callbacks.onStatus(status, this.reason);
     this.#host.requestUpdate();
   }
+}
+
+/**
+ * RivetKit sends connection params in a WebSocket subprotocol, URI-encoded: `(` and `)` survive
+ * `encodeURIComponent` but are not allowed in a subprotocol, and a lone surrogate makes it throw.
+ * Either would keep the element from ever connecting, so a display name carries look-alikes.
+ */
+function subprotocolSafe(name: string | undefined): string | undefined {
+  return name
+    ?.replace(/\(/g, "\uFF08")
+    .replace(/\)/g, "\uFF09")
+    .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
 }
 
 function message(error: unknown): string {

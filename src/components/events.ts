@@ -13,6 +13,8 @@ export type SandboxWorkspaceErrorCode =
   | "unauthorized"
   /** A prompt was refused or its turn failed; `message` says why. */
   | "prompt-failed"
+  /** The link to the workspace dropped while a prompt ran (the turn may go on; the transcript catches up). */
+  | "connection-lost"
   /** The workspace reported an error (its codes: `sandbox_unreachable`, `agent_exited`, ...). */
   | (string & {})
   /** Events that could not be read arrived; they are shown as error entries. */

@@ -17,6 +17,9 @@ const marked = new Marked({
   renderer: {
     html: ({ text }: Tokens.HTML | Tokens.Tag) => escapeHtml(text),
     image: ({ href, text }: Tokens.Image) => `<a href="${escapeHtml(href)}">${escapeHtml(text || href)}</a>`,
+    // After an inline <script>, <pre>, <code> or <kbd>, marked passes the text up to the closing tag
+    // through unescaped, as HTML for those tags to wrap. Here the tags are shown as text: so is it.
+    text: (token: Tokens.Text | Tokens.Escape) => (token.type === "text" && token.escaped && !token.tokens ? escapeHtml(token.text) : false),
   },
 });
 

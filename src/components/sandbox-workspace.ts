@@ -8,7 +8,7 @@ import { WorkspaceConnection, type ConnectionStatus, type ConnectionTarget } fro
 import { workspaceEvent, type SandboxWorkspaceErrorDetail } from "./events.js";
 import { StreamingMarkdown } from "./markdown.js";
 import { styles } from "./styles.js";
-import { json, plural } from "./views/common.js";
+import { isTime, json, plural } from "./views/common.js";
 import { VIEWS, type EntryView, type ViewContext } from "./views/index.js";
 import { formatCost, formatTokens, modeName } from "./views/session-state.js";
 
@@ -16,6 +16,8 @@ import { formatCost, formatTokens, modeName } from "./views/session-state.js";
 const RAW_PAGE = 200;
 /** How long a stream must pause before long open blocks are rendered in full. */
 const SETTLE_MS = 150;
+/** Errors that end a turn: the next turn to start makes them history. */
+const TURN_FAILURES = new Set(["sandbox_unreachable", "agent_exited", "prompt_failed"]);
 
 /**
  * A coding agent's session as a readable, live transcript: one accordion per timeline entry.
@@ -92,6 +94,11 @@ export class SandboxWorkspace extends LitElement {
   @property() endpoint?: string;
   /** Display name sent with the connection. */
   @property({ attribute: "user-name" }) userName?: string;
+  /**
+   * A credential for the host's `authorize`, sent as the connection's `token` param. A property
+   * only, so it never sits in the page's markup.
+   */
+  @property({ attribute: false }) token?: string;
   /** The actor's name in the registry. */
   @property() actor = "workspace";
   /** `light` or `dark` to override the reader's colour-scheme preference. */
@@ -141,6 +148,10 @@ export class SandboxWorkspace extends LitElement {
       this.liveError = { code: code as SandboxWorkspaceErrorDetail["code"], message };
       this.dispatchEvent(workspaceEvent("sandbox-workspace-error", this.liveError));
     },
+    onTurn: (turn) => {
+      // A new turn supersedes an earlier one's failure (whose broadcast can land after the next prompt was sent).
+      if (turn.state === "running" && this.liveError && TURN_FAILURES.has(this.liveError.code)) this.liveError = undefined;
+    },
   });
   /** The workspace this element has joined, if live. */
   #joined?: ConnectionTarget;
@@ -154,7 +165,7 @@ export class SandboxWorkspace extends LitElement {
       return md;
     },
     entry: (id) => this.#timeline.entry(id),
-    time: (ms) => (ms === undefined ? "" : this.#timeFormat.format(ms)),
+    time: (ms) => (isTime(ms) ? this.#timeFormat.format(ms) : ""),
     permissionActions: (entry) => this.#permissionActions(entry),
   };
 
@@ -182,10 +193,15 @@ export class SandboxWorkspace extends LitElement {
     if (!trimmed) throw new Error("A prompt needs some text.");
     this.dispatchEvent(workspaceEvent("sandbox-workspace-prompt", { text: trimmed }));
     this.liveError = undefined;
+    const wasLive = this.#connection.live;
     try {
       return await this.#connection.prompt(trimmed);
     } catch (error) {
-      const detail = errorDetail(error, "prompt-failed");
+      // The transport's own words ("Connection lost (code: 1006…)") mean nothing to a reader.
+      const detail: SandboxWorkspaceErrorDetail =
+        wasLive && !this.#connection.live
+          ? { code: "connection-lost", message: "The link to the workspace dropped while this prompt ran. It reconnects on its own, and the transcript catches up once it is back." }
+          : errorDetail(error, "prompt-failed");
       this.liveError = detail;
       this.dispatchEvent(workspaceEvent("sandbox-workspace-error", detail));
       throw error;
@@ -221,7 +237,7 @@ export class SandboxWorkspace extends LitElement {
 
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has("events")) this.#syncEvents();
-    if (!this.hasUpdated || (["events", "workspaceId", "endpoint", "actor", "userName"] as const).some((key) => changed.has(key))) {
+    if (!this.hasUpdated || (["events", "workspaceId", "endpoint", "actor", "userName", "token"] as const).some((key) => changed.has(key))) {
       this.#checkSetup();
       this.#join();
     }
@@ -232,10 +248,10 @@ export class SandboxWorkspace extends LitElement {
     const previous = this.#joined;
     const target: ConnectionTarget | undefined =
       this.events === undefined && this.workspaceId && this.endpoint
-        ? { endpoint: this.endpoint, workspaceId: this.workspaceId, actor: this.actor || "workspace", userName: this.userName }
+        ? { endpoint: this.endpoint, workspaceId: this.workspaceId, actor: this.actor || "workspace", userName: this.userName, token: this.token }
         : undefined;
     const sameWorkspace = !!previous && !!target && previous.endpoint === target.endpoint && previous.actor === target.actor && previous.workspaceId === target.workspaceId;
-    if (sameWorkspace && previous.userName === target.userName && this.#connection.status !== "idle") return;
+    if (sameWorkspace && previous.userName === target.userName && previous.token === target.token && this.#connection.status !== "idle") return;
     if (!previous && !target) return;
     this.#joined = target;
     if (!target) {
@@ -584,7 +600,7 @@ export class SandboxWorkspace extends LitElement {
         <span class="label" part="entry-label">${view.label(entry as never)}</span>
         <span class="entry-title" part="entry-title">${view.summary(entry as never, this.#ctx)}</span>
         ${status ? html`<span class="status" part="entry-status status-${status}">${status.replace("_", " ")}</span>` : nothing}
-        ${at ? html`<time class="when" datetime=${new Date(at).toISOString()}>${this.#ctx.time(at)}</time>` : nothing}
+        ${at && isTime(at) ? html`<time class="when" datetime=${new Date(at).toISOString()}>${this.#ctx.time(at)}</time>` : nothing}
       </button>
       <div class="body" part="entry-body" id="b-${entry.id}" ?hidden=${!open}>
         ${open

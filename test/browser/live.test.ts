@@ -103,6 +103,14 @@ describe("live: the element joins its workspace", () => {
   it("opens a long session newest page first, then fills in everything before it", async () => {
     const id = fresh("long");
     await stack({ action: "prompt", workspaceId: id, text: "/long 1200" });
+    // The prompt answers before the stream's last events are stored: open the session once it is whole.
+    type Info = { lastEventIndex: number };
+    let stored = -1;
+    for (let info = await stack({ action: "info", workspaceId: id }) as unknown as Info; info.lastEventIndex !== stored; ) {
+      stored = info.lastEventIndex;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      info = (await stack({ action: "info", workspaceId: id })) as unknown as Info;
+    }
     const el = document.createElement("sandbox-workspace");
     const arrivals: number[][] = [];
     el.addEventListener("sandbox-workspace-event", (event) => arrivals.push(event.detail.events.map((e) => (e as SessionEvent).eventIndex)));

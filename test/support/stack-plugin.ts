@@ -2,37 +2,196 @@
  * A @web/test-runner plugin that gives browser tests the real stack (daemon + demo agent + registry)
  * through server commands: `executeServerCommand("stack", { name, action, ... })`.
  * Stacks are started on first use, one per name, and all stopped when the run ends.
+ *
+ * A stack's first command may say how to build it (`spec`): daemon and registry environment, a
+ * sandbox token (made up here, never sent to the page), and a TCP proxy in front of the registry
+ * whose link a test can cut. Nothing a command answers carries the sandbox's URL, port or token.
  */
-import { client, startRegistry, startStack, type Stack } from "./stack.js";
+import { randomBytes } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { startDaemon, type Daemon } from "../../demo/daemon.js";
+import { startLinkProxy, type LinkProxy } from "./link-proxy.js";
+import { client, startStack, type Stack } from "./stack.js";
 
-type Payload = { name?: string; action: "start" | "stop-registry" | "start-registry" | "prompt"; workspaceId?: string; text?: string };
+type Action =
+  | "start"
+  | "stop-registry"
+  | "start-registry"
+  | "restart-registry"
+  | "kill-registry"
+  | "prompt"
+  | "kill-daemon"
+  | "start-daemon"
+  | "kill-agent"
+  | "drop-link"
+  | "history"
+  | "actor"
+  | "info"
+  | "close";
+
+type Payload = { name?: string; action: Action; workspaceId?: string; text?: string; ms?: number; spec?: StackSpec };
+
+/** How a named stack is built, on its first use. */
+export interface StackSpec {
+  daemonEnv?: Record<string, string>;
+  registryEnv?: Record<string, string>;
+  /** Run the daemon with a random bearer token, which the registry is given. */
+  daemonToken?: boolean;
+  /** Put a link proxy in front of the registry; `start` then answers its endpoint as `endpoint`. */
+  proxy?: boolean;
+}
+
+interface Running {
+  stack: Stack;
+  spec: StackSpec;
+  proxy?: LinkProxy;
+  /** Daemons killed and replaced: stopped (and their files removed) when the stack closes. */
+  retired: Daemon[];
+}
+
+/** Every sandbox secret of every stack started in this run: the wire checks look for them. */
+const secrets = new Map<string, { kind: string; pattern: RegExp }>();
+
+function remember(daemon: Daemon): void {
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  secrets.set(daemon.url, { kind: "sandbox URL", pattern: new RegExp(escape(daemon.url.replace(/^http:\/\//, ""))) });
+  // host:port in any spelling (JSON numbers like "used":40123 are not addresses).
+  secrets.set(`port ${daemon.port}`, { kind: "sandbox port", pattern: new RegExp(`(?:[A-Za-z0-9\\]]:|%3A)${daemon.port}(?!\\d)`, "i") });
+  if (daemon.token) secrets.set(daemon.token, { kind: "sandbox token", pattern: new RegExp(escape(daemon.token)) });
+}
+
+/** What must never reach a browser: each running or past stack's sandbox URL, port and token. */
+export function sandboxSecrets(): Array<{ kind: string; pattern: RegExp }> {
+  return [...secrets.values()];
+}
+
+async function build(spec: StackSpec): Promise<Running> {
+  const token = spec.daemonToken ? `sbx-${randomBytes(18).toString("hex")}` : undefined;
+  const stack = await startStack({ daemon: { token, env: spec.daemonEnv }, registryEnv: spec.registryEnv });
+  remember(stack.daemon);
+  const proxy = spec.proxy ? await startLinkProxy(() => stack.registry.port) : undefined;
+  return { stack, spec, proxy, retired: [] };
+}
+
+async function close(running: Running): Promise<void> {
+  await running.proxy?.close();
+  await running.stack.close();
+  for (const daemon of running.retired) await daemon.stop();
+}
+
+/** The demo agents the daemon started: processes of its group running the agent script. */
+function agentPids(daemon: Daemon): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const [, , group] = stat.slice(stat.lastIndexOf(")") + 2).split(" "); // state, ppid, pgrp
+      if (Number(group) !== daemon.pid) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes("agent/agent.ts")) pids.push(Number(entry));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return pids;
+}
 
 export function stackPlugin() {
-  const stacks = new Map<string, Promise<Stack>>();
-  const get = (name: string) => {
-    if (!stacks.has(name)) stacks.set(name, startStack());
+  const stacks = new Map<string, Promise<Running>>();
+  const get = (name: string, spec: StackSpec = {}) => {
+    if (!stacks.has(name)) stacks.set(name, build(spec));
     return stacks.get(name)!;
   };
   return {
     name: "workspace-stack",
     async executeCommand({ command, payload }: { command: string; payload?: unknown }) {
       if (command !== "stack") return undefined;
-      const { name = "shared", action, workspaceId, text } = payload as Payload;
-      const stack = await get(name);
+      const { name = "shared", action, workspaceId, text, ms, spec } = payload as Payload;
+      if (action === "close") {
+        const running = stacks.get(name);
+        stacks.delete(name);
+        if (running) await close(await running);
+        return { ok: true };
+      }
+      const running = await get(name, spec);
+      const { stack } = running;
+      // Node's own client: the workspace token, if the registry wants one, is the test's to know.
+      const params = { userId: "u-node", userName: "Node", token: running.spec.registryEnv?.WORKSPACE_TOKEN };
       switch (action) {
         case "start":
-          return { endpoint: stack.registry.endpoint };
+          return { endpoint: running.proxy?.endpoint ?? stack.registry.endpoint, direct: stack.registry.endpoint };
         case "stop-registry":
           await stack.registry.stop();
           return { ok: true };
         case "start-registry":
-          stack.registry = await startRegistry({ sandboxUrl: stack.daemon.url }, { storage: stack.registry.storage, port: stack.registry.port });
-          return { endpoint: stack.registry.endpoint };
+        case "restart-registry":
+          // Same storage, port, sandbox and environment; stops it first if it still runs.
+          stack.registry = await stack.registry.restart();
+          return { endpoint: running.proxy?.endpoint ?? stack.registry.endpoint };
+        case "kill-registry":
+          await stack.registry.kill();
+          return { ok: true };
+        case "kill-daemon": {
+          const daemon = stack.daemon;
+          daemon.kill("SIGKILL");
+          await daemon.exited;
+          running.retired.push(daemon);
+          return { ok: true };
+        }
+        case "start-daemon": {
+          // Same port, data and token: the registry's sandbox URL is right again.
+          const { port, dataDir, token } = running.retired.at(-1) ?? stack.daemon;
+          stack.daemon = await startDaemon({ port, dataDir, token, env: { DEMO_AGENT_DELAY_MS: "1", ...running.spec.daemonEnv } });
+          remember(stack.daemon);
+          return { ok: true };
+        }
+        case "kill-agent": {
+          const pids = agentPids(stack.daemon);
+          for (const pid of pids) process.kill(pid, "SIGKILL");
+          return { killed: pids.length };
+        }
+        case "drop-link": {
+          if (!running.proxy) throw new Error(`stack ${name} has no link proxy`);
+          return running.proxy.drop(ms ?? 5000);
+        }
+        case "history": {
+          // Every stored event, paged as any client would, over a connection of Node's own.
+          const c = client(stack.registry.endpoint);
+          try {
+            const handle = c.workspace.getOrCreate([workspaceId!], { params });
+            const events: unknown[] = [];
+            for (let after = 0; ; ) {
+              const page = await handle.getHistory({ after, limit: 500 });
+              events.push(...page.events);
+              if (page.nextAfter === undefined) return { events, permissions: page.permissions };
+              after = page.nextAfter;
+            }
+          } finally {
+            await c.dispose();
+          }
+        }
+        case "info": {
+          // What the workspace reports: its newest event and whether a turn runs.
+          const c = client(stack.registry.endpoint);
+          try {
+            const { lastEventIndex, running, queued } = await c.workspace.getOrCreate([workspaceId!], { params }).getSessionInfo();
+            return { lastEventIndex, running, queued };
+          } finally {
+            await c.dispose();
+          }
+        }
+        case "actor": {
+          // The engine's own record of the actor: is it asleep?
+          const query = new URLSearchParams({ namespace: "default", name: "workspace", key: workspaceId! });
+          const response = await fetch(`${stack.registry.endpoint}/actors?${query}`);
+          const [actor] = ((await response.json()) as { actors?: Array<{ start_ts?: number | null; sleep_ts?: number | null }> }).actors ?? [];
+          return actor ? { exists: true, asleep: actor.sleep_ts != null, startedAt: actor.start_ts ?? null } : { exists: false, asleep: false, startedAt: null };
+        }
         case "prompt": {
           // Someone else, from Node, while the browser may be away.
           const c = client(stack.registry.endpoint);
           try {
-            const result = await c.workspace.getOrCreate([workspaceId!], { params: { userId: "u-node", userName: "Node" } }).prompt({ text: text! });
+            const result = await c.workspace.getOrCreate([workspaceId!], { params }).prompt({ text: text! });
             return result;
           } finally {
             await c.dispose();
@@ -41,7 +200,7 @@ export function stackPlugin() {
       }
     },
     async serverStop() {
-      await Promise.all([...stacks.values()].map(async (stack) => (await stack).close()));
+      await Promise.all([...stacks.values()].map(async (running) => close(await running)));
     },
   };
 }

@@ -28,6 +28,8 @@ export interface RegistryProcess {
   output: () => string;
   /** Stops the registry and its engine; keeps the storage for a restart. */
   stop(): Promise<void>;
+  /** SIGKILLs the registry process, as a crash would; its engine runs on, as RivetKit leaves it. */
+  kill(): Promise<void>;
   /** Starts a new registry process on the same storage and port. */
   restart(): Promise<RegistryProcess>;
   /** Stops it and deletes its storage. */
@@ -99,6 +101,12 @@ async function startRegistryOnce(options: RegistryOptions, reuse?: { storage: st
     port,
     output: () => output,
     stop,
+    kill: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      child.kill("SIGKILL");
+      await exited;
+    },
     restart: async () => {
       await stop();
       return startRegistry(options, { storage, port });

@@ -84,6 +84,11 @@ export function lookup<T>(table: Readonly<Record<string, T>>, key: string | unde
   return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
+/** A time a `Date` can hold (±8.64e15 ms): formatting any other throws, and the whole render with it. */
+export function isTime(ms: number | undefined): ms is number {
+  return ms !== undefined && Math.abs(ms) <= 8.64e15;
+}
+
 export function plural(count: number, word: string): string {
   return `${count.toLocaleString()} ${word}${count === 1 ? "" : "s"}`;
 }

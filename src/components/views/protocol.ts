@@ -3,7 +3,7 @@ import { html, nothing } from "lit";
 import type { PermissionRequestEntry } from "../../events/index.js";
 import type { EntryView } from "./context.js";
 import { replyFor } from "../../events/index.js";
-import { inlineCode, jsonBlock } from "./common.js";
+import { inlineCode, jsonBlock, lookup } from "./common.js";
 import { STOP_WORDS } from "./messages.js";
 
 const OPTION_ICONS: Record<string, string> = { allow_once: "✓", allow_always: "✓✓", reject_once: "✕", reject_always: "✕✕" };
@@ -47,7 +47,7 @@ export const permissionRequest: EntryView<"permission-request"> = {
       ${entry.options.map((option) => {
         const chosen = entry.resolution?.optionId === option.optionId;
         return html`<li data-kind=${option.kind} ?data-current=${chosen} aria-current=${chosen ? "true" : "false"}>
-          <span class="option" part="permission-option">${OPTION_ICONS[option.kind] ?? "•"} ${option.name}</span>
+          <span class="option" part="permission-option">${lookup(OPTION_ICONS, option.kind) ?? "•"} ${option.name}</span>
           ${chosen ? html`<span class="badge" part="badge">chosen</span>` : nothing}
         </li>`;
       })}
@@ -60,7 +60,7 @@ export const permissionRequest: EntryView<"permission-request"> = {
 
 export const turnEnd: EntryView<"turn-end"> = {
   label: () => "Turn ended",
-  summary: (entry) => `${STOP_WORDS[entry.stopReason] ?? entry.stopReason} (${entry.stopReason})`,
+  summary: (entry) => `${lookup(STOP_WORDS, entry.stopReason) ?? entry.stopReason} (${entry.stopReason})`,
   status: (entry) => (entry.stopReason === "end_turn" ? "completed" : entry.stopReason === "cancelled" ? "cancelled" : "failed"),
   open: () => false,
   body: (entry) => html`

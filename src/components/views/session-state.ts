@@ -5,7 +5,7 @@
 import type { SessionConfigOption } from "@agentclientprotocol/sdk";
 import { html, nothing } from "lit";
 import type { EntryView } from "./context.js";
-import { jsonBlock, plural } from "./common.js";
+import { jsonBlock, lookup, plural } from "./common.js";
 
 const PLAN_MARKS: Record<string, string> = { completed: "✓", in_progress: "◐", pending: "○" };
 /** Plans are rendered up to this many items; the rest are counted. */
@@ -24,7 +24,7 @@ export const plan: EntryView<"plan"> = {
     <ol part="plan" class="plan">
       ${entry.entries.slice(0, PLAN_LIMIT).map(
         (item) => html`<li class="plan-item" data-status=${item.status} data-priority=${item.priority}>
-          <span class="mark" aria-hidden="true">${PLAN_MARKS[item.status] ?? "•"}</span>
+          <span class="mark" aria-hidden="true">${lookup(PLAN_MARKS, item.status) ?? "•"}</span>
           <span class="plan-text">${item.content}</span>
           <span class="badge" part="badge">${item.status.replace("_", " ")}</span>
           <span class="badge priority-${item.priority}" part="badge">${item.priority}</span>
