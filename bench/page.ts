@@ -128,16 +128,15 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
   return result;
 }
 
-/** Reads a workspace's whole history with a bare client, page by page: the history-open baseline. */
-async function fetchHistory(endpoint: string, workspaceId: string): Promise<{ ms: number; events: number }> {
+/** A workspace's whole history read with a bare client, page by page, and how long that took. */
+async function readHistory(endpoint: string, workspaceId: string, userName: string): Promise<{ ms: number; events: unknown[] }> {
   const client = createClient<WorkspaceRegistry>({ endpoint, devtools: false });
   const start = performance.now();
-  const conn = client.workspace.getOrCreate([workspaceId], { params: { userName: "Fetch" } }).connect();
-  let after = 0;
-  let events = 0;
-  for (;;) {
+  const conn = client.workspace.getOrCreate([workspaceId], { params: { userName } }).connect();
+  const events: unknown[] = [];
+  for (let after = 0; ; ) {
     const page = await conn.getHistory({ after, limit: 500 });
-    events += page.events.length;
+    events.push(...page.events);
     if (page.nextAfter === undefined) break;
     after = page.nextAfter;
   }
@@ -145,6 +144,12 @@ async function fetchHistory(endpoint: string, workspaceId: string): Promise<{ ms
   await conn.dispose();
   await client.dispose();
   return { ms, events };
+}
+
+/** The history-open baseline: the events fetched alone. */
+async function fetchHistory(endpoint: string, workspaceId: string): Promise<{ ms: number; events: number }> {
+  const { ms, events } = await readHistory(endpoint, workspaceId, "Fetch");
+  return { ms, events: events.length };
 }
 
 /** An element joins a workspace with a long history: until every event is folded, rendered, and the composer is usable. */
@@ -208,19 +213,7 @@ async function mountEmpty(): Promise<void> {
 }
 
 async function loadHistoryInto(endpoint: string, workspaceId: string): Promise<number> {
-  const client = createClient<WorkspaceRegistry>({ endpoint, devtools: false });
-  const handle = client.workspace.getOrCreate([workspaceId], { params: { userName: "Memory" } }).connect();
-  let events: unknown[] = [];
-  let after = 0;
-  for (;;) {
-    const page = await handle.getHistory({ after, limit: 500 });
-    events = events.concat(page.events);
-    if (page.nextAfter === undefined) break;
-    after = page.nextAfter;
-  }
-  await handle.dispose();
-  await client.dispose();
-  held!.events = events;
+  held!.events = (await readHistory(endpoint, workspaceId, "Memory")).events;
   await held!.updateComplete;
   await frame();
   return held!.timeline.events.length;

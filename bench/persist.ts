@@ -2,40 +2,25 @@
  * Persistence: the cost of storing event #20,000 against event #100, through the workspace's
  * persistence driver on a real RivetKit actor's SQLite (bench/persist-host.ts).
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "rivetkit/client";
 import { stopEmbeddedEngine } from "../src/actors/registry.js";
-import { freeEnginePort } from "../test/support/stack.js";
+import { freeEnginePort, startHost, stopChild } from "../test/support/stack.js";
 import type { PersistBenchRegistry } from "./persist-host.js";
 import { figure, percentile, sample, type Figure } from "./stats.js";
 
 const HOST = fileURLToPath(new URL("./persist-host.ts", import.meta.url));
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
 
 export async function persistFigures(runs = 3, window = 30): Promise<Figure[]> {
   const storage = mkdtempSync(join(tmpdir(), "sandbox-workspace-bench-"));
   const port = await freeEnginePort();
-  const child = spawn(process.execPath, ["--import", "tsx", HOST], {
-    cwd: ROOT,
-    env: { ...process.env, RIVETKIT_STORAGE_PATH: storage, RIVET_RUN_ENGINE_PORT: String(port) },
-    stdio: ["pipe", "pipe", "inherit"],
-  });
+  const host = await startHost(HOST, { RIVETKIT_STORAGE_PATH: storage, RIVET_RUN_ENGINE_PORT: String(port) }, { storage });
   try {
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      child.once("exit", (code) => reject(new Error(`persistence host exited (${code})`)));
-      child.stdout!.on("data", (data: Buffer) => {
-        out += data;
-        const ready = /READY (\S+)/.exec(out);
-        if (ready) resolve(ready[1]);
-      });
-    });
-    const client = createClient<PersistBenchRegistry>({ endpoint, devtools: false });
+    const client = createClient<PersistBenchRegistry>({ endpoint: host.endpoint, devtools: false });
     const early: number[] = [];
     const late: number[] = [];
     const earlyInsert: number[] = [];
@@ -67,11 +52,7 @@ export async function persistFigures(runs = 3, window = 30): Promise<Figure[]> {
       }),
     ];
   } finally {
-    const exited = new Promise((resolve) => child.once("exit", resolve));
-    child.stdin!.write("stop\n");
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    await exited;
-    clearTimeout(timer);
+    await stopChild(host.child);
     await stopEmbeddedEngine(storage);
     rmSync(storage, { recursive: true, force: true });
   }

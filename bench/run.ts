@@ -8,7 +8,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { build } from "vite";
+import { buildDropIn } from "../demo/build.js";
 import { startStack, type Stack } from "../test/support/stack.js";
 import { openBrowser, type BenchBrowser } from "./browser.js";
 import { foldFigures } from "./fold.js";
@@ -40,10 +40,7 @@ async function group(name: string, run: () => Promise<Figure[]>): Promise<void> 
 await group("fold", () => foldFigures());
 await group("persistence", () => persistFigures(runs));
 
-const nodeEnv = process.env.NODE_ENV;
-await build({ configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)), logLevel: "warn" });
-if (nodeEnv === undefined) delete process.env.NODE_ENV;
-else process.env.NODE_ENV = nodeEnv;
+await buildDropIn();
 
 let stack: Stack | undefined;
 let browser: BenchBrowser | undefined;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
-import { build } from "vite";
+import { viteBuild } from "../demo/build.js";
 import { figure, sample, type Figure } from "./stats.js";
 
 const DIST = fileURLToPath(new URL("../dist", import.meta.url));
@@ -33,7 +33,7 @@ function sizeOf(files: string[]): Size {
 async function baselineSize(): Promise<Size> {
   const out = mkdtempSync(join(tmpdir(), "sandbox-workspace-deps-"));
   try {
-    await build({
+    await viteBuild({
       configFile: false,
       root: ROOT,
       logLevel: "silent",
@@ -61,11 +61,7 @@ export async function sizeFigures(liveScripts: string[], replayScripts: string[]
   const unique = (names: string[]) => [...new Set(names)].map((name) => join(DIST, name));
   const live = sizeOf(unique(liveScripts));
   const replay = sizeOf(unique(replayScripts));
-  const nodeEnv = process.env.NODE_ENV;
   const deps = await baselineSize();
-  // Vite's build sets NODE_ENV for the process.
-  if (nodeEnv === undefined) delete process.env.NODE_ENV;
-  else process.env.NODE_ENV = nodeEnv;
   const connectionLoaded = replayScripts.filter((name) => name !== "sandbox-workspace.js");
   const one = (value: number) => sample([value]);
   return [

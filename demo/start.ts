@@ -13,7 +13,8 @@
 import { spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { build, createServer } from "vite";
+import { createServer } from "vite";
+import { buildDropIn } from "./build.js";
 import { startDaemon, type Daemon } from "./daemon.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -23,11 +24,7 @@ mkdirSync(storage, { recursive: true });
 
 // The page loads the drop-in file the way a host would: build it first.
 const config = fileURLToPath(new URL("../vite.config.ts", import.meta.url));
-const nodeEnv = process.env.NODE_ENV;
-await build({ configFile: config, logLevel: "warn" });
-// Vite's build sets NODE_ENV=production for the process; the servers started below are not a build.
-if (nodeEnv === undefined) delete process.env.NODE_ENV;
-else process.env.NODE_ENV = nodeEnv;
+await buildDropIn();
 
 let daemon: Daemon | undefined;
 let sandboxUrl = process.env.SANDBOX_AGENT_URL;

@@ -108,8 +108,6 @@ export const SCENARIOS: readonly Scenario[] = [
   { command: "/echo", usage: "/echo [text]", description: "Echoes the prompt as user_message_chunk, then a short reply." },
 ];
 
-export { FIREHOSE_META };
-
 export const DEFAULT_DELAY_MS = 10;
 
 // ---------------------------------------------------------------------------------------------

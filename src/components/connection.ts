@@ -41,6 +41,7 @@ export interface ConnectionCallbacks {
 
 type Client = ReturnType<typeof import("rivetkit/client").createClient<WorkspaceRegistry>>;
 type Conn = ReturnType<ReturnType<Client["workspace"]["getOrCreate"]>["connect"]>;
+type HistoryPage = Awaited<ReturnType<Conn["getHistory"]>>;
 
 const RETRY_MS = [500, 1000, 2000, 4000, 8000];
 /** Events per history page (the actor's maximum). */
@@ -277,57 +278,43 @@ export class WorkspaceConnection implements ReactiveController {
     if (!conn) return;
     const timeline = this.#callbacks.timeline();
     try {
-      let after = timeline.contiguousIndex;
-      let upTo = Infinity;
+      const after = timeline.contiguousIndex;
       if (after === 0) {
         // A first load of a long session: show the newest page at once, then the rest behind it.
         const { lastEventIndex } = await conn.getSessionInfo();
         if (generation !== this.#generation) return;
         if (lastEventIndex > PAGE) {
-          await this.#readPages(conn, generation, lastEventIndex - PAGE, Infinity);
-          upTo = lastEventIndex - PAGE;
+          await this.#readFrom(conn, generation, lastEventIndex - PAGE);
+          await this.#readRange(conn, generation, after, lastEventIndex - PAGE);
+          return;
         }
       }
-      await this.#readPages(conn, generation, after, upTo);
+      await this.#readFrom(conn, generation, after);
     } catch (error) {
       if (generation === this.#generation) this.#callbacks.onError("history_failed", `Could not read the history: ${message(error)}`);
     }
   }
 
-  /**
-   * Reads events after `after` (up to `upTo`), page by page. Older pages are applied together, so
-   * slotting them in below events already shown re-folds the timeline once, not once a page.
-   */
-  async #readPages(conn: Conn, generation: number, after: number, upTo: number): Promise<void> {
-    if (upTo !== Infinity) return this.#readRange(conn, generation, after, upTo);
-    const timeline = this.#callbacks.timeline();
-    const held: RawEvent[] = [];
+  /** Reads every event after `after`, page by page, each applied as it arrives. */
+  async #readFrom(conn: Conn, generation: number, after: number): Promise<void> {
     for (;;) {
       const page = await conn.getHistory({ after, limit: PAGE });
       if (generation !== this.#generation) return;
-      const first = page.events[0]?.eventIndex;
-      // Older events may have been trimmed from storage: what is not there is not a gap.
-      if (first !== undefined && first > after + 1 && after === timeline.contiguousIndex) timeline.skipTo(first - 1);
-      for (const answer of page.permissions) if (answer.reply !== "cancelled") this.#resolved(answer);
-      const events = page.events.filter((event) => event.eventIndex <= upTo);
-      if (upTo === Infinity) this.#callbacks.onEvents(events);
-      else held.push(...events);
-      const last = page.events.at(-1)?.eventIndex ?? after;
-      if (page.nextAfter === undefined || last >= upTo) break;
+      this.#takePage(page, after === this.#callbacks.timeline().contiguousIndex ? after : undefined);
+      this.#callbacks.onEvents(page.events);
+      if (page.nextAfter === undefined) return;
       after = page.nextAfter;
     }
-    if (held.length) this.#callbacks.onEvents(held);
   }
 
   /**
    * Reads the known range (after, upTo] as pages requested a few at a time, not one after another,
-   * and applies them together (one re-fold below what is already shown).
+   * and applies them together: slotting them in below events already shown re-folds once.
    */
   async #readRange(conn: Conn, generation: number, after: number, upTo: number): Promise<void> {
-    const timeline = this.#callbacks.timeline();
     const starts: number[] = [];
     for (let start = after; start < upTo; start += PAGE) starts.push(start);
-    const pages: Array<Awaited<ReturnType<Conn["getHistory"]>>> = new Array(starts.length);
+    const pages: Array<HistoryPage> = new Array(starts.length);
     let next = 0;
     const worker = async () => {
       while (next < starts.length) {
@@ -337,16 +324,24 @@ export class WorkspaceConnection implements ReactiveController {
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_PAGES, starts.length) }, worker));
     if (generation !== this.#generation) return;
-    const first = pages[0]?.events[0]?.eventIndex;
-    // Older events may have been trimmed from storage: what is not there is not a gap.
-    if (first !== undefined && first > after + 1 && after === timeline.contiguousIndex) timeline.skipTo(first - 1);
     const held: RawEvent[] = [];
     pages.forEach((page, i) => {
-      for (const answer of page.permissions) if (answer.reply !== "cancelled") this.#resolved(answer);
+      this.#takePage(page, i === 0 && after === this.#callbacks.timeline().contiguousIndex ? after : undefined);
       const end = Math.min(starts[i] + PAGE, upTo);
       for (const event of page.events) if (event.eventIndex <= end) held.push(event);
     });
     if (held.length) this.#callbacks.onEvents(held);
+  }
+
+  /**
+   * What a history page says besides its events: who answered permissions, and, for the page read
+   * right after the contiguous index (`after`), whether older events were trimmed from storage —
+   * what is not there is not a gap.
+   */
+  #takePage(page: HistoryPage, after: number | undefined): void {
+    const first = page.events[0]?.eventIndex;
+    if (after !== undefined && first !== undefined && first > after + 1) this.#callbacks.timeline().skipTo(first - 1);
+    for (const answer of page.permissions) if (answer.reply !== "cancelled") this.#resolved(answer);
   }
 
   #retry(generation: number): void {

@@ -6,6 +6,7 @@
  * its tracks, and a navigation ends the test before it could say so.
  */
 import type { Dialog, Frame, HTTPRequest, Page } from "puppeteer-core";
+import { sessionPage, type Session } from "./session-page.js";
 
 export interface PageRequest {
   url: string;
@@ -28,11 +29,6 @@ export interface PageActivity {
 }
 
 type Payload = { action: "start" | "stop" };
-
-interface Session {
-  id: string;
-  browser: { type?: string; getPage?(sessionId: string): unknown };
-}
 
 interface Watch {
   page: Page;
@@ -80,14 +76,12 @@ export function pagePlugin() {
     async executeCommand({ command, payload, session }: { command: string; payload?: unknown; session: Session }) {
       if (command !== "page-watch") return undefined;
       const { action } = payload as Payload;
-      if (session.browser.type !== "puppeteer" || typeof session.browser.getPage !== "function") {
-        throw new Error(`page-watch needs the Chrome (puppeteer) launcher, not ${session.browser.type}`);
-      }
+      const page = sessionPage(session, "page-watch");
       const current = watches.get(session.id);
       current?.detach();
       watches.delete(session.id);
       if (action === "start") {
-        watches.set(session.id, watch(session.browser.getPage(session.id) as Page));
+        watches.set(session.id, watch(page));
         return { ok: true };
       }
       if (!current) throw new Error("page-watch: stop without a start");

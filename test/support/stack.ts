@@ -53,10 +53,9 @@ export async function startRegistry(options: RegistryOptions, reuse?: { storage:
 async function startRegistryOnce(options: RegistryOptions, reuse?: { storage: string; port: number }): Promise<RegistryProcess> {
   const storage = reuse?.storage ?? mkdtempSync(join(tmpdir(), "sandbox-workspace-registry-"));
   const port = reuse?.port ?? (await freeEnginePort());
-  const child = spawn(process.execPath, ["--import", "tsx", REGISTRY_SCRIPT], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
+  const { child, endpoint, output } = await startHost(
+    REGISTRY_SCRIPT,
+    {
       SANDBOX_AGENT_URL: options.sandboxUrl,
       SANDBOX_AGENT_TOKEN: options.sandboxToken ?? "",
       WORKSPACE_AGENT: "mock",
@@ -66,40 +65,14 @@ async function startRegistryOnce(options: RegistryOptions, reuse?: { storage: st
       RIVET_LOG_LEVEL: "error",
       ...options.env,
     },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    const fail = (message: string) => {
-      child.kill("SIGKILL");
-      void stopEmbeddedEngine(storage).finally(() => {
-        if (!reuse) rmSync(storage, { recursive: true, force: true });
-        reject(new Error(message));
-      });
-    };
-    const timer = setTimeout(() => fail(`registry did not start in 60 s:\n${output}`), 60_000);
-    const onExit = (code: number | null) => {
-      clearTimeout(timer);
-      fail(`registry exited with ${code}:\n${output}`);
-    };
-    child.once("exit", onExit);
-    child.stdout!.on("data", () => {
-      const ready = /READY (\S+)/.exec(output);
-      if (ready) {
-        clearTimeout(timer);
-        child.off("exit", onExit);
-        resolve(ready[1]);
-      }
-    });
-  });
+    { storage, keepStorage: !!reuse },
+  );
   const stop = () => stopChild(child);
   return {
     endpoint,
     storage,
     port,
-    output: () => output,
+    output,
     stop,
     kill: async () => {
       if (child.exitCode !== null || child.signalCode !== null) return;
@@ -120,7 +93,51 @@ async function startRegistryOnce(options: RegistryOptions, reuse?: { storage: st
   };
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+export interface HostProcess {
+  child: ChildProcess;
+  /** What it printed after `READY`. */
+  endpoint: string;
+  output: () => string;
+}
+
+/**
+ * Runs a RivetKit host script (TypeScript, under tsx) that prints `READY <endpoint>` once clients
+ * can connect and stops on a `stop` line. If it exits or stays silent for 60 s, its engine is
+ * stopped and its storage deleted (unless `keepStorage`), and the start fails with its output.
+ */
+export async function startHost(script: string, env: Record<string, string>, options: { storage: string; keepStorage?: boolean }): Promise<HostProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", script], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["pipe", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    const fail = (message: string) => {
+      child.kill("SIGKILL");
+      void stopEmbeddedEngine(options.storage).finally(() => {
+        if (!options.keepStorage) rmSync(options.storage, { recursive: true, force: true });
+        reject(new Error(message));
+      });
+    };
+    const timer = setTimeout(() => fail(`${script} did not start in 60 s:\n${output}`), 60_000);
+    const onExit = (code: number | null) => {
+      clearTimeout(timer);
+      fail(`${script} exited with ${code}:\n${output}`);
+    };
+    child.once("exit", onExit);
+    child.stdout!.on("data", () => {
+      const ready = /READY (\S+)/.exec(output);
+      if (ready) {
+        clearTimeout(timer);
+        child.off("exit", onExit);
+        resolve(ready[1]);
+      }
+    });
+  });
+  return { child, endpoint, output: () => output };
+}
+
+/** Asks a host to stop (a `stop` line), SIGKILL after 20 s; resolves once it has exited. */
+export async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.stdin!.write("stop\n");

@@ -6,15 +6,11 @@
  * started (URL, port, token) and answers counts and where a secret was found, never the secret.
  */
 import type { CDPSession, Page, Protocol } from "puppeteer-core";
+import { sessionPage, type Session } from "./session-page.js";
 import { sandboxSecrets } from "./stack-plugin.js";
 
 /** `find`: strings the test knows the page received; the report says whether each was seen (a check that the recording reads what it should). */
 type Payload = { action: "start" | "stop"; find?: string[] };
-
-interface Session {
-  id: string;
-  browser: { getPage?(sessionId: string): Page };
-}
 
 /** What the page received, as text (binary frames and bodies as latin1, byte for byte). */
 interface Received {
@@ -131,8 +127,7 @@ export function wirePlugin() {
       if (command !== "wire") return undefined;
       const { action, find = [] } = payload as Payload;
       if (action === "start") {
-        const page = session.browser.getPage?.(session.id);
-        if (!page) throw new Error("the wire recorder needs the Chrome launcher");
+        const page = sessionPage(session, "the wire recorder");
         await recordings.get(session.id)?.cdp.detach().catch(() => undefined);
         recordings.set(session.id, await record(page));
         return { ok: true };

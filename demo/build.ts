@@ -1,0 +1,24 @@
+/**
+ * Vite builds run inside a process that goes on to start servers (npm start, npm run bench).
+ */
+import { fileURLToPath } from "node:url";
+import { build, type InlineConfig } from "vite";
+
+/**
+ * Vite's build, leaving the process's NODE_ENV as it found it: the build sets it to `production`
+ * for the whole process, and RivetKit then refuses to start its embedded engine.
+ */
+export async function viteBuild(config: InlineConfig): Promise<void> {
+  const nodeEnv = process.env.NODE_ENV;
+  try {
+    await build(config);
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
+}
+
+/** Builds the drop-in file and the library into dist/ with the project's vite.config.ts. */
+export function buildDropIn(): Promise<void> {
+  return viteBuild({ configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)), logLevel: "warn" });
+}
