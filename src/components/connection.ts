@@ -76,6 +76,10 @@ export class WorkspaceConnection implements ReactiveController {
   #catchingUp?: Promise<void>;
   #wasLive = false;
   #heartbeat?: ReturnType<typeof setInterval>;
+  /** When the current link last delivered anything: a link busy delivering is alive. */
+  #lastHeard = 0;
+  /** Prompts waiting on the current link's answer: settled when the link is dropped, not left hanging. */
+  #inFlight = new Set<(error: Error) => void>();
 
   constructor(host: ReactiveControllerHost, callbacks: ConnectionCallbacks) {
     this.#host = host;
@@ -116,7 +120,11 @@ export class WorkspaceConnection implements ReactiveController {
     if (max !== undefined && bytes > max) {
       throw Object.assign(new Error(`The prompt is ${bytes.toLocaleString()} bytes; the limit is ${max.toLocaleString()}.`), { code: "prompt_too_large" });
     }
-    return this.#require().prompt({ text });
+    const conn = this.#require();
+    return new Promise((resolve, reject) => {
+      this.#inFlight.add(reject);
+      conn.prompt({ text }).then(resolve, reject).finally(() => this.#inFlight.delete(reject));
+    });
   }
 
   async respondPermission(permissionId: string, reply: PermissionReply): Promise<void> {
@@ -230,6 +238,7 @@ export class WorkspaceConnection implements ReactiveController {
   }
 
   #receive(events: RawEvent[]): void {
+    this.#lastHeard = performance.now();
     this.#callbacks.onEvents(events);
     const timeline = this.#callbacks.timeline();
     if (timeline.lastIndex > timeline.contiguousIndex) void this.#catchUp();
@@ -369,11 +378,14 @@ export class WorkspaceConnection implements ReactiveController {
         .then(
           (info) => {
             if (generation !== this.#generation) return;
+            this.#lastHeard = performance.now();
             this.users = info.users;
             this.#host.requestUpdate();
           },
           () => {
             if (generation !== this.#generation || this.status !== "live") return;
+            // A page too busy to read its socket answers late, not never: events still arriving mean the link lives.
+            if (performance.now() - this.#lastHeard < HEARTBEAT_TIMEOUT_MS) return;
             this.#setStatus("reconnecting", "The workspace stopped answering; reconnecting…");
             this.#retry(generation);
           },
@@ -388,6 +400,9 @@ export class WorkspaceConnection implements ReactiveController {
   /** Drops the current connection and client; their late callbacks are ignored by generation. */
   #disposeLink(): void {
     clearInterval(this.#heartbeat);
+    // RivetKit leaves a disposed connection's pending actions unsettled.
+    for (const reject of this.#inFlight) reject(new Error("Connection lost before the workspace answered."));
+    this.#inFlight.clear();
     void this.#conn?.dispose().catch(() => undefined);
     void this.#client?.dispose().catch(() => undefined);
     this.#conn = undefined;
