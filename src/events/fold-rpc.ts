@@ -25,11 +25,13 @@ export function foldMessage(state: FoldState, ctx: FoldContext, sender: Sender, 
       return;
     case "result":
     case "error": {
+      const open = state.open;
       closeOpen(state);
       // Both senders number their own requests: a response answers the other sender's request.
       const key = message.id === null ? undefined : `${other(sender)}:${message.id}`;
       const request = key === undefined ? undefined : state.pending.get(key);
       if (key !== undefined) state.pending.delete(key);
+      if (request?.method === "session/prompt" && open && open.type !== "user-message") state.ended = open;
       if (message.kind === "result") foldResult(state, ctx, request, message.result);
       else foldError(state, ctx, request, message.error);
       return;

@@ -30,6 +30,12 @@ export interface FoldState {
   summary: SessionSummary;
   /** The message a following chunk of the same kind extends. */
   open?: MessageEntry;
+  /**
+   * The agent's message that was open when its turn's response came. The transport can deliver a
+   * turn's last chunks after the response (the response and the stream travel separately): chunks
+   * that follow the response directly extend this message rather than start one after the turn.
+   */
+  ended?: MessageEntry;
   toolCalls: Map<string, ToolCallEntry>;
   /** Keyed `<sender>:<id>`: ids of the two senders overlap, so a response pairs with the other sender's request. */
   pending: Map<string, PendingRequest>;
@@ -97,6 +103,7 @@ export function latest<T extends EntryType>(state: FoldState, ctx: FoldContext, 
 
 /** Ends the open message: whatever comes next starts a new entry. */
 export function closeOpen(state: FoldState): void {
+  state.ended = undefined;
   const open = state.open;
   if (!open) return;
   state.open = undefined;

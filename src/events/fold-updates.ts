@@ -15,10 +15,6 @@ const CHUNK_ENTRY = {
   user_message_chunk: "user-message",
 } as const;
 
-export function isChunkUpdate(params: unknown): boolean {
-  return isRecord(params) && isRecord(params.update) && typeof params.update.sessionUpdate === "string" && Object.hasOwn(CHUNK_ENTRY, params.update.sessionUpdate);
-}
-
 export function foldSessionUpdate(state: FoldState, ctx: FoldContext, params: unknown): void {
   const update = isRecord(params) ? params.update : undefined;
   if (!isRecord(update) || typeof update.sessionUpdate !== "string") {
@@ -55,7 +51,8 @@ function foldChunk(type: keyof typeof CHUNK_ENTRY): Handler {
     if (entryType === "user-message" && isEchoOfPrompt(state, ctx, block)) return;
     const messageId = asString(update.messageId);
     const opensBlock = block.type === "text" && block.text === "";
-    let entry = state.open?.type === entryType ? state.open : undefined;
+    // A chunk right after its turn's response extends the message the turn ended on (see `ended`).
+    let entry = state.open?.type === entryType ? state.open : !state.open && state.ended?.type === entryType ? state.ended : undefined;
     if (entry && messageId !== undefined && entry.messageId !== undefined && entry.messageId !== messageId) entry = undefined;
     // Real agents open each text or thinking block with an empty chunk: a new block is a new entry.
     if (entry && opensBlock && !isEmpty(entry)) entry = undefined;
@@ -64,6 +61,8 @@ function foldChunk(type: keyof typeof CHUNK_ENTRY): Handler {
       entry = startMessage(state, ctx, entryType, messageId);
       state.open = entry;
     } else {
+      state.open = entry;
+      state.ended = undefined;
       touch(entry, ctx);
     }
     appendContent(entry, block);

@@ -8,7 +8,7 @@
  */
 import { closeOpen, createFoldState, settlePermission, type FoldContext, type FoldState } from "./fold-state.js";
 import { endTurn, foldMessage } from "./fold-rpc.js";
-import { isChunkUpdate, malformed } from "./fold-updates.js";
+import { malformed } from "./fold-updates.js";
 import { asNumber, eventIndexOf, isRecord, readEvent } from "./parse.js";
 import type { Entry, PermissionResolution, RawEvent, SessionSummary } from "./types.js";
 
@@ -204,9 +204,7 @@ export class Timeline {
         malformed(state, ctx, read.reason);
         return;
       }
-      if (!(read.message.kind === "notification" && read.message.method === "session/update" && isChunkUpdate(read.message.params))) {
-        closeOpen(state);
-      }
+      // Anything but a chunk closes the open message (foldMessage decides; a prompt's response keeps it for late chunks).
       foldMessage(state, ctx, read.sender, read.message);
     } catch (error) {
       // A handler met a shape it did not expect: show the event rather than lose it or the timeline.

@@ -273,6 +273,35 @@ describe("turn ends", () => {
     assert.equal(users[2].stopReason, "end_turn");
   });
 
+  it("take the turn's last chunks when the log has them after the response (the stream trails it)", () => {
+    const rec = new SessionRecorder();
+    const id = prompt(rec, ADA, "go");
+    block(rec, "agent_message_chunk", ["The answer ", "is "]);
+    rec.agentResponse(id, { stopReason: "end_turn" });
+    rec.update({ sessionUpdate: "agent_message_chunk", content: { type: "text", text: "forty-two." } });
+    const timeline = new Timeline(rec.events);
+    assert.deepEqual([...timeline.entries].map((e) => e.type), ["user-message", "agent-message", "turn-end"]);
+    assert.equal(text(ofType(timeline, "agent-message")[0]), "The answer is forty-two.");
+    // Delivered one by one, as live, the same.
+    const live = new Timeline();
+    for (const event of rec.events) live.add(event);
+    assert.deepEqual(snapshot(live), snapshot(timeline));
+  });
+
+  it("start a new message for chunks after the response once anything else came between", () => {
+    const rec = new SessionRecorder();
+    const id = prompt(rec, ADA, "go");
+    block(rec, "agent_message_chunk", ["First."]);
+    rec.agentResponse(id, { stopReason: "end_turn" });
+    rec.update({ sessionUpdate: "session_info_update", title: "Titled" });
+    block(rec, "agent_message_chunk", ["Unprompted."]);
+    const next = prompt(rec, GRACE, "again");
+    rec.update({ sessionUpdate: "agent_message_chunk", content: { type: "text", text: "Second." } });
+    rec.agentResponse(next, { stopReason: "end_turn" });
+    const timeline = new Timeline(rec.events);
+    assert.deepEqual(ofType(timeline, "agent-message").map(text), ["First.", "Unprompted.", "Second."]);
+  });
+
   it("can be reported by the host when the log misses them", () => {
     const rec = new SessionRecorder();
     prompt(rec, ADA, "go");
