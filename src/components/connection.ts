@@ -293,8 +293,8 @@ export class WorkspaceConnection implements ReactiveController {
         const { lastEventIndex } = await conn.getSessionInfo();
         if (generation !== this.#generation) return;
         if (lastEventIndex > PAGE) {
-          await this.#readFrom(conn, generation, lastEventIndex - PAGE);
-          await this.#readRange(conn, generation, after, lastEventIndex - PAGE);
+          // Asked first, the newest page is shown first; the older pages are already on their way.
+          await Promise.all([this.#readFrom(conn, generation, lastEventIndex - PAGE), this.#readRange(conn, generation, after, lastEventIndex - PAGE)]);
           return;
         }
       }

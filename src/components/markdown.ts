@@ -70,7 +70,7 @@ const CLOSING = /(?:<\/[a-z][a-z0-9]*>\s*)+$/i;
  * stays linear; the formatting of the newest few words follows at the next render.
  */
 export class StreamingMarkdown {
-  /** Sanitized HTML of the finished blocks, in order. Never changes once pushed. */
+  /** Sanitized HTML of the finished blocks, in order (blocks that finished together share one string). Never changes once pushed. */
   readonly blocks: string[] = [];
   /** Sanitized HTML of the open tail. */
   tail = "";
@@ -110,9 +110,9 @@ export class StreamingMarkdown {
       const finished = tokens.slice(0, last);
       const length = finished.reduce((sum, token) => sum + token.raw.length, 0);
       if (rest.startsWith(finished.map((token) => token.raw).join(""))) {
-        for (const token of finished) {
-          if (token.type !== "space") this.blocks.push(renderTokens([token], links));
-        }
+        // Blocks that finished together are rendered and sanitized together: one parse, not one per block.
+        const html = renderTokens(finished, links);
+        if (html) this.blocks.push(html);
         this.#done += length;
         this.#setTail(rest.slice(length), renderTokens(tokens.slice(last), links));
         return;

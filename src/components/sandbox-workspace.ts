@@ -16,6 +16,13 @@ import { formatCost, formatTokens, modeName } from "./views/session-state.js";
 const RAW_PAGE = 200;
 /** How long a stream must pause before long open blocks are rendered in full. */
 const SETTLE_MS = 150;
+/**
+ * A render that brings more new entries than this (a history opening, a transcript replayed) shows
+ * the text of entries far from view as plain text, and renders their markdown once they come near.
+ */
+const BULK_ENTRIES = 8;
+/** In a bulk render, the entries nearest the reader's end render markdown at once, about this many lines of them. */
+const BULK_SHOWN_LINES = 80;
 /** Errors that end a turn: the next turn to start makes them history. */
 const TURN_FAILURES = new Set(["sandbox_unreachable", "agent_exited", "prompt_failed"]);
 
@@ -132,6 +139,15 @@ export class SandboxWorkspace extends LitElement {
   #settleTimer?: ReturnType<typeof setTimeout>;
   /** The entry being rendered, for the markdown context. */
   #rendering?: string;
+  /** Entries whose text renders as markdown; the others (off-screen in a bulk render) show it plain. */
+  #shown = new Set<string>();
+  /** Entries currently showing plain text in place of markdown. */
+  #plain = new Set<string>();
+  /** This render brings many new entries: text far from view waits as plain text. */
+  #bulk = false;
+  #renderedSize = 0;
+  /** The next update renders before the frame is painted (plain text coming into view). */
+  #urgent = false;
   #timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 
   #connection = new WorkspaceConnection(this, {
@@ -158,6 +174,14 @@ export class SandboxWorkspace extends LitElement {
 
   #ctx: ViewContext = {
     markdown: (part: MessagePart & { kind: "text" }) => {
+      const id = this.#rendering;
+      if (id !== undefined && !this.#shown.has(id)) {
+        if (this.#bulk) {
+          this.#plain.add(id);
+          return undefined;
+        }
+        this.#shown.add(id);
+      }
       let md = this.#markdown.get(part);
       if (!md) this.#markdown.set(part, (md = new StreamingMarkdown()));
       md.update(part.text);
@@ -219,6 +243,12 @@ export class SandboxWorkspace extends LitElement {
 
   /** Coalesces renders to one per frame: a fast stream of events costs one render per frame, not per event. */
   protected override async scheduleUpdate(): Promise<void> {
+    if (this.#urgent) {
+      // Plain text came into view: show its markdown in this frame, before it is painted.
+      this.#urgent = false;
+      super.scheduleUpdate();
+      return;
+    }
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, 50);
       requestAnimationFrame(() => {
@@ -231,12 +261,26 @@ export class SandboxWorkspace extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // Grown taller, the element shows entries that were out of view.
+    this.#resizing ??= new ResizeObserver(() => this.#showNearView());
+    this.#resizing.observe(this);
+    window.addEventListener("beforeprint", this.#onPrint);
     // Re-attached after a move in the DOM: join again.
     if (this.hasUpdated) this.#join();
   }
 
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#resizing?.disconnect();
+    window.removeEventListener("beforeprint", this.#onPrint);
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
     if (changed.has("events")) this.#syncEvents();
+    const size = this.#timeline.size;
+    this.#bulk = size - this.#renderedSize > BULK_ENTRIES;
+    this.#renderedSize = size;
+    if (this.#bulk) this.#showReadersEnd();
     if (!this.hasUpdated || (["events", "workspaceId", "endpoint", "actor", "userName", "token"] as const).some((key) => changed.has(key))) {
       this.#checkSetup();
       this.#join();
@@ -271,6 +315,9 @@ export class SandboxWorkspace extends LitElement {
     this.#open.clear();
     this.#rawOpen.clear();
     this.#rawShown.clear();
+    this.#shown.clear();
+    this.#plain.clear();
+    this.#renderedSize = 0;
   }
 
   #onStatus(status: ConnectionStatus, reason?: string): void {
@@ -284,6 +331,9 @@ export class SandboxWorkspace extends LitElement {
 
   protected override updated(): void {
     if (this.following && this.#joined) this.#scrollToEnd();
+    // Entries just added are laid out at a placeholder height until the next frame (content-visibility):
+    // only then does geometry say which plain ones are in view.
+    if (this.#bulk) requestAnimationFrame(() => this.#showNearView());
     if (this.#stale.size > 0) {
       // Once the stream pauses, render the plain-text newest part of long open blocks as markdown.
       clearTimeout(this.#settleTimer);
@@ -475,7 +525,65 @@ export class SandboxWorkspace extends LitElement {
     });
   }
 
-  #userScrollAt = 0;
+  /**
+   * Before a bulk render, without geometry yet: the entries at the end the reader looks at (the newest
+   * when following a live workspace, else the first) render markdown, about a screen of them.
+   */
+  #showReadersEnd(): void {
+    const entries = [...this.#timeline.entries];
+    const fromEnd = this.following && this.events === undefined;
+    let lines = 0;
+    for (let n = 0; n < entries.length && lines < BULK_SHOWN_LINES; n++) {
+      const entry = entries[fromEnd ? entries.length - 1 - n : n];
+      this.#shown.add(entry.id);
+      lines += 1;
+      if (!this.#isOpen(entry) || !("parts" in entry)) continue;
+      for (const part of entry.parts) if (part.kind === "text") lines += textLines(part.text);
+    }
+  }
+
+  /**
+   * Entries showing plain text in or near the visible part of the transcript get their markdown, in an
+   * update that runs before the frame is painted (and again if that brings more into view). Entries
+   * are in document order, top to bottom: a binary search finds the first one in view. The margin is
+   * small because entries never shown are laid out at a placeholder height (content-visibility).
+   */
+  #showNearView(): void {
+    if (this.#plain.size === 0) return;
+    const list = this.renderRoot.querySelector<HTMLElement>(".timeline");
+    if (!list) return;
+    const items = list.querySelectorAll<HTMLElement>(":scope > .entry[data-plain]");
+    const view = list.getBoundingClientRect();
+    const top = view.top - view.height / 4;
+    const bottom = view.bottom + view.height / 4;
+    let low = 0;
+    let high = items.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (items[middle].getBoundingClientRect().bottom < top) low = middle + 1;
+      else high = middle;
+    }
+    let found = false;
+    for (let i = low; i < items.length; i++) {
+      if (items[i].getBoundingClientRect().top > bottom) break;
+      this.#shown.add(items[i].dataset.entryId!);
+      found = true;
+    }
+    if (!found) return;
+    this.#urgent = true;
+    this.requestUpdate();
+  }
+
+  #resizing?: ResizeObserver;
+
+  /** A printout has no scrolling: every text is rendered as markdown, now. */
+  #onPrint = (): void => {
+    if (this.#plain.size === 0) return;
+    for (const id of this.#plain) this.#shown.add(id);
+    this.requestUpdate();
+    this.performUpdate();
+  };
+  #userScrollAt = -Infinity;
 
   /** Wheel, touch, keys or a scrollbar drag: the reader, not layout, is moving the list. */
   #onUserScroll = (): void => {
@@ -493,6 +601,7 @@ export class SandboxWorkspace extends LitElement {
       this.following = false;
     }
     this.#lastScrollTop = list.scrollTop;
+    this.#showNearView();
   };
 
   #renderHeader(): TemplateResult {
@@ -579,7 +688,8 @@ export class SandboxWorkspace extends LitElement {
           const open = this.#isOpen(entry);
           const rawOpen = this.#rawOpen.has(entry.id);
           const live = entry.type === "permission-request" ? `${this.#connection.status}:${this.#connection.pending.size}` : "";
-          return guard([entry, entry.rev, open, rawOpen, this.#rawShown.get(entry.id), live, this.#settled.get(entry.id)], () => this.#renderEntry(entry, open, rawOpen));
+          const shown = this.#shown.has(entry.id);
+          return guard([entry, entry.rev, open, rawOpen, this.#rawShown.get(entry.id), live, this.#settled.get(entry.id), shown], () => this.#renderEntry(entry, open, rawOpen));
         },
       )}
     </ol>`;
@@ -591,20 +701,24 @@ export class SandboxWorkspace extends LitElement {
 
   #renderEntry(entry: Entry, open: boolean, rawOpen: boolean): TemplateResult {
     this.#rendering = entry.id;
+    this.#plain.delete(entry.id);
     const view = VIEWS[entry.type] as EntryView<Entry["type"]>;
     const status = view.status?.(entry as never);
     const at = LATEST_TYPES.has(entry.type) ? entry.updatedAt : entry.createdAt;
-    return html`<li class="entry" part="entry entry-${entry.type}" data-type=${entry.type} data-status=${status ?? nothing} data-entry-id=${entry.id}>
+    const title = view.summary(entry as never, this.#ctx);
+    const body = open ? view.body(entry as never, this.#ctx) : nothing;
+    const plain = this.#plain.has(entry.id);
+    return html`<li class="entry" part="entry entry-${entry.type}" data-type=${entry.type} data-status=${status ?? nothing} data-entry-id=${entry.id} ?data-plain=${plain}>
       <button class="summary" part="entry-summary" id="s-${entry.id}" aria-expanded=${open ? "true" : "false"} aria-controls="b-${entry.id}">
         <span class="chevron" aria-hidden="true"></span>
         <span class="label" part="entry-label">${view.label(entry as never)}</span>
-        <span class="entry-title" part="entry-title">${view.summary(entry as never, this.#ctx)}</span>
+        <span class="entry-title" part="entry-title">${title}</span>
         ${status ? html`<span class="status" part="entry-status status-${status}">${status.replace("_", " ")}</span>` : nothing}
         ${at && isTime(at) ? html`<time class="when" datetime=${new Date(at).toISOString()}>${this.#ctx.time(at)}</time>` : nothing}
       </button>
       <div class="body" part="entry-body" id="b-${entry.id}" ?hidden=${!open}>
         ${open
-          ? html`${view.body(entry as never, this.#ctx)}
+          ? html`${body}
               <details class="raw" part="entry-raw" ?open=${rawOpen} data-raw-for=${entry.id} @toggle=${this.#onRawToggle}>
                 <summary>Raw events (${entry.events.length.toLocaleString()})</summary>
                 ${rawOpen ? this.#renderRawEvents(entry.events, entry.id) : nothing}
@@ -696,4 +810,11 @@ function rawLine(event: RawEvent): string {
 function errorDetail(error: unknown, fallback: string): SandboxWorkspaceErrorDetail {
   const code = (error as { code?: unknown })?.code;
   return { code: typeof code === "string" ? code : fallback, message: error instanceof Error ? error.message : String(error) };
+}
+
+/** Roughly how many lines a text takes: enough to tell a screenful from a few words. */
+function textLines(text: string): number {
+  let lines = 1;
+  for (let at = text.indexOf("\n"); at !== -1 && lines < 1000; at = text.indexOf("\n", at + 1)) lines++;
+  return lines + Math.floor(text.length / 100);
 }

@@ -247,6 +247,11 @@ export const styles = css`
     display: none;
   }
 
+  /* Text far from view in a long transcript, until its markdown is rendered. */
+  .markdown.plain {
+    white-space: pre-wrap;
+    overflow-wrap: anywhere;
+  }
   .markdown > :first-child,
   .markdown > :first-child > :first-child {
     margin-top: 0;

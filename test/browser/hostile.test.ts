@@ -357,6 +357,15 @@ const grace = () => new Promise((resolve) => setTimeout(resolve, 300));
 async function openEntries(el: SandboxWorkspace): Promise<void> {
   for (const summary of el.shadowRoot!.querySelectorAll<HTMLButtonElement>('[part="entry-summary"][aria-expanded="false"]')) summary.click();
   await settle(el);
+  // Text far from view waits as plain text: scroll through, as a reader would, so all of it is rendered as markdown.
+  for (let step = 0; step < 200; step++) {
+    const plain = el.shadowRoot!.querySelector<HTMLElement>(".entry[data-plain]");
+    if (!plain) return;
+    plain.scrollIntoView({ block: "start" });
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    await settle(el);
+  }
+  throw new Error("scrolling through the transcript left text plain");
 }
 
 /** Opens every `<details>` (each entry's raw events, or the raw event list), and waits for what they render. */

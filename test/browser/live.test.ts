@@ -100,9 +100,9 @@ describe("live: the element joins its workspace", () => {
     expect((await left).detail.workspaceId).to.equal(first);
   });
 
-  it("opens a long session newest page first, then fills in everything before it", async () => {
+  it("opens a long session newest page first, then fills in everything before it, at the newest end", async () => {
     const id = fresh("long");
-    await stack({ action: "prompt", workspaceId: id, text: "/long 1200" });
+    for (const turn of [1, 2, 3]) await stack({ action: "prompt", workspaceId: id, text: `/long 400 turn ${turn}` });
     // The prompt answers before the stream's last events are stored: open the session once it is whole.
     type Info = { lastEventIndex: number };
     let stored = -1;
@@ -115,11 +115,23 @@ describe("live: the element joins its workspace", () => {
     const arrivals: number[][] = [];
     el.addEventListener("sandbox-workspace-event", (event) => arrivals.push(event.detail.events.map((e) => (e as SessionEvent).eventIndex)));
     Object.assign(el, { endpoint, workspaceId: id, userName: "Ada" });
+    el.style.height = "500px";
     document.body.append(el);
     await until(() => el.timeline.lastIndex > 1200 && el.timeline.contiguousIndex === el.timeline.lastIndex, "the whole history is in");
     expect(arrivals[0][0]).to.be.greaterThan(500, "the newest page came first");
     expect(indices(el)).to.deep.equal(Array.from({ length: el.timeline.lastIndex }, (_, i) => i + 1));
     expect(el.timeline.refolds).to.equal(1, "older pages were slotted in at once");
+    await el.updateComplete;
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    await el.updateComplete;
+    // The reader is at the newest end, following it, and what is in view is rendered markdown.
+    const list = el.shadowRoot!.querySelector<HTMLElement>('[part="timeline"]')!;
+    expect(list.scrollTop + list.clientHeight).to.be.closeTo(list.scrollHeight, 48);
+    expect(el.shadowRoot!.querySelector('[part="jump-latest"]'), "no “new entries” prompt").to.not.exist;
+    const answers = entries(el, "agent-message");
+    expect(answers, [...el.timeline.entries].map((e) => e.type).join(" ")).to.have.length(3);
+    expect(answers[2].querySelector(".markdown.plain"), "the newest answer").to.not.exist;
+    expect(answers[2].querySelector("h2")).to.exist;
     el.remove();
   });
 

@@ -34,11 +34,15 @@ describe("streamed markdown", () => {
   it("renders each finished block once: only the open tail is rendered again", () => {
     const md = new StreamingMarkdown();
     md.update("# Title\n\nFirst paragraph.\n\nSecond");
-    const [title, first] = md.blocks;
-    expect(md.blocks).to.have.length(2);
+    // Blocks that finished in the same update are rendered (and sanitized) together.
+    const [both] = md.blocks;
+    expect(md.blocks).to.have.length(1);
+    expect(both).to.contain("<h1>Title</h1>").and.contain("<p>First paragraph.</p>");
+    expect(md.tail).to.contain("Second");
     md.update("# Title\n\nFirst paragraph.\n\nSecond paragraph, longer.\n\n```ts\nconst a = 1;");
-    expect(md.blocks[0]).to.equal(title);
-    expect(md.blocks[1]).to.equal(first);
+    expect(md.blocks[0]).to.equal(both);
+    expect(md.blocks[1]).to.contain("Second paragraph, longer.");
+    expect(md.blocks).to.have.length(2);
     expect(md.tail).to.contain("const a = 1;");
   });
 

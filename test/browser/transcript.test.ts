@@ -261,3 +261,57 @@ describe("streaming", () => {
     expect(text(entries(el, "user-message")[0])).to.contain("A different session");
   });
 });
+
+describe("long transcripts", () => {
+  const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  function longSession(answers: number): unknown[] {
+    const rec = new SessionRecorder();
+    for (let n = 0; n < answers; n++) {
+      prompt(rec, ADA, `Question ${n}`);
+      block(rec, "agent_message_chunk", [`# Part ${n}\n\nSome **bold** words `, `and \`code\`.\n\n- first\n- second\n`]);
+    }
+    return rec.events;
+  }
+
+  it("show text far from view plain, and its markdown once the reader scrolls near it", async () => {
+    const el = await mount(longSession(60));
+    await frame();
+    await el.updateComplete;
+    const messages = entries(el, "agent-message");
+    expect(messages).to.have.length(60);
+    // A replay opens at the top: the first answers are markdown, the last ones wait as plain text.
+    expect(messages[0].querySelector("h1")?.textContent).to.equal("Part 0");
+    const last = messages[59];
+    expect(last.querySelector(".markdown.plain"), "the last answer waits as plain text").to.exist;
+    expect(last.querySelector("h1")).to.not.exist;
+    // Nothing is lost while it waits: every answer's words are in the transcript.
+    messages.forEach((message, n) => expect(text(message)).to.contain(`Part ${n}`).and.contain("bold"));
+
+    const list = $(el, '[part="timeline"]');
+    list.scrollTop = list.scrollHeight;
+    list.dispatchEvent(new Event("scroll"));
+    await el.updateComplete;
+    await frame();
+    await el.updateComplete;
+    expect(last.querySelector("h1")?.textContent).to.equal("Part 59");
+    expect(last.querySelector("strong")?.textContent).to.equal("bold");
+    expect(last.querySelector(".markdown.plain")).to.not.exist;
+  });
+
+  it("render every text as markdown before printing", async () => {
+    const el = await mount(longSession(60));
+    expect($$(el, ".markdown.plain")).to.not.be.empty;
+    window.dispatchEvent(new Event("beforeprint"));
+    // Synchronously: the print layout follows the event.
+    expect($$(el, ".markdown.plain")).to.be.empty;
+    expect($$(el, "h1")).to.have.length(60);
+  });
+
+  it("render a short transcript as markdown throughout", async () => {
+    const el = await mount(longSession(4));
+    for (const message of entries(el, "agent-message")) {
+      expect(message.querySelector(".markdown.plain")).to.not.exist;
+      expect(message.querySelector("h1")).to.exist;
+    }
+  });
+});

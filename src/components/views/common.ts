@@ -31,6 +31,8 @@ export function messageParts(parts: MessagePart[], ctx: ViewContext): TemplateRe
 
 function markdown(part: MessagePart & { kind: "text" }, ctx: ViewContext): TemplateResult {
   const md = ctx.markdown(part);
+  // Far from view in a long transcript: the text as it is, until the reader comes near.
+  if (!md) return html`<div part="markdown" class="markdown plain">${part.text}</div>`;
   return html`<div part="markdown" class="markdown">
     ${repeat(md.blocks, (_, i) => i, (block) => unsafeHTML(block))}${unsafeHTML(md.tail)}
   </div>`;

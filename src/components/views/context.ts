@@ -4,8 +4,11 @@ import type { StreamingMarkdown } from "../markdown.js";
 
 /** What a view needs from the element that renders it. */
 export interface ViewContext {
-  /** The incremental markdown renderer for one text part (kept across renders), brought up to date with it. */
-  markdown(part: MessagePart & { kind: "text" }): StreamingMarkdown;
+  /**
+   * The incremental markdown renderer for one text part (kept across renders), brought up to date
+   * with it; undefined while the entry is far from view in a long transcript (show the text plain).
+   */
+  markdown(part: MessagePart & { kind: "text" }): StreamingMarkdown | undefined;
   /** Looks up another entry (a permission's tool call, a turn's prompt). */
   entry(id: string): Entry | undefined;
   /** Formats a timestamp for display. */
