@@ -7,6 +7,7 @@
  */
 import DOMPurify from "dompurify";
 import { Marked, type Token, type Tokens, type TokensList } from "marked";
+import { reveal } from "./reveal.js";
 
 const escapeHtml = (text: string) =>
   text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
@@ -26,6 +27,11 @@ const marked = new Marked({
 const purify = DOMPurify();
 const FORBID = ["style", "img", "svg", "math", "form", "input", "button", "textarea", "select", "iframe", "object", "embed", "video", "audio", "source", "picture", "link", "meta", "base"];
 const SAFE_URL = /^(?:https?:|mailto:|#|\/|\.{0,2}\/|[^:]*$)/i;
+
+// Direction controls in text would reorder what the reader sees: show them by name.
+purify.addHook("afterSanitizeElements", (node) => {
+  if (node.nodeType === 3 && /[\u202A-\u202E\u2066-\u2069]/.test((node as Text).data)) (node as Text).data = reveal((node as Text).data);
+});
 
 purify.addHook("afterSanitizeAttributes", (node) => {
   if (node.tagName === "A") {
@@ -94,7 +100,7 @@ export class StreamingMarkdown {
     const rest = source.slice(this.#done);
     const rendered = this.#tailSource;
     if (growing && rendered.length > TAIL_LIVE && rest.length < rendered.length * TAIL_GROWTH && rest.startsWith(rendered)) {
-      const added = escapeHtml(rest.slice(rendered.length));
+      const added = escapeHtml(reveal(rest.slice(rendered.length)));
       const closing = CLOSING.exec(this.#tailHtml);
       this.tail = closing ? `${this.#tailHtml.slice(0, closing.index)}${added}${closing[0]}` : `${this.#tailHtml}${added}`;
       this.stale = true;

@@ -6,9 +6,11 @@ import { LATEST_TYPES, Timeline, type Entry, type MessagePart, type PermissionRe
 import type { PermissionReply } from "../actors/index.js";
 import { WorkspaceConnection, type ConnectionStatus, type ConnectionTarget } from "./connection.js";
 import { workspaceEvent, type SandboxWorkspaceErrorDetail } from "./events.js";
+import { afterRenders, inNextFrame } from "./frame.js";
 import { StreamingMarkdown } from "./markdown.js";
+import { reveal } from "./reveal.js";
 import { styles } from "./styles.js";
-import { isTime, json, plural } from "./views/common.js";
+import { count, isTime, json, plural } from "./views/common.js";
 import { VIEWS, type EntryView, type ViewContext } from "./views/index.js";
 import { formatCost, formatTokens, modeName } from "./views/session-state.js";
 
@@ -242,21 +244,22 @@ export class SandboxWorkspace extends LitElement {
   }
 
   /** Coalesces renders to one per frame: a fast stream of events costs one render per frame, not per event. */
-  protected override async scheduleUpdate(): Promise<void> {
+  protected override scheduleUpdate(): void | Promise<unknown> {
     if (this.#urgent) {
       // Plain text came into view: show its markdown in this frame, before it is painted.
       this.#urgent = false;
-      super.scheduleUpdate();
-      return;
+      return super.scheduleUpdate();
     }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 50);
-      requestAnimationFrame(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
-    super.scheduleUpdate();
+    return new Promise<void>((resolve, reject) =>
+      inNextFrame(() => {
+        try {
+          super.scheduleUpdate();
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      }),
+    );
   }
 
   override connectedCallback(): void {
@@ -330,7 +333,8 @@ export class SandboxWorkspace extends LitElement {
   }
 
   protected override updated(): void {
-    if (this.following && this.#joined) this.#scrollToEnd();
+    // After every element on the page has rendered this frame: one layout for all their scrolls.
+    if (this.following && this.#joined) afterRenders(() => this.#scrollToEnd());
     // Entries just added are laid out at a placeholder height until the next frame (content-visibility):
     // only then does geometry say which plain ones are in view.
     if (this.#bulk) requestAnimationFrame(() => this.#showNearView());
@@ -414,7 +418,7 @@ export class SandboxWorkspace extends LitElement {
         ? html`<ul part="command-list" class="command-list" role="listbox" aria-label="Commands">
             ${suggestions.map(
               (command, i) => html`<li role="option" aria-selected=${i === 0 ? "true" : "false"}>
-                <button type="button" class="command" data-command=${command.name} @click=${this.#onPickCommand}><code>/${command.name}</code> <span class="muted">${command.description}</span></button>
+                <button type="button" class="command" data-command=${command.name} @click=${this.#onPickCommand}><code>/${reveal(command.name)}</code> <span class="muted">${reveal(String(command.description ?? ""))}</span></button>
               </li>`,
             )}
           </ul>`
@@ -609,7 +613,7 @@ export class SandboxWorkspace extends LitElement {
     const mode = summary.currentModeId ? modeName({ currentModeId: summary.currentModeId, availableModes: summary.modes }) : undefined;
     const turn = summary.running ? "Running…" : summary.lastStopReason ? `Idle · last turn ${summary.lastStopReason.replace(/_/g, " ")}` : "Idle";
     return html`<header part="header">
-      <h2 class="title" part="title">${summary.title ?? "Agent session"}</h2>
+      <h2 class="title" part="title">${reveal(summary.title ?? "Agent session")}</h2>
       <span part="turn-status" class="status" data-running=${summary.running} role="status">${turn}</span>
       <button class="tool" part="raw-toggle" aria-pressed=${this.rawView ? "true" : "false"} @click=${() => (this.rawView = !this.rawView)}>
         Raw events
@@ -619,7 +623,7 @@ export class SandboxWorkspace extends LitElement {
         ${mode && !(this.#connection.live && summary.modes.length > 1) ? html`<span>Mode: ${mode}</span>` : nothing}
         ${this.#connection.live && summary.modes.length > 1
           ? html`<label>Mode <select part="mode-picker" @change=${this.#onMode}>
-              ${summary.modes.map((option) => html`<option value=${option.id} ?selected=${option.id === summary.currentModeId}>${option.name}</option>`)}
+              ${summary.modes.map((option) => html`<option value=${option.id} ?selected=${option.id === summary.currentModeId}>${reveal(String(option.name))}</option>`)}
             </select></label>`
           : nothing}
         ${this.#connection.live ? this.#renderConfigPickers() : nothing}
@@ -635,7 +639,7 @@ export class SandboxWorkspace extends LitElement {
   #renderConnection(): TemplateResult {
     const connection = this.#connection;
     const words: Record<ConnectionStatus, string> = { idle: "Offline", connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", error: "Error" };
-    const people = connection.users.map((user) => user.userName ?? user.userId);
+    const people = connection.users.map((user) => reveal(String(user.userName ?? user.userId)));
     return html`<span part="connection" class="connection" data-status=${connection.status} role="status" title=${connection.reason ?? ""}>${words[connection.status]}</span>
       ${people.length ? html`<span part="presence" class="presence" aria-label="Connected">${[...new Set(people)].join(", ")}</span>` : nothing}`;
   }
@@ -648,13 +652,13 @@ export class SandboxWorkspace extends LitElement {
       .filter((option) => option.category !== "mode")
       .map((option) => {
         if (option.type === "boolean") {
-          return html`<label part="config-picker"><input type="checkbox" data-config=${option.id} .checked=${Boolean(option.currentValue)} @change=${this.#onConfig} /> ${option.name}</label>`;
+          return html`<label part="config-picker"><input type="checkbox" data-config=${option.id} .checked=${Boolean(option.currentValue)} @change=${this.#onConfig} /> ${reveal(String(option.name))}</label>`;
         }
         if (option.type !== "select") return nothing;
         const choices = (option.options as Array<{ value?: string; name?: string; options?: Array<{ value: string; name: string }> }>).flatMap((item) => item.options ?? [item as { value: string; name: string }]);
-        return html`<label part="config-picker">${option.name}
+        return html`<label part="config-picker">${reveal(String(option.name))}
           <select data-config=${option.id} @change=${this.#onConfig}>
-            ${choices.map((choice) => html`<option value=${choice.value} ?selected=${choice.value === option.currentValue}>${choice.name}</option>`)}
+            ${choices.map((choice) => html`<option value=${choice.value} ?selected=${choice.value === option.currentValue}>${reveal(String(choice.name))}</option>`)}
           </select></label>`;
       })}`;
   }
@@ -705,13 +709,14 @@ export class SandboxWorkspace extends LitElement {
     const view = VIEWS[entry.type] as EntryView<Entry["type"]>;
     const status = view.status?.(entry as never);
     const at = LATEST_TYPES.has(entry.type) ? entry.updatedAt : entry.createdAt;
-    const title = view.summary(entry as never, this.#ctx);
+    const summary = view.summary(entry as never, this.#ctx);
+    const title = typeof summary === "string" ? reveal(summary) : summary;
     const body = open ? view.body(entry as never, this.#ctx) : nothing;
     const plain = this.#plain.has(entry.id);
     return html`<li class="entry" part="entry entry-${entry.type}" data-type=${entry.type} data-status=${status ?? nothing} data-entry-id=${entry.id} ?data-plain=${plain}>
       <button class="summary" part="entry-summary" id="s-${entry.id}" aria-expanded=${open ? "true" : "false"} aria-controls="b-${entry.id}">
         <span class="chevron" aria-hidden="true"></span>
-        <span class="label" part="entry-label">${view.label(entry as never)}</span>
+        <span class="label" part="entry-label">${reveal(view.label(entry as never))}</span>
         <span class="entry-title" part="entry-title">${title}</span>
         ${status ? html`<span class="status" part="entry-status status-${status}">${status.replace("_", " ")}</span>` : nothing}
         ${at && isTime(at) ? html`<time class="when" datetime=${new Date(at).toISOString()}>${this.#ctx.time(at)}</time>` : nothing}
@@ -720,7 +725,7 @@ export class SandboxWorkspace extends LitElement {
         ${open
           ? html`${body}
               <details class="raw" part="entry-raw" ?open=${rawOpen} data-raw-for=${entry.id} @toggle=${this.#onRawToggle}>
-                <summary>Raw events (${entry.events.length.toLocaleString()})</summary>
+                <summary>Raw events (${count(entry.events.length)})</summary>
                 ${rawOpen ? this.#renderRawEvents(entry.events, entry.id) : nothing}
               </details>`
           : nothing}
@@ -732,7 +737,7 @@ export class SandboxWorkspace extends LitElement {
     const shown = this.#rawShown.get(key) ?? RAW_PAGE;
     return html`${events.slice(0, shown).map((event) => html`<pre part="json" class="json" tabindex="0">${json(event)}</pre>`)}
     ${events.length > shown
-      ? html`<button class="tool more" data-more=${key} @click=${this.#onMore}>Show ${Math.min(RAW_PAGE, events.length - shown)} more of ${(events.length - shown).toLocaleString()}</button>`
+      ? html`<button class="tool more" data-more=${key} @click=${this.#onMore}>Show ${Math.min(RAW_PAGE, events.length - shown)} more of ${count(events.length - shown)}</button>`
       : nothing}`;
   }
 
@@ -751,7 +756,7 @@ export class SandboxWorkspace extends LitElement {
         </li>`,
       )}
       ${events.length > shown
-        ? html`<li class="more"><button class="tool" data-more="*" @click=${this.#onMore}>Show ${Math.min(RAW_PAGE, events.length - shown)} more of ${(events.length - shown).toLocaleString()}</button></li>`
+        ? html`<li class="more"><button class="tool" data-more="*" @click=${this.#onMore}>Show ${Math.min(RAW_PAGE, events.length - shown)} more of ${count(events.length - shown)}</button></li>`
         : nothing}
     </ol>`;
   }

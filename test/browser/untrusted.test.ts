@@ -114,3 +114,55 @@ describe("untrusted content stays inert", () => {
     }
   });
 });
+
+describe("direction controls cannot disguise text", () => {
+  // "/repo/‮gnp.exe" displays as "/repo/exe.png" wherever the override is left invisible.
+  const spoof = "/repo/\u202Egnp.exe";
+  const CONTROLS = /[\u202A-\u202E\u2066-\u2069]/;
+
+  function spoofSession(): unknown[] {
+    const rec = new SessionRecorder();
+    rec.clientRequest("session/prompt", {
+      sessionId: rec.agentSessionId,
+      prompt: [{ type: "text", text: `Open ${spoof}` }],
+      _meta: { "sandbox-workspace": { user: { id: "u", name: "Ada\u2067nimdA" } } },
+    });
+    block(rec, "agent_message_chunk", [`Opening \`${spoof}\` now.\n\n\`\`\`sh\nrm -rf /tmp/\u2066x\u2069 # \u202Ecomment\n\`\`\``]);
+    rec.update({
+      sessionUpdate: "tool_call",
+      toolCallId: "t1",
+      title: `Read \`${spoof}\``,
+      kind: "read",
+      status: "completed",
+      locations: [{ path: spoof }],
+      rawInput: { path: spoof },
+      content: [{ type: "diff", path: spoof, oldText: "safe\n", newText: "if (isAdmin) {\u202E } \u2066if (isUser)\u2069 {\n" }],
+    });
+    rec.update({ sessionUpdate: "session_info_update", title: `Fix ${spoof}` });
+    rec.update({ sessionUpdate: "available_commands_update", availableCommands: [{ name: "run\u202Etxt.sh", description: `runs ${spoof}` }] });
+    return rec.events;
+  }
+
+  it("are shown by name in messages, code, paths, diffs, titles and raw JSON", async () => {
+    const el = await mount(spoofSession());
+    await openAll(el);
+    for (const details of el.shadowRoot!.querySelectorAll("details")) details.open = true;
+    await el.updateComplete;
+    const shown = (node: Element) => node.textContent ?? "";
+    // Nowhere in the element does an invisible control remain.
+    const leaks = [...el.shadowRoot!.querySelectorAll(".timeline *")].filter((node) => [...node.childNodes].some((child) => child.nodeType === 3 && CONTROLS.test((child as Text).data)));
+    expect(leaks.map((node) => `${node.tagName}.${node.className}: ${JSON.stringify(node.textContent?.slice(0, 80))}`), "transcript").to.deep.equal([]);
+    expect(CONTROLS.test(shown(el.shadowRoot!.querySelector('[part="title"]')!)), "title").to.be.false;
+    const tool = el.shadowRoot!.querySelector('[part~="entry-tool-call"]')!;
+    expect(text(tool.querySelector('[part="entry-title"]')!)).to.contain("/repo/⟨RLO⟩gnp.exe");
+    expect(text(tool.querySelector(".path")!)).to.equal("/repo/⟨RLO⟩gnp.exe");
+    expect(text(tool.querySelector('[part="diff-header"]')!)).to.contain("/repo/⟨RLO⟩gnp.exe");
+    expect(text(tool.querySelector('[part="diff-add"]')!)).to.contain("if (isAdmin) {⟨RLO⟩ } ⟨LRI⟩if (isUser)⟨PDI⟩ {");
+    // Raw JSON keeps the same JSON, with the controls escaped.
+    expect(text(tool.querySelector('[part="json"]')!)).to.contain('"/repo/\\u202egnp.exe"');
+    const message = el.shadowRoot!.querySelector('[part~="entry-agent-message"]')!;
+    expect(text(message.querySelector("p code")!)).to.equal("/repo/⟨RLO⟩gnp.exe");
+    expect(text(message.querySelector("pre")!)).to.contain("rm -rf /tmp/⟨LRI⟩x⟨PDI⟩ # ⟨RLO⟩comment");
+    expect(text(el.shadowRoot!.querySelector('[part="title"]')!)).to.equal("Fix /repo/⟨RLO⟩gnp.exe");
+  });
+});

@@ -4,6 +4,7 @@ import { repeat } from "lit/directives/repeat.js";
 import { unsafeHTML } from "lit/directives/unsafe-html.js";
 import type { MessagePart } from "../../events/index.js";
 import { renderMarkdown } from "../markdown.js";
+import { escapeControls, reveal } from "../reveal.js";
 import type { ViewContext } from "./context.js";
 
 /** Pretty JSON, cut at `limit` characters so a 5 MB field cannot freeze the page. */
@@ -14,7 +15,8 @@ export function json(value: unknown, limit = 20_000): string {
   } catch {
     text = String(value);
   }
-  return text.length > limit ? `${text.slice(0, limit)}\n… ${(text.length - limit).toLocaleString()} more characters` : text;
+  text = escapeControls(text);
+  return text.length > limit ? `${text.slice(0, limit)}\n… ${count(text.length - limit)} more characters` : text;
 }
 
 export function jsonBlock(value: unknown, label?: string): TemplateResult {
@@ -32,7 +34,7 @@ export function messageParts(parts: MessagePart[], ctx: ViewContext): TemplateRe
 function markdown(part: MessagePart & { kind: "text" }, ctx: ViewContext): TemplateResult {
   const md = ctx.markdown(part);
   // Far from view in a long transcript: the text as it is, until the reader comes near.
-  if (!md) return html`<div part="markdown" class="markdown plain">${part.text}</div>`;
+  if (!md) return html`<div part="markdown" class="markdown plain">${reveal(part.text)}</div>`;
   return html`<div part="markdown" class="markdown">
     ${repeat(md.blocks, (_, i) => i, (block) => unsafeHTML(block))}${unsafeHTML(md.tail)}
   </div>`;
@@ -54,14 +56,14 @@ export function staticMarkdown(owner: object, text: string) {
 export function contentBlock(block: Record<string, unknown> & { type: string }): TemplateResult {
   switch (block.type) {
     case "text":
-      return html`<pre class="text">${String(block.text)}</pre>`;
+      return html`<pre class="text">${reveal(String(block.text))}</pre>`;
     case "resource_link":
-      return html`<p part="resource" class="resource">🔗 <span class="path">${String(block.title ?? block.name ?? "")}</span> <code>${String(block.uri ?? "")}</code></p>`;
+      return html`<p part="resource" class="resource">🔗 <span class="path">${reveal(String(block.title ?? block.name ?? ""))}</span> <code>${reveal(String(block.uri ?? ""))}</code></p>`;
     case "resource": {
       const resource = (block.resource ?? {}) as Record<string, unknown>;
       return html`<div part="resource" class="resource">
-        <p>📄 <code>${String(resource.uri ?? "")}</code></p>
-        ${typeof resource.text === "string" ? html`<pre class="text">${resource.text}</pre>` : nothing}
+        <p>📄 <code>${reveal(String(resource.uri ?? ""))}</code></p>
+        ${typeof resource.text === "string" ? html`<pre class="text">${reveal(resource.text)}</pre>` : nothing}
       </div>`;
     }
     case "image":
@@ -74,7 +76,7 @@ export function contentBlock(block: Record<string, unknown> & { type: string }):
 
 /** A one-line text whose `backtick` spans are shown as code (titles from agents use them). */
 export function inlineCode(text: string): TemplateResult {
-  const pieces = text.split(/`([^`\n]+)`/);
+  const pieces = reveal(text).split(/`([^`\n]+)`/);
   return html`${pieces.map((piece, i) => (i % 2 ? html`<code>${piece}</code>` : piece))}`;
 }
 
@@ -91,8 +93,16 @@ export function isTime(ms: number | undefined): ms is number {
   return ms !== undefined && Math.abs(ms) <= 8.64e15;
 }
 
-export function plural(count: number, word: string): string {
-  return `${count.toLocaleString()} ${word}${count === 1 ? "" : "s"}`;
+/** One formatter for every count: building one per call (toLocaleString) costs more than the render. */
+const counts = new Intl.NumberFormat();
+
+/** A count with the reader's digit grouping. */
+export function count(value: number): string {
+  return counts.format(value);
+}
+
+export function plural(value: number, word: string): string {
+  return `${count(value)} ${word}${value === 1 ? "" : "s"}`;
 }
 
 export function textOf(parts: MessagePart[]): string {
@@ -102,5 +112,5 @@ export function textOf(parts: MessagePart[]): string {
 /** First line of a text, shortened and without markdown markers, for a collapsed header. */
 export function preview(text: string, max = 80): string {
   const line = (text.trim().split("\n", 1)[0] ?? "").replace(/^(#{1,6}\s+|>\s*|[-*+]\s+)/, "").replace(/[`*_]/g, "");
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  return reveal(line.length > max ? `${line.slice(0, max - 1)}…` : line);
 }

@@ -5,6 +5,7 @@
  */
 import { diffLines } from "diff";
 import { html, type TemplateResult } from "lit";
+import { reveal } from "../reveal.js";
 
 export interface DiffRow {
   kind: "add" | "del" | "same" | "fold";
@@ -53,9 +54,9 @@ export function diffView(path: string, oldText: string | null | undefined, newTe
   const added = rows.filter((row) => row.kind === "add").length;
   const removed = rows.filter((row) => row.kind === "del").length;
   return html`<figure part="diff" class="diff">
-    <figcaption part="diff-header"><code class="path">${path}</code> <span class="add">+${added}</span> <span class="del">−${removed}</span>${oldText == null ? " (new file)" : ""}</figcaption>
+    <figcaption part="diff-header"><code class="path">${reveal(path)}</code> <span class="add">+${added}</span> <span class="del">−${removed}</span>${oldText == null ? " (new file)" : ""}</figcaption>
     <pre class="diff-lines" tabindex="0">${rows.map(
-      (row) => html`<span class="row ${row.kind}" part="diff-${row.kind}"><span class="ln" aria-hidden="true">${row.oldLine ?? ""}</span><span class="ln" aria-hidden="true">${row.newLine ?? ""}</span><span class="sign" aria-hidden="true">${SIGN[row.kind]}</span>${SPOKEN[row.kind] ? html`<span class="visually-hidden">${SPOKEN[row.kind]}: </span>` : ""}${row.text}
+      (row) => html`<span class="row ${row.kind}" part="diff-${row.kind}"><span class="ln" aria-hidden="true">${row.oldLine ?? ""}</span><span class="ln" aria-hidden="true">${row.newLine ?? ""}</span><span class="sign" aria-hidden="true">${SIGN[row.kind]}</span>${SPOKEN[row.kind] ? html`<span class="visually-hidden">${SPOKEN[row.kind]}: </span>` : ""}${reveal(row.text)}
 </span>`,
     )}</pre>
   </figure>`;

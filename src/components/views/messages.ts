@@ -1,7 +1,8 @@
 /** Messages: the agent's text, its thinking, and the user's prompt. */
 import { html, nothing } from "lit";
 import type { EntryView } from "./context.js";
-import { isTime, lookup, messageParts, plural, preview, textOf } from "./common.js";
+import { reveal } from "../reveal.js";
+import { count, isTime, lookup, messageParts, plural, preview, textOf } from "./common.js";
 
 export const agentMessage: EntryView<"agent-message"> = {
   label: () => "Agent",
@@ -35,11 +36,11 @@ export const userMessage: EntryView<"user-message"> = {
   summary: (entry) => preview(textOf(entry.parts)) || "(empty prompt)",
   body: (entry, ctx) => html`
     <p class="byline" part="byline">
-      ${entry.author?.name ?? entry.author?.id ?? "Someone"}${entry.author?.id && entry.author.name && !entry.author.id.startsWith("guest-") ? html` <span class="muted">(${entry.author.id})</span>` : nothing}
+      ${reveal(entry.author?.name ?? entry.author?.id ?? "Someone")}${entry.author?.id && entry.author.name && !entry.author.id.startsWith("guest-") ? html` <span class="muted">(${reveal(entry.author.id)})</span>` : nothing}
       ${entry.createdAt && isTime(entry.createdAt) ? html` · <time datetime=${new Date(entry.createdAt).toISOString()}>${ctx.time(entry.createdAt)}</time>` : nothing}
       ${entry.source === "chunk" ? html` · <span class="muted">as echoed by the agent</span>` : nothing}
       ${entry.stopReason ? html` · turn ${lookup(STOP_WORDS, entry.stopReason) ?? entry.stopReason}` : nothing}
-      ${entry.replayed ? html` · <span class="muted">sent with the session's history (${entry.replayed.toLocaleString()} characters) to a restarted agent</span>` : nothing}
+      ${entry.replayed ? html` · <span class="muted">sent with the session's history (${count(entry.replayed)} characters) to a restarted agent</span>` : nothing}
     </p>
     ${messageParts(entry.parts, ctx)}
   `,

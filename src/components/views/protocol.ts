@@ -3,6 +3,7 @@ import { html, nothing } from "lit";
 import type { PermissionRequestEntry } from "../../events/index.js";
 import type { EntryView } from "./context.js";
 import { replyFor } from "../../events/index.js";
+import { reveal } from "../reveal.js";
 import { inlineCode, jsonBlock, lookup } from "./common.js";
 import { STOP_WORDS } from "./messages.js";
 
@@ -37,7 +38,7 @@ export const permissionRequest: EntryView<"permission-request"> = {
   summary: (entry, ctx) => {
     const tool = entry.toolCallEntryId ? ctx.entry(entry.toolCallEntryId) : undefined;
     const title = entry.toolCall.title ?? (tool?.type === "tool-call" ? tool.title : undefined) ?? entry.toolCall.toolCallId;
-    return html`${inlineCode(title)} <span class="outcome">— ${permissionOutcome(entry)}</span>`;
+    return html`${inlineCode(title)} <span class="outcome">— ${reveal(permissionOutcome(entry))}</span>`;
   },
   status: permissionStatus,
   open: (entry) => entry.status === "pending",
@@ -47,13 +48,13 @@ export const permissionRequest: EntryView<"permission-request"> = {
       ${entry.options.map((option) => {
         const chosen = entry.resolution?.optionId === option.optionId;
         return html`<li data-kind=${option.kind} ?data-current=${chosen} aria-current=${chosen ? "true" : "false"}>
-          <span class="option" part="permission-option">${lookup(OPTION_ICONS, option.kind) ?? "•"} ${option.name}</span>
+          <span class="option" part="permission-option">${lookup(OPTION_ICONS, option.kind) ?? "•"} ${reveal(String(option.name))}</span>
           ${chosen ? html`<span class="badge" part="badge">chosen</span>` : nothing}
         </li>`;
       })}
     </ul>
     ${ctx.permissionActions(entry)}
-    <p class="outcome" part="permission-outcome" role="status">${permissionOutcome(entry)}</p>
+    <p class="outcome" part="permission-outcome" role="status">${reveal(permissionOutcome(entry))}</p>
     ${entry.toolCall.rawInput !== undefined ? jsonBlock(entry.toolCall.rawInput, "Input") : nothing}
   `,
 };
@@ -75,7 +76,7 @@ export const error: EntryView<"error"> = {
   status: () => "failed",
   open: () => true,
   body: (entry) => html`
-    <p role="alert" class="error-message">${entry.message}</p>
+    <p role="alert" class="error-message">${reveal(String(entry.message))}</p>
     <dl class="facts">
       ${entry.method ? html`<dt>Request</dt><dd><code>${entry.method}</code></dd>` : nothing}
       ${entry.code !== undefined ? html`<dt>Code</dt><dd><code>${entry.code}</code></dd>` : nothing}

@@ -5,7 +5,8 @@
 import type { SessionConfigOption } from "@agentclientprotocol/sdk";
 import { html, nothing } from "lit";
 import type { EntryView } from "./context.js";
-import { jsonBlock, lookup, plural } from "./common.js";
+import { reveal } from "../reveal.js";
+import { count, jsonBlock, lookup, plural } from "./common.js";
 
 const PLAN_MARKS: Record<string, string> = { completed: "✓", in_progress: "◐", pending: "○" };
 /** Plans are rendered up to this many items; the rest are counted. */
@@ -15,7 +16,7 @@ export const plan: EntryView<"plan"> = {
   label: () => "Plan",
   summary: (entry) => {
     const current = entry.entries.find((item) => item.status === "in_progress");
-    return html`<span class="progress">${entry.completed}/${entry.entries.length}</span>${current ? html` · ${current.content}` : nothing}`;
+    return html`<span class="progress">${entry.completed}/${entry.entries.length}</span>${current ? html` · ${reveal(String(current.content))}` : nothing}`;
   },
   status: (entry) => (entry.entries.length > 0 && entry.completed === entry.entries.length ? "completed" : "in_progress"),
   open: () => true,
@@ -25,7 +26,7 @@ export const plan: EntryView<"plan"> = {
       ${entry.entries.slice(0, PLAN_LIMIT).map(
         (item) => html`<li class="plan-item" data-status=${item.status} data-priority=${item.priority}>
           <span class="mark" aria-hidden="true">${lookup(PLAN_MARKS, item.status) ?? "•"}</span>
-          <span class="plan-text">${item.content}</span>
+          <span class="plan-text">${reveal(String(item.content))}</span>
           <span class="badge" part="badge">${item.status.replace("_", " ")}</span>
           <span class="badge priority-${item.priority}" part="badge">${item.priority}</span>
         </li>`,
@@ -41,10 +42,19 @@ export function formatTokens(count: number | undefined): string {
   return count >= 1000 ? `${(count / 1000).toFixed(count >= 100_000 ? 0 : 1)}k` : String(count);
 }
 
+const currencies = new Map<string, Intl.NumberFormat>();
+
 export function formatCost(cost: { amount: number; currency: string } | undefined): string {
   if (!cost) return "";
+  const currency = cost.currency || "USD";
   try {
-    return new Intl.NumberFormat(undefined, { style: "currency", currency: cost.currency || "USD", maximumFractionDigits: 4 }).format(cost.amount);
+    let format = currencies.get(currency);
+    if (!format) {
+      format = new Intl.NumberFormat(undefined, { style: "currency", currency, maximumFractionDigits: 4 });
+      // Currency codes come from the agent: keep a handful, not one per code it ever sent.
+      if (currencies.size < 16) currencies.set(currency, format);
+    }
+    return format.format(cost.amount);
   } catch {
     return `${cost.amount} ${cost.currency}`;
   }
@@ -58,8 +68,8 @@ export const usage: EntryView<"usage"> = {
   body: (entry) => html`
     ${entry.used !== undefined && entry.size ? html`<meter part="usage-meter" min="0" max=${entry.size} value=${entry.used} aria-label="Context used"></meter>` : nothing}
     <dl class="facts">
-      <dt>Context used</dt><dd>${entry.used?.toLocaleString() ?? "unknown"} tokens</dd>
-      <dt>Context size</dt><dd>${entry.size?.toLocaleString() ?? "unknown"} tokens</dd>
+      <dt>Context used</dt><dd>${entry.used === undefined ? "unknown" : count(entry.used)} tokens</dd>
+      <dt>Context size</dt><dd>${entry.size === undefined ? "unknown" : count(entry.size)} tokens</dd>
       ${entry.used !== undefined && entry.size ? html`<dt>Share</dt><dd>${((100 * entry.used) / entry.size).toFixed(1)}%</dd>` : nothing}
       ${entry.cost ? html`<dt>Cost</dt><dd>${formatCost(entry.cost)}</dd>` : nothing}
     </dl>
@@ -72,14 +82,14 @@ export const sessionInfo: EntryView<"session-info"> = {
   open: () => false,
   body: (entry, ctx) => html`
     <dl class="facts">
-      ${entry.title !== undefined ? html`<dt>Title</dt><dd>${entry.title}</dd>` : nothing}
-      ${entry.cwd ? html`<dt>Directory</dt><dd><code class="path">${entry.cwd}</code></dd>` : nothing}
+      ${entry.title !== undefined ? html`<dt>Title</dt><dd>${reveal(entry.title)}</dd>` : nothing}
+      ${entry.cwd ? html`<dt>Directory</dt><dd><code class="path">${reveal(entry.cwd)}</code></dd>` : nothing}
       ${entry.sessionId ? html`<dt>Agent session</dt><dd><code>${entry.sessionId}</code></dd>` : nothing}
       ${entry.models?.currentModelId ? html`<dt>Model</dt><dd>${modelName(entry)}</dd>` : nothing}
       ${entry.sessionUpdatedAt ? html`<dt>Updated</dt><dd>${entry.sessionUpdatedAt}</dd>` : entry.updatedAt ? html`<dt>Updated</dt><dd>${ctx.time(entry.updatedAt)}</dd>` : nothing}
     </dl>
     ${entry.models?.availableModels?.length
-      ? html`<p class="muted">Models offered: ${entry.models.availableModels.map((model) => model.name ?? model.modelId).join(", ")}</p>`
+      ? html`<p class="muted">Models offered: ${reveal(entry.models.availableModels.map((model) => model.name ?? model.modelId).join(", "))}</p>`
       : nothing}
   `,
 };
@@ -95,8 +105,8 @@ export const availableCommands: EntryView<"available-commands"> = {
   open: () => false,
   body: (entry) => html`<dl part="commands" class="commands">
     ${entry.commands.map(
-      (command) => html`<dt><code>/${command.name}</code>${command.input?.hint ? html` <span class="muted">${command.input.hint}</span>` : nothing}</dt>
-        <dd>${command.description}</dd>`,
+      (command) => html`<dt><code>/${reveal(String(command.name))}</code>${command.input?.hint ? html` <span class="muted">${reveal(String(command.input.hint))}</span>` : nothing}</dt>
+        <dd>${reveal(String(command.description ?? ""))}</dd>`,
     )}
   </dl>`,
 };
@@ -109,8 +119,8 @@ export const currentMode: EntryView<"current-mode"> = {
     ${entry.availableModes.length
       ? entry.availableModes.map(
           (mode) => html`<li ?data-current=${mode.id === entry.currentModeId} aria-current=${mode.id === entry.currentModeId ? "true" : "false"}>
-            <strong>${mode.name}</strong> <code class="muted">${mode.id}</code>${mode.id === entry.currentModeId ? html` <span class="badge" part="badge">current</span>` : nothing}
-            ${mode.description ? html`<div class="muted">${mode.description}</div>` : nothing}
+            <strong>${reveal(String(mode.name))}</strong> <code class="muted">${reveal(String(mode.id))}</code>${mode.id === entry.currentModeId ? html` <span class="badge" part="badge">current</span>` : nothing}
+            ${mode.description ? html`<div class="muted">${reveal(String(mode.description))}</div>` : nothing}
           </li>`,
         )
       : html`<li data-current aria-current="true"><code>${entry.currentModeId ?? "unknown"}</code></li>`}
@@ -128,11 +138,11 @@ export const configOptions: EntryView<"config-options"> = {
   open: () => false,
   body: (entry) => html`<dl part="config-options" class="facts">
     ${entry.options.map(
-      (option) => html`<dt>${option.name}${option.category ? html` <span class="muted">(${option.category})</span>` : nothing}</dt>
+      (option) => html`<dt>${reveal(String(option.name))}${option.category ? html` <span class="muted">(${reveal(String(option.category))})</span>` : nothing}</dt>
         <dd>
           <strong>${optionValue(option)}</strong>
-          ${option.type === "select" ? html`<span class="muted"> of ${choices(option).map((choice) => choice.name).join(", ")}</span>` : nothing}
-          ${option.description ? html`<div class="muted">${option.description}</div>` : nothing}
+          ${option.type === "select" ? html`<span class="muted"> of ${reveal(choices(option).map((choice) => choice.name).join(", "))}</span>` : nothing}
+          ${option.description ? html`<div class="muted">${reveal(String(option.description))}</div>` : nothing}
           ${option.type !== "select" && option.type !== "boolean" ? jsonBlock(option) : nothing}
         </dd>`,
     )}

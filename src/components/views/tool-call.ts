@@ -2,6 +2,7 @@
 import type { ToolCallContent } from "@agentclientprotocol/sdk";
 import { html, nothing, type TemplateResult } from "lit";
 import type { EntryView } from "./context.js";
+import { reveal } from "../reveal.js";
 import { contentBlock, inlineCode, jsonBlock, staticMarkdown } from "./common.js";
 import { diffView } from "./diff.js";
 
@@ -39,7 +40,7 @@ export const toolCall: EntryView<"tool-call"> = {
     </dl>
     ${entry.locations.length
       ? html`<ul part="locations" class="locations" aria-label="Locations">
-          ${entry.locations.map((location) => html`<li><code class="path">${location.path}${location.line != null ? `:${location.line}` : ""}</code></li>`)}
+          ${entry.locations.map((location) => html`<li><code class="path">${reveal(String(location.path))}${location.line != null ? `:${location.line}` : ""}</code></li>`)}
         </ul>`
       : nothing}
     ${entry.rawInput !== undefined ? jsonBlock(entry.rawInput, "Input") : nothing}
