@@ -37,7 +37,7 @@ export interface SandboxWorkspaceConnectionDetail {
 }
 
 export interface SandboxWorkspaceEventDetail {
-  /** Events that arrived (live or from history), in arrival order. */
+  /** Events new to this element (live or from history), in arrival order: each is reported once. */
   events: unknown[];
 }
 

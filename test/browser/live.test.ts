@@ -135,6 +135,26 @@ describe("live: the element joins its workspace", () => {
     el.remove();
   });
 
+  it("joined mid-stream, reports each event to the host once, though history and live broadcasts overlap", async () => {
+    const id = fresh("overlap");
+    const ada = await join(endpoint, id, "Ada");
+    const turn = ada.prompt("/firehose 1500 0 2");
+    await until(() => ada.timeline.lastIndex > 300, "the stream is under way");
+    const grace = document.createElement("sandbox-workspace");
+    const reported: number[] = [];
+    grace.addEventListener("sandbox-workspace-event", (event) => reported.push(...event.detail.events.map((e) => (e as SessionEvent).eventIndex)));
+    Object.assign(grace, { endpoint, workspaceId: id, userName: "Grace" });
+    grace.style.height = "400px";
+    document.body.append(grace);
+    await turn;
+    await until(() => settled([ada, grace]) && grace.timeline.lastIndex === ada.timeline.lastIndex, "both have the whole turn");
+    const twice = reported.filter((index, i) => reported.indexOf(index) !== i);
+    expect(twice, "reported twice").to.deep.equal([]);
+    expect([...reported].sort((a, b) => a - b)).to.deep.equal(indices(grace));
+    expect(indices(grace)).to.deep.equal(indices(ada));
+    grace.remove();
+  });
+
   it("says so when the endpoint does not answer", async () => {
     const el = document.createElement("sandbox-workspace");
     el.endpoint = "http://127.0.0.1:9";
