@@ -25,6 +25,8 @@ const SETTLE_MS = 150;
 const BULK_ENTRIES = 8;
 /** In a bulk render, the entries nearest the reader's end render markdown at once, about this many lines of them. */
 const BULK_SHOWN_LINES = 80;
+/** Entries whose plain text is rendered as markdown per idle period (see #showWhenIdle). */
+const IDLE_ENTRIES = 3;
 /** Errors that end a turn: the next turn to start makes them history. */
 const TURN_FAILURES = new Set(["sandbox_unreachable", "agent_exited", "prompt_failed"]);
 
@@ -290,6 +292,8 @@ export class SandboxWorkspace extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#resizing?.disconnect();
+    if (this.#idle !== undefined) cancelIdleCallback(this.#idle);
+    this.#idle = undefined;
     window.removeEventListener("beforeprint", this.#onPrint);
   }
 
@@ -353,6 +357,7 @@ export class SandboxWorkspace extends LitElement {
     // Entries just added are laid out at a placeholder height until the next frame (content-visibility):
     // only then does geometry say which plain ones are in view.
     if (this.#bulk) requestAnimationFrame(() => this.#showNearView());
+    if (this.#plain.size > 0) this.#showWhenIdle();
     if (this.#stale.size > 0) {
       // Once the stream pauses, render the plain-text newest part of long open blocks as markdown.
       clearTimeout(this.#settleTimer);
@@ -594,6 +599,27 @@ export class SandboxWorkspace extends LitElement {
   }
 
   #resizing?: ResizeObserver;
+  #idle?: number;
+
+  /**
+   * While the reader follows a live workspace at its end, the plain text above is rendered as
+   * markdown in idle time, a few entries at a time, nearest first: it is ready before they scroll
+   * there, and assistive technology reads it formatted. (Not while the reader is elsewhere: entries
+   * growing above the view would move what they read.)
+   */
+  #showWhenIdle(): void {
+    if (this.#idle !== undefined || typeof requestIdleCallback !== "function") return;
+    this.#idle = requestIdleCallback(
+      () => {
+        this.#idle = undefined;
+        if (!this.following || !this.#joined || this.#plain.size === 0) return;
+        const nearest = [...this.#plain].slice(-IDLE_ENTRIES);
+        for (const id of nearest) this.#shown.add(id);
+        this.requestUpdate();
+      },
+      { timeout: 2000 },
+    );
+  }
 
   /** A printout has no scrolling: every text is rendered as markdown, now. */
   #onPrint = (): void => {

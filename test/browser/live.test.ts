@@ -132,6 +132,9 @@ describe("live: the element joins its workspace", () => {
     expect(answers, [...el.timeline.entries].map((e) => e.type).join(" ")).to.have.length(3);
     expect(answers[2].querySelector(".markdown.plain"), "the newest answer").to.not.exist;
     expect(answers[2].querySelector("h2")).to.exist;
+    // While the reader follows, idle time renders the text above as markdown too.
+    await until(() => !el.shadowRoot!.querySelector(".markdown.plain"), "the plain text above is rendered in idle time");
+    expect(answers[0].querySelector("h2")).to.exist;
     el.remove();
   });
 
