@@ -2,7 +2,7 @@ import { html, LitElement, nothing, type PropertyValues, type TemplateResult } f
 import { property, state } from "lit/decorators.js";
 import { guard } from "lit/directives/guard.js";
 import { repeat } from "lit/directives/repeat.js";
-import { eventIndexOf, LATEST_TYPES, Timeline, type Entry, type MessagePart, type PermissionRequestEntry, type RawEvent } from "../events/index.js";
+import { LATEST_TYPES, Timeline, type Entry, type MessagePart, type PermissionRequestEntry, type RawEvent } from "../events/index.js";
 import type { PermissionReply } from "../actors/index.js";
 import { WorkspaceConnection, type ConnectionStatus, type ConnectionTarget } from "./connection.js";
 import { workspaceEvent, type SandboxWorkspaceErrorDetail } from "./events.js";
@@ -159,10 +159,9 @@ export class SandboxWorkspace extends LitElement {
     onStatus: (status, reason) => this.#onStatus(status, reason),
     onEvents: (arrived) => {
       // History pages and live broadcasts overlap: report each event to the host once.
-      const events = this.#unseen(arrived);
-      if (events.length === 0) return;
+      const events: RawEvent[] = [];
       const before = this.#timeline.size;
-      this.#timeline.addAll(events);
+      if (!this.#timeline.addAll(arrived, events)) return;
       if (!this.following) this.unseen += Math.max(0, this.#timeline.size - before) || 0;
       this.requestUpdate();
       this.dispatchEvent(workspaceEvent("sandbox-workspace-event", { events }));
@@ -199,18 +198,6 @@ export class SandboxWorkspace extends LitElement {
     time: (ms) => (isTime(ms) ? this.#timeFormat.format(ms) : ""),
     permissionActions: (entry) => this.#permissionActions(entry),
   };
-
-  /** The events of `arrived` the timeline does not hold yet, each once. */
-  #unseen(arrived: readonly RawEvent[]): RawEvent[] {
-    const taken = new Set<number>();
-    return arrived.filter((event) => {
-      const index = eventIndexOf(event);
-      if (index === undefined) return true;
-      if (this.#timeline.has(index) || taken.has(index)) return false;
-      taken.add(index);
-      return true;
-    });
-  }
 
   /** The folded session: entries, summary, events. Read-only for hosts. */
   get timeline(): Timeline {

@@ -130,8 +130,11 @@ export class Timeline {
     return this.addAll([event]);
   }
 
-  /** Folds a batch of events, in any order. Returns whether anything changed. */
-  addAll(events: Iterable<RawEvent>): boolean {
+  /**
+   * Folds a batch of events, in any order. Returns whether anything changed; `added`, when given,
+   * receives the events folded (not held before, each once), in arrival order.
+   */
+  addAll(events: Iterable<RawEvent>, added?: RawEvent[]): boolean {
     const fresh: Slot[] = [];
     let newest = this.#keys.length > 0 ? this.#keys[this.#keys.length - 1] : -1;
     let sorted = true;
@@ -148,6 +151,7 @@ export class Timeline {
       }
       if (fresh.length > 0 && key < fresh[fresh.length - 1].key) sorted = false;
       fresh.push({ key, raw });
+      added?.push(raw);
     }
     if (fresh.length === 0) return false;
     this.#advance();

@@ -370,6 +370,17 @@ describe("delivery: idempotent, order-independent", () => {
     assert.deepEqual(snapshot(timeline), reference);
   });
 
+  it("tells which events of a batch it folded: those not held before, each once, in arrival order", () => {
+    const timeline = new Timeline(events.slice(0, 10));
+    const batch = [events[12], events[5], events[10], events[12], events[11]];
+    const added: unknown[] = [];
+    assert.equal(timeline.addAll(batch, added), true);
+    assert.deepEqual(added, [events[12], events[10], events[11]]);
+    const none: unknown[] = [];
+    assert.equal(timeline.addAll(batch, none), false);
+    assert.deepEqual(none, []);
+  });
+
   for (const seed of [1, 2, 3]) {
     it(`converges to the same timeline when events arrive shuffled (seed ${seed}), one at a time`, () => {
       const timeline = new Timeline();
