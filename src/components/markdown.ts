@@ -30,7 +30,10 @@ const SAFE_URL = /^(?:https?:|mailto:|#|\/|\.{0,2}\/|[^:]*$)/i;
 
 // Direction controls in text would reorder what the reader sees: show them by name.
 purify.addHook("afterSanitizeElements", (node) => {
-  if (node.nodeType === 3 && /[\u202A-\u202E\u2066-\u2069]/.test((node as Text).data)) (node as Text).data = reveal((node as Text).data);
+  if (node.nodeType !== 3) return;
+  const text = node as Text;
+  const shown = reveal(text.data);
+  if (shown !== text.data) text.data = shown;
 });
 
 purify.addHook("afterSanitizeAttributes", (node) => {
