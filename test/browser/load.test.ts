@@ -75,7 +75,11 @@ describe("load: 25 elements on one workspace", function () {
         60_000,
         async () => {
           const info = await stack({ name: NAME, action: "info", workspaceId: id });
-          return `the 25 prompts run: no answer for ${[...unanswered].join(", ")}; workspace ${JSON.stringify(info)}; links ${els.map((el) => el.connectionStatus).join(",")}`;
+          // Did the unanswered prompts reach the agent (their request is in the log), or were they lost before?
+          const { events } = (await stack({ name: NAME, action: "history", workspaceId: id })) as unknown as { events: SessionEvent[] };
+          const logged = JSON.stringify(events.map((event) => (event.payload as { method?: string; params?: unknown }).method === "session/prompt" && event.payload));
+          const reached = [...unanswered].filter((name) => logged.includes(`from reader ${name!.replace("Reader ", "")}"`));
+          return `the 25 prompts run: no answer for ${[...unanswered].join(", ")} (in the log: ${reached.join(", ") || "none"}); workspace ${JSON.stringify(info)}; links ${els.map((el) => el.connectionStatus).join(",")}`;
         },
       );
       expect(replies.map((r) => r?.stopReason)).to.deep.equal(els.map(() => "end_turn"));
