@@ -104,6 +104,14 @@ export interface SessionInfo {
   limits: { maxPromptBytes: number; promptsPerMinute: number };
 }
 
+/** Event indices `(after, through]` that clients may have been shown but that were never stored. */
+export interface LostRange {
+  after: number;
+  through: number;
+  /** When the workspace found them lost (ms since the epoch). */
+  at: number;
+}
+
 export interface HistoryPage {
   /** Events with `eventIndex > after`, oldest first. */
   events: SessionEvent[];
@@ -111,4 +119,9 @@ export interface HistoryPage {
   nextAfter?: number;
   /** Who answered which permission request (the log does not record it). */
   permissions: PermissionResolvedBroadcast[];
+  /**
+   * Index ranges `(after, through]` whose events clients may have been shown but that were never
+   * stored: the workspace's host stopped without writing them. A client drops what it holds there.
+   */
+  lost: LostRange[];
 }

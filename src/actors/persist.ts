@@ -2,12 +2,18 @@
  * Session records and events, persisted in the workspace actor's own SQLite.
  *
  * The SDK persists each event, in order, before it hands the event to listeners: a slow insert
- * delays every broadcast. An autocommit SQLite insert costs tens of milliseconds here, so inserts
- * are written behind: `insertEvent` returns at once, and a drain loop writes whatever accumulated
- * while the previous batch was being written, in one statement. Reads see the unwritten tail, and
- * `flush()` (called before the actor sleeps) waits for it. What clients are told waits for the write
- * (`isWritten`, `whenWritten`, `storedOnly` reads): a crash must not take back an event they hold.
+ * delays every broadcast. An autocommit SQLite insert costs milliseconds to tens of milliseconds
+ * here, so inserts are written behind: `insertEvent` returns at once, and a drain loop writes
+ * whatever accumulated while the previous batch was being written, in one statement. Reads see the
+ * unwritten tail, and `flush()` (called before the actor sleeps) waits for it.
+ *
+ * Clients hear of an event before it is written, so a crash can take back events they hold. What it
+ * can never do is hand their eventIndex to another event: indices are promised durably, a block at a
+ * time, before any of them reaches a client (`isPromised`). After a crash, the indices promised but
+ * not stored are recorded as a lost range, which clients read with the history to drop what they
+ * held there, and new events are numbered after it.
  */
+import type { LostRange } from "./contract.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "sandbox-agent";
 
 /** The slice of the actor's database this driver needs. Rows come back as objects keyed by column. */
@@ -19,7 +25,12 @@ export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS sessions (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL, record TEXT NOT NULL)`,
   `CREATE TABLE IF NOT EXISTS events (session_id TEXT NOT NULL, event_index INTEGER NOT NULL, json TEXT NOT NULL, PRIMARY KEY (session_id, event_index)) WITHOUT ROWID`,
   `CREATE TABLE IF NOT EXISTS permissions (permission_id TEXT PRIMARY KEY, tool_call_id TEXT, json TEXT NOT NULL)`,
+  /** The highest eventIndex that clients may have been told of, per session. */
+  `CREATE TABLE IF NOT EXISTS promised (session_id TEXT PRIMARY KEY, through INTEGER NOT NULL)`,
+  /** Indices promised but never stored: the host stopped without writing them. */
+  `CREATE TABLE IF NOT EXISTS lost (session_id TEXT NOT NULL, after INTEGER NOT NULL, through INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (session_id, after))`,
 ];
+
 
 export interface PersistOptions {
   /** Events kept per session; older ones are deleted as new ones are written. */
@@ -33,18 +44,32 @@ const ROWS_PER_STATEMENT = 200;
 const PAGE_LIMIT = 500;
 /** Old events are deleted in one statement every this many writes, not on every write. */
 const TRIM_EVERY = 500;
+/** Indices promised per write; the next block is promised when half of this one is left. */
+const PROMISE_BLOCK = 1000;
+const RETRY_MS = 250;
+
+/** What the driver knows of one session's indices. */
+interface Ledger {
+  /** The highest index assigned to an event or lost in a crash: the next event gets one more. */
+  max: number;
+  /** Durably promised through here: events up to it may be sent to clients. */
+  promised: number;
+  lost: LostRange[];
+  promising?: Promise<void>;
+}
 
 export class WorkspacePersistDriver implements SessionPersistDriver {
   #sql: Sql;
   #options: PersistOptions;
   #queue: SessionEvent[] = [];
   #draining?: Promise<void>;
-  #maxIndex = new Map<string, number>();
+  #ledgers = new Map<string, Ledger>();
+  #opening = new Map<string, Promise<Ledger>>();
   #failures = 0;
   #sinceTrim = 0;
   #records = new Map<string, SessionRecord | undefined>();
   #closed = false;
-  #waiters: Array<{ sessionId: string; eventIndex: number; resolve: () => void }> = [];
+  #waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
 
   constructor(sql: Sql, options: PersistOptions) {
     this.#sql = sql;
@@ -86,17 +111,18 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
 
   /** Events after the cursor (an eventIndex), oldest first. */
   async listEvents(request: ListEventsRequest): Promise<ListPage<SessionEvent>> {
-    const page = await this.readEvents(request.sessionId, Number(request.cursor ?? 0) || 0, clampLimit(request.limit));
+    const page = await this.readEvents(request.sessionId, Number(request.cursor ?? 0) || 0, clampLimit(request.limit), true);
     return { items: page.events, nextCursor: page.more ? String(page.events.at(-1)!.eventIndex) : undefined };
   }
 
   /**
    * Events with `eventIndex > after`, oldest first, at most `limit`, including those not yet written
-   * unless `storedOnly` (what a client reads: only what a crash cannot take back).
+   * but promised (what a client may already hold), unless `all` also wants the rest of the queue.
    */
-  async readEvents(sessionId: string, after: number, limit: number, storedOnly = false): Promise<{ events: SessionEvent[]; more: boolean }> {
+  async readEvents(sessionId: string, after: number, limit: number, all = false): Promise<{ events: SessionEvent[]; more: boolean }> {
+    const ledger = await this.#ledger(sessionId);
     // Snapshot the queue first: a batch that commits during the SELECT is then in one or the other.
-    const queued = storedOnly ? [] : this.#queue.filter((event) => event.sessionId === sessionId && event.eventIndex > after);
+    const queued = this.#queue.filter((event) => event.sessionId === sessionId && event.eventIndex > after && (all || event.eventIndex <= ledger.promised));
     const rows = await this.#sql.execute(
       `SELECT json FROM events WHERE session_id = ? AND event_index > ? ORDER BY event_index LIMIT ?`,
       sessionId,
@@ -112,39 +138,108 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
     return { events: events.slice(0, limit), more: events.length > limit };
   }
 
+  /** Index ranges of a session that clients may have been shown but that a crash kept from storage. */
+  async lostRanges(sessionId: string): Promise<LostRange[]> {
+    return (await this.#ledger(sessionId)).lost.slice();
+  }
+
+  /**
+   * Queues an event for writing. Its eventIndex is moved past any index already assigned or lost:
+   * after a crash the SDK numbers on from the stored events, not from what clients were shown.
+   * (The SDK hands listeners the object it inserted, so they see the index it is stored under.)
+   */
   async insertEvent(sessionId: string, event: SessionEvent): Promise<void> {
     if (this.#closed) throw new Error("The workspace is shutting down; event not stored.");
-    const max = await this.maxEventIndex(sessionId);
-    if (event.eventIndex <= max) {
-      // The SDK retries with a fresh index when it sees SQLite's own wording.
-      throw new Error(`UNIQUE constraint failed: events.session_id, events.event_index (${event.eventIndex})`);
-    }
-    this.#maxIndex.set(sessionId, event.eventIndex);
+    const ledger = await this.#ledger(sessionId);
+    if (event.eventIndex <= ledger.max) event.eventIndex = ledger.max + 1;
+    ledger.max = event.eventIndex;
     this.#queue.push(event);
     this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
   }
 
-  /** The highest eventIndex stored or queued for a session, 0 when none. */
+  /** The highest eventIndex assigned (stored, queued or lost) for a session, 0 when none. */
   async maxEventIndex(sessionId: string): Promise<number> {
-    const known = this.#maxIndex.get(sessionId);
-    if (known !== undefined) return known;
-    const [row] = await this.#sql.execute(`SELECT MAX(event_index) AS max FROM events WHERE session_id = ?`, sessionId);
-    const max = Math.max(Number(row?.max ?? 0) || 0, this.#maxIndex.get(sessionId) ?? 0);
-    this.#maxIndex.set(sessionId, max);
-    return max;
+    return (await this.#ledger(sessionId)).max;
   }
 
-  /** Whether every event of `sessionId` up to `eventIndex` that was inserted is written (not just queued). */
-  isWritten(sessionId: string, eventIndex: number): boolean {
-    // The queue is in insertion order, and a session's indices only go up: its first queued event decides.
-    const first = this.#queue.find((event) => event.sessionId === sessionId);
-    return first === undefined || first.eventIndex > eventIndex;
+  /**
+   * Whether clients may be told of the event at `eventIndex`: its index is durably promised, so no
+   * crash can give it to another event. Promises the next block ahead of need.
+   */
+  isPromised(sessionId: string, eventIndex: number): boolean {
+    const ledger = this.#ledgers.get(sessionId);
+    if (!ledger) return false;
+    if (eventIndex + PROMISE_BLOCK / 2 > ledger.promised) void this.#promise(sessionId, ledger);
+    return eventIndex <= ledger.promised;
   }
 
-  /** Resolves once `isWritten(sessionId, eventIndex)`. */
-  whenWritten(sessionId: string, eventIndex: number): Promise<void> {
-    if (this.isWritten(sessionId, eventIndex)) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push({ sessionId, eventIndex, resolve }));
+  /** Resolves once `isPromised(sessionId, eventIndex)`. */
+  whenPromised(sessionId: string, eventIndex: number): Promise<void> {
+    return this.#when(() => this.isPromised(sessionId, eventIndex));
+  }
+
+  #when(ready: () => boolean): Promise<void> {
+    if (ready()) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push({ ready, resolve }));
+  }
+
+  /** The session's ledger, read once. A promise larger than what is stored means the host died: record the lost range. */
+  #ledger(sessionId: string): Promise<Ledger> {
+    const known = this.#ledgers.get(sessionId);
+    if (known) return Promise.resolve(known);
+    let opening = this.#opening.get(sessionId);
+    if (!opening) {
+      opening = this.#open(sessionId).finally(() => this.#opening.delete(sessionId));
+      this.#opening.set(sessionId, opening);
+    }
+    return opening;
+  }
+
+  async #open(sessionId: string): Promise<Ledger> {
+    const [stored] = await this.#sql.execute(`SELECT MAX(event_index) AS max FROM events WHERE session_id = ?`, sessionId);
+    const [promise] = await this.#sql.execute(`SELECT through FROM promised WHERE session_id = ?`, sessionId);
+    const rows = await this.#sql.execute(`SELECT after, through, at FROM lost WHERE session_id = ? ORDER BY after`, sessionId);
+    const max = Number(stored?.max ?? 0) || 0;
+    const promised = Math.max(max, Number(promise?.through ?? 0) || 0);
+    const lost = rows.map((row) => ({ after: Number(row.after), through: Number(row.through), at: Number(row.at) }));
+    if (promised > max) {
+      const range = { after: max, through: promised, at: Date.now() };
+      await this.#sql.execute(`INSERT OR IGNORE INTO lost (session_id, after, through, at) VALUES (?, ?, ?, ?)`, sessionId, range.after, range.through, range.at);
+      lost.push(range);
+    }
+    const ledger: Ledger = { max: promised, promised, lost };
+    this.#ledgers.set(sessionId, ledger);
+    return ledger;
+  }
+
+  /** Promises the next block of indices (one small write), then wakes whoever waits for one. */
+  #promise(sessionId: string, ledger: Ledger): Promise<void> {
+    if (ledger.promising || this.#closed) return ledger.promising ?? Promise.resolve();
+    const through = Math.max(ledger.max, ledger.promised) + PROMISE_BLOCK;
+    ledger.promising = this.#setPromised(sessionId, through)
+      .then(
+        () => {
+          ledger.promised = Math.max(ledger.promised, through);
+        },
+        (error: unknown) => {
+          this.#options.onError?.(error);
+          // Whoever waits keeps waiting; try again shortly.
+          setTimeout(() => this.#wake(), RETRY_MS);
+        },
+      )
+      .finally(() => {
+        ledger.promising = undefined;
+        this.#wake();
+      });
+    return ledger.promising;
+  }
+
+  #setPromised(sessionId: string, through: number): Promise<unknown> {
+    return this.#sql.execute(
+      `INSERT INTO promised (session_id, through) VALUES (?, ?) ON CONFLICT (session_id) DO UPDATE SET through = excluded.through`,
+      sessionId,
+      through,
+    );
   }
 
   /** Resolves when every event inserted so far is written. */
@@ -156,10 +251,25 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
     }
   }
 
-  /** Writes what is queued, then refuses further writes (the actor's database is going away). */
+  /**
+   * Writes what is queued, then refuses further writes (the actor's database is going away). Every
+   * index promised is then stored or unused: the unused ones are handed back, so a clean stop
+   * leaves no lost range.
+   */
   async close(): Promise<void> {
     await this.flush();
     this.#closed = true;
+    for (const [sessionId, ledger] of this.#ledgers) {
+      await ledger.promising;
+      if (ledger.promised <= ledger.max) continue;
+      try {
+        await this.#setPromised(sessionId, ledger.max);
+        ledger.promised = ledger.max;
+      } catch (error) {
+        // The next start then counts the unused indices as lost: harmless, nothing was there.
+        this.#options.onError?.(error);
+      }
+    }
   }
 
   get pending(): number {
@@ -189,7 +299,7 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
     const waiting = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiting) {
-      if (this.isWritten(waiter.sessionId, waiter.eventIndex)) waiter.resolve();
+      if (waiter.ready()) waiter.resolve();
       else this.#waiters.push(waiter);
     }
   }
@@ -202,7 +312,7 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
     if (this.#sinceTrim < TRIM_EVERY) return;
     this.#sinceTrim = 0;
     const keep = this.#options.maxEventsPerSession;
-    for (const [sessionId, max] of this.#maxIndex) {
+    for (const [sessionId, { max }] of this.#ledgers) {
       if (max > keep) await this.#sql.execute(`DELETE FROM events WHERE session_id = ? AND event_index <= ?`, sessionId, max - keep);
     }
   }

@@ -87,7 +87,7 @@ export class SessionHost {
   #pump(): void {
     const deadline = performance.now() + PUMP_SLICE_MS;
     const persist = this.#options.persist;
-    const written = (event: SessionEvent) => persist.isWritten(event.sessionId, event.eventIndex);
+    const promised = (event: SessionEvent) => persist.isPromised(event.sessionId, event.eventIndex);
     while (this.#sent < this.#outbox.length && performance.now() < deadline) {
       const [name, payload] = this.#outbox[this.#sent];
       if (name !== "session.event") {
@@ -95,16 +95,17 @@ export class SessionHost {
         this.#options.emit(name, payload as never);
         continue;
       }
-      // Only stored events go out, in order with everything else: after a crash, an event a client
-      // held but storage lost would come back as another event under the same eventIndex.
+      // An event goes out once its index is promised (not yet written: that would add the write to
+      // every event's latency), in order with everything else: a crash then cannot give the index
+      // a client holds to another event.
       const head = payload as SessionEvent;
-      if (!written(head)) {
-        void persist.whenWritten(head.sessionId, head.eventIndex).then(() => this.#pump());
+      if (!promised(head)) {
+        void persist.whenPromised(head.sessionId, head.eventIndex).then(() => this.#pump());
         return;
       }
       // A broadcast costs far more than its bytes: events waiting together go as one message.
       const batch: SessionEvent[] = [];
-      while (batch.length < MAX_BATCH && this.#outbox[this.#sent]?.[0] === "session.event" && written(this.#outbox[this.#sent][1] as SessionEvent)) {
+      while (batch.length < MAX_BATCH && this.#outbox[this.#sent]?.[0] === "session.event" && promised(this.#outbox[this.#sent][1] as SessionEvent)) {
         batch.push(this.#outbox[this.#sent++][1] as SessionEvent);
       }
       if (batch.length === 1) this.#options.emit("session.event", batch[0]);

@@ -176,12 +176,14 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
       getHistory: async (c, input: { after?: number; limit?: number } = {}): Promise<HistoryPage> => {
         const after = Math.max(0, Math.floor(Number(input?.after ?? 0)) || 0);
         const limit = Math.max(1, Math.min(Math.floor(Number(input?.limit ?? limits.maxHistoryPage)) || limits.maxHistoryPage, limits.maxHistoryPage));
-        const page = await c.vars.persist.readEvents(c.vars.host.sessionId, after, limit, true);
+        const sessionId = c.vars.host.sessionId;
+        const page = await c.vars.persist.readEvents(sessionId, after, limit);
         const rows = await c.db.execute(`SELECT json FROM permissions`);
         return {
           events: page.events,
           nextAfter: page.more ? page.events.at(-1)!.eventIndex : undefined,
           permissions: rows.map((row) => JSON.parse(String((row as { json: string }).json)) as PermissionResolvedBroadcast),
+          lost: await c.vars.persist.lostRanges(sessionId),
         };
       },
 

@@ -348,9 +348,18 @@ export class WorkspaceConnection implements ReactiveController {
    * what is not there is not a gap.
    */
   #takePage(page: HistoryPage, after: number | undefined): void {
+    const timeline = this.#callbacks.timeline();
     const first = page.events[0]?.eventIndex;
-    if (after !== undefined && first !== undefined && first > after + 1) this.#callbacks.timeline().skipTo(first - 1);
+    if (after !== undefined && first !== undefined && first > after + 1) timeline.skipTo(first - 1);
     for (const answer of page.permissions) if (answer.reply !== "cancelled") this.#resolved(answer);
+    // The workspace's host died before writing events it had sent: drop them, as storage did.
+    let dropped = 0;
+    for (const range of page.lost ?? []) dropped += timeline.forget(range.after, range.through);
+    if (dropped > 0) {
+      const what = dropped === 1 ? "1 event" : `${dropped.toLocaleString()} events`;
+      this.#callbacks.onError("events-lost", `The workspace stopped before it could save the last ${what} it had shown; they are no longer shown.`);
+      this.#host.requestUpdate();
+    }
   }
 
   #retry(generation: number): void {

@@ -15,6 +15,8 @@ export type SandboxWorkspaceErrorCode =
   | "prompt-failed"
   /** The link to the workspace dropped while a prompt ran (the turn may go on; the transcript catches up). */
   | "connection-lost"
+  /** The workspace's host died before saving events it had already sent: they are no longer shown. */
+  | "events-lost"
   /** The workspace reported an error (its codes: `sandbox_unreachable`, `agent_exited`, ...). */
   | (string & {})
   /** Events that could not be read arrived; they are shown as error entries. */

@@ -32,6 +32,8 @@ export class Timeline {
   #seenThrough = 0;
   #seenAbove = new Set<number>();
   #skipped = 0;
+  /** Index ranges `(after, through]` whose events are gone for good: never a gap, and dropped if they come. */
+  #voids: Array<{ after: number; through: number }> = [];
   #contiguous = 0;
   #unindexed = 0;
   #context = new Context();
@@ -75,8 +77,13 @@ export class Timeline {
     return -1;
   }
 
+  /** Whether the event at `eventIndex` was folded, or is one of those declared lost (`forget`). */
   has(eventIndex: number): boolean {
-    return (eventIndex >= 1 && eventIndex <= this.#seenThrough) || this.#seenAbove.has(eventIndex);
+    return (eventIndex >= 1 && eventIndex <= this.#seenThrough) || this.#seenAbove.has(eventIndex) || (this.#voids.length > 0 && this.#isVoid(eventIndex));
+  }
+
+  #isVoid(eventIndex: number): boolean {
+    return this.#voids.some((range) => eventIndex > range.after && eventIndex <= range.through);
   }
 
   /**
@@ -93,6 +100,33 @@ export class Timeline {
     this.#advance();
   }
 
+  /**
+   * Declares the events with an eventIndex in `(after, through]` lost: storage never kept them (the
+   * workspace's host stopped before writing them). Drops those held, ignores them should they come,
+   * and stops counting the range as a gap. Returns how many events were dropped.
+   */
+  forget(after: number, through: number): number {
+    if (!(through > after) || this.#voids.some((range) => range.after <= after && range.through >= through)) return 0;
+    this.#voids.push({ after, through });
+    const raws: RawEvent[] = [];
+    const keys: number[] = [];
+    for (let i = 0; i < this.#raws.length; i++) {
+      const index = eventIndexOf(this.#raws[i]);
+      if (index !== undefined && index > after && index <= through) continue;
+      raws.push(this.#raws[i]);
+      keys.push(this.#keys[i]);
+    }
+    const dropped = this.#raws.length - raws.length;
+    this.#advance();
+    if (dropped > 0) {
+      this.#raws = raws;
+      this.#keys = keys;
+      this.#refold();
+    }
+    this.version++;
+    return dropped;
+  }
+
   #markSeen(index: number): void {
     if (index === this.#seenThrough + 1) {
       this.#seenThrough = index;
@@ -104,12 +138,20 @@ export class Timeline {
   }
 
   #advance(): void {
-    if (this.#seenAbove.size === 0 && this.#skipped <= this.#seenThrough) {
+    if (this.#seenAbove.size === 0 && this.#skipped <= this.#seenThrough && this.#voids.length === 0) {
       this.#contiguous = this.#seenThrough;
       return;
     }
     let contiguous = Math.max(this.#contiguous, this.#seenThrough, this.#skipped);
-    while (this.#seenAbove.has(contiguous + 1)) contiguous++;
+    for (;;) {
+      if (this.#seenAbove.has(contiguous + 1)) contiguous++;
+      else {
+        const next = contiguous + 1;
+        const range = this.#voids.find((candidate) => next > candidate.after && next <= candidate.through);
+        if (!range) break;
+        contiguous = range.through;
+      }
+    }
     this.#contiguous = contiguous;
   }
 

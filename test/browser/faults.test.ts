@@ -8,9 +8,10 @@
 import { expect } from "@open-wc/testing";
 import type { SandboxWorkspace } from "../../src/components/index.js";
 import type { SessionEvent } from "../../src/events/index.js";
-import { caughtUp, chip, compareWithHistory, errorsOf, fresh, join, notice, shadow, stack, tally, textOf, until, type Comparison } from "./stack-helpers.js";
+import { caughtUp, chip, compareWithHistory, errorsOf, fresh, join, notice, shadow, stack, tally, textOf, until, type Comparison, type StoredHistory } from "./stack-helpers.js";
 
-const totals: Comparison & { faults: number } = { faults: 0, checked: 0, lost: 0, duplicated: 0, extra: 0 };
+/** `takenBack`: events the element held when the host crashed that storage never got (and it dropped, saying so). */
+const totals: Comparison & { faults: number; takenBack: number } = { faults: 0, checked: 0, lost: 0, duplicated: 0, extra: 0, takenBack: 0 };
 
 /** Runs a prompt through the element, keeping its outcome for later. */
 function send(el: SandboxWorkspace, text: string) {
@@ -142,11 +143,15 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     const id = fresh("crash");
     const el = await join(endpoint, id, "Ada");
     const errors = errorsOf(el);
-    const turn = send(el, "/firehose 2000 0 3");
+    // At full speed, so that the host dies with events sent but not yet written.
+    const turn = send(el, "/firehose 20000");
     await until(() => el.timeline.summary.running && el.timeline.lastIndex > 300, "the stream is under way");
     // The host process dies at once: nothing flushed, nothing said. RivetKit's engine runs on.
     await stack({ name: NAME, action: "kill-registry" });
     totals.faults++;
+    // What the element held when the host died; events already in flight to it count as held too.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const held = new Map(el.timeline.events.map((event) => [(event as SessionEvent).eventIndex, (event as SessionEvent).id]));
     // The engine keeps the page's socket open; the element's own check finds the workspace gone.
     await until(() => el.connectionStatus === "reconnecting", "the element notices the workspace stopped answering", 30_000);
     await el.updateComplete;
@@ -160,6 +165,17 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     expect(textOf(shadow(el, '[part="turn-status"]'))).to.equal("Idle · last turn interrupted");
     await recovers(el, "/long 20 after the crash", NAME, id);
     await check(el, NAME, id);
+    // Events the host sent but never wrote are taken back, with a word; no index held goes to another event.
+    const { events, lost } = await stack<StoredHistory>({ name: NAME, action: "history", workspaceId: id });
+    const stored = new Map(events.map((event) => [event.eventIndex, event.id]));
+    const inLost = (index: number) => lost.some((range) => index > range.after && index <= range.through);
+    expect([...held].filter(([index, heldId]) => stored.has(index) && stored.get(index) !== heldId), "indices given to other events").to.deep.equal([]);
+    const takenBack = [...held.keys()].filter((index) => !stored.has(index));
+    expect(takenBack.filter((index) => !inLost(index)), "held events neither stored nor declared lost").to.deep.equal([]);
+    const said = errors.filter((e) => e.code === "events-lost");
+    if (takenBack.length > 0) expect(said.map((e) => e.message).join(" "), "the element says how many it took back").to.contain(`${takenBack.length} event`);
+    else expect(said, "nothing taken back, nothing said").to.deep.equal([]);
+    totals.takenBack += takenBack.length;
   });
 
   it("a client's link drops for 5 s during a stream, and comes back while it still runs", async () => {
@@ -248,6 +264,6 @@ describe("faults: the actor sleeps and wakes", function () {
 
 after(() => {
   console.log(
-    `faults: ${totals.faults} injected, ${totals.checked} events checked, ${totals.lost} lost, ${totals.duplicated} duplicated, ${totals.extra} never stored`,
+    `faults: ${totals.faults} injected, ${totals.checked} events checked, ${totals.lost} lost, ${totals.duplicated} duplicated, ${totals.extra} never stored; ${totals.takenBack} shown before the crash and taken back`,
   );
 });

@@ -416,6 +416,23 @@ describe("delivery: idempotent, order-independent", () => {
     assert.equal(trimmed.contiguousIndex, events.length, "events trimmed from storage are not a gap");
   });
 
+  it("forgets events storage lost in a crash: drops them, ignores them later, and no gap remains", () => {
+    // Held up to 60; storage kept up to 50 and declares (50, 80] lost; new events start at 81.
+    const held = new Timeline(events.slice(0, 60));
+    const reference = new Timeline(events.slice(0, 50));
+    assert.equal(held.forget(50, 80), 10, "the ten held events in the range are dropped");
+    assert.deepEqual(snapshot(held), snapshot(reference), "the same timeline as one that never held them");
+    assert.equal(held.contiguousIndex, 80, "the lost range is not a gap");
+    assert.equal(held.forget(50, 80), 0, "a range already forgotten changes nothing");
+    assert.equal(held.add(events[55]), false, "an event of the range that arrives late is ignored");
+    const next = { ...events[80], eventIndex: 81 };
+    assert.equal(held.add(next), true);
+    assert.equal(held.contiguousIndex, 81);
+    const fresh = new Timeline(events.slice(0, 40));
+    fresh.forget(50, 80);
+    assert.equal(fresh.contiguousIndex, 40, "a range after a real gap does not hide the gap");
+  });
+
   it("reports the highest index and what it has, for gap-free fetching", () => {
     const timeline = new Timeline(events.slice(0, 10));
     assert.equal(timeline.lastIndex, 10);

@@ -188,6 +188,42 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
       c = client(stack.registry.endpoint);
     }
   });
+
+  it("after a crash mid-stream, gives no index a client held to another event, and says which it lost", async () => {
+    const ada = await join(c, "w-crash", "Ada");
+    void ada.conn.prompt({ text: "/firehose 3000 0 2" }).catch(() => undefined);
+    await until(() => ada.indices().length > 400, "the stream is under way", 30_000);
+    // The host dies at once: whatever it sent but had not written yet is gone from storage.
+    await stack.registry.kill();
+    const held = new Map(ada.of("session.event").map((event) => [event.eventIndex, event.id]));
+    stack.registry = await stack.registry.restart();
+    const c2 = client(stack.registry.endpoint);
+    try {
+      const again = await join(c2, "w-crash", "Ada");
+      const page = await again.conn.getHistory({ after: 0, limit: 1 });
+      await again.conn.prompt({ text: "/long 20 after the crash" });
+      const stored = await history(again.conn);
+      const storedIds = new Map(stored.map((event) => [event.eventIndex, event.id]));
+      const lost = (index: number) => page.lost.some((range) => index > range.after && index <= range.through);
+      // Each index the client held is stored under the same event, or declared lost: never reused.
+      const reused = [...held].filter(([index, id]) => storedIds.has(index) && storedIds.get(index) !== id);
+      const unaccounted = [...held.keys()].filter((index) => !storedIds.has(index) && !lost(index));
+      assert.deepEqual({ reused: reused.length, unaccounted: unaccounted.length }, { reused: 0, unaccounted: 0 });
+      const after = stored.filter((event) => event.createdAt > Math.max(...page.lost.map((range) => range.at), 0));
+      assert.ok(after.length > 0, "the prompt after the crash stored its events");
+      for (const range of page.lost) {
+        assert.ok(after.every((event) => event.eventIndex > range.through), "new events are numbered after the lost range");
+        assert.ok(stored.every((event) => !lost(event.eventIndex)), "nothing is stored inside a lost range");
+      }
+      // The stored indices have no gaps but the lost ranges.
+      const indices = stored.map((event) => event.eventIndex);
+      assert.ok(indices.every((index, i) => i === 0 || index === indices[i - 1] + 1 || lost(indices[i - 1] + 1)), "no gaps but the lost ranges");
+      await again.conn.dispose();
+    } finally {
+      await c2.dispose();
+      c = client(stack.registry.endpoint);
+    }
+  });
 });
 
 describe("failures are explicit, and the workspace recovers", { timeout: 240_000 }, () => {

@@ -163,7 +163,7 @@ export function stackPlugin() {
             for (let after = 0; ; ) {
               const page = await handle.getHistory({ after, limit: 500 });
               events.push(...page.events);
-              if (page.nextAfter === undefined) return { events, permissions: page.permissions };
+              if (page.nextAfter === undefined) return { events, permissions: page.permissions, lost: page.lost };
               after = page.nextAfter;
             }
           } finally {
