@@ -44,3 +44,40 @@ export async function directSession(sandbox: { baseUrl: string; token?: string }
     dispose: () => sdk.dispose(),
   };
 }
+
+/**
+ * The same firehose through the workspace actor to a Node client (no browser): what the actor hop
+ * costs on its own, apart from the element's decoding and rendering in a page.
+ */
+export async function actorSession(endpoint: string, workspaceId: string) {
+  const { createClient } = await import("rivetkit/client");
+  const client = createClient<import("../src/actors/registry.js").WorkspaceRegistry>({ endpoint, devtools: false });
+  const conn = client.workspace.getOrCreate([workspaceId], { params: { userId: "bench", userName: "Bench" } }).connect();
+  let current: DirectRun | undefined;
+  const take = (event: SessionEvent) => {
+    const at = now();
+    const sentAt = (event.payload as { params?: { update?: { _meta?: Record<string, number> } } }).params?.update?._meta?.[FIREHOSE_META.sentAt];
+    if (!current || sentAt === undefined) return;
+    current.latencies.push(at - sentAt);
+    current.received++;
+    current.firstSentAt = Math.min(current.firstSentAt, sentAt);
+    current.lastReceivedAt = at;
+  };
+  conn.on("session.event", take);
+  conn.on("session.events", (events: SessionEvent[]) => events.forEach(take));
+  await conn.prompt({ text: "/echo warm up" });
+  return {
+    async run(text: string, chunks: number, timeoutMs: number): Promise<DirectRun> {
+      const run: DirectRun = (current = { latencies: [], received: 0, firstSentAt: Infinity, lastReceivedAt: 0 });
+      await conn.prompt({ text });
+      const deadline = Date.now() + timeoutMs;
+      while (run.received < chunks && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      current = undefined;
+      return run;
+    },
+    dispose: async () => {
+      await conn.dispose();
+      await client.dispose();
+    },
+  };
+}

@@ -4,7 +4,7 @@
  */
 import type { Page } from "puppeteer-core";
 import type { FirehoseResult } from "./page.js";
-import { directSession, type DirectRun } from "./direct.js";
+import { actorSession, directSession, type DirectRun } from "./direct.js";
 import { heapMB, type BenchBrowser } from "./browser.js";
 import { client, type Stack } from "../test/support/stack.js";
 import { figure, percentile, sample, type Figure } from "./stats.js";
@@ -63,7 +63,10 @@ function lossNote(received: number[], duplicates: number[], expected: number): s
 export async function throughputFigures(options: LiveOptions): Promise<Figure[]> {
   const { stack, runs, log } = options;
   const direct = await directSession({ baseUrl: stack.daemon.url, token: stack.daemon.token });
+  const viaActor = await actorSession(stack.registry.endpoint, fresh("node"));
   const directRuns: DirectRun[] = [];
+  const actorRuns: DirectRun[] = [];
+  const actorPaced: DirectRun[] = [];
   const elementRuns: FirehoseResult[] = [];
   const directPaced: DirectRun[] = [];
   const elementPaced: FirehoseResult[] = [];
@@ -73,13 +76,18 @@ export async function throughputFigures(options: LiveOptions): Promise<Figure[]>
       elementRuns.push(await firehoseInPage(options, 1, `/firehose ${FLOOD}`, FLOOD));
       directPaced.push(await direct.run(`/firehose ${PACED} 0 ${PACE_MS}`, PACED, 30_000));
       elementPaced.push(await firehoseInPage(options, 1, `/firehose ${PACED} 0 ${PACE_MS}`, PACED));
+      actorRuns.push(await viaActor.run(`/firehose ${FLOOD}`, FLOOD, 30_000));
+      actorPaced.push(await viaActor.run(`/firehose ${PACED} 0 ${PACE_MS}`, PACED, 30_000));
       log(`  throughput/latency run ${run + 1}/${runs}`);
     }
   } finally {
     await direct.dispose();
+    await viaActor.dispose();
   }
   const rate = (received: number, first: number, last: number) => (received / (last - first)) * 1000;
   const directRate = sample(directRuns.map((r) => rate(r.received, r.firstSentAt, r.lastReceivedAt)));
+  const actorRate = sample(actorRuns.map((r) => rate(r.received, r.firstSentAt, r.lastReceivedAt)));
+  const actorP50 = sample(actorPaced.map((r) => percentile(r.latencies, 50)));
   const elementRate = sample(elementRuns.map((r) => rate(r.received[0], r.firstSentAt, r.lastVisibleAt[0])));
   const p = (values: number[], q: number) => percentile(values, q);
   const directP50 = sample(directPaced.map((r) => p(r.latencies, 50)));
@@ -99,6 +107,15 @@ export async function throughputFigures(options: LiveOptions): Promise<Figure[]>
       target: "≥ 0.9× direct",
       met: elementRate.median >= 0.9 * directRate.median,
       note: `baseline: the same firehose read directly with the sandbox-agent SDK in Node (${Math.round(directRate.min)}–${Math.round(directRate.max)}/s); element: agent's first send → last chunk in the element's DOM.${floodLoss}`,
+    }),
+    figure({
+      figure: `actor hop alone: ${FLOOD.toLocaleString("en-US")}-chunk firehose → a Node client (events/s)`,
+      sample: actorRate,
+      unit: "events/s",
+      baseline: directRate.median,
+      target: "reported",
+      met: true,
+      note: `what the element figure costs before any browser: the same firehose through the workspace actor to a rivetkit client in Node; paced p50 latency ${actorP50.median.toFixed(1)} ms (direct ${directP50.median.toFixed(1)} ms).${lossNote(actorRuns.map((r) => r.received), [], FLOOD).replace("LOST", "Node client LOST")}`,
     }),
     figure({
       figure: `e2e latency p50: agent → element DOM, ${1000 / PACE_MS} chunks/s (ms)`,
