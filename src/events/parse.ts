@@ -32,6 +32,18 @@ export function eventIndexOf(raw: unknown): number | undefined {
   return typeof index === "number" && Number.isSafeInteger(index) && index >= 0 ? index : undefined;
 }
 
+/**
+ * Whether `raw` is a well-formed event carrying a `session/update` notification, as `readEvent`
+ * would classify it: the fold's common case (every streamed chunk), checked without allocating.
+ */
+export function isSessionUpdate(raw: unknown): raw is SessionEvent & { payload: { params?: unknown } } {
+  if (!isRecord(raw) || (raw.sender !== "agent" && raw.sender !== "client") || eventIndexOf(raw) === undefined) return false;
+  const payload = raw.payload;
+  if (!isRecord(payload) || payload.method !== "session/update") return false;
+  const id = payload.id;
+  return typeof id !== "string" && typeof id !== "number";
+}
+
 export function readEvent(raw: unknown): ReadEvent {
   if (!isRecord(raw)) return { ok: false, reason: `event is ${describe(raw)}, not an object` };
   const index = eventIndexOf(raw);

@@ -8,8 +8,8 @@
  */
 import { closeOpen, createFoldState, settlePermission, type FoldContext, type FoldState } from "./fold-state.js";
 import { endTurn, foldMessage } from "./fold-rpc.js";
-import { malformed } from "./fold-updates.js";
-import { asNumber, eventIndexOf, isRecord, readEvent } from "./parse.js";
+import { foldSessionUpdate, malformed } from "./fold-updates.js";
+import { asNumber, eventIndexOf, isRecord, isSessionUpdate, readEvent } from "./parse.js";
 import type { Entry, PermissionResolution, RawEvent, SessionSummary } from "./types.js";
 
 /** A late batch's event on its way into the ordered history. */
@@ -241,9 +241,20 @@ export class Timeline {
   #fold(raw: RawEvent): void {
     const state = this.#state;
     state.summary.eventCount++;
-    const read = readEvent(raw);
     // One context for every event: handlers read it, none keeps it.
-    const ctx = this.#context.reset(raw, read.ok ? read.index : eventIndexOf(raw), state.summary.eventCount, this.#unindexed++);
+    const ctx = this.#context;
+    // The common case, read without building the classified message: a session/update notification.
+    if (isSessionUpdate(raw)) {
+      ctx.reset(raw, raw.eventIndex, state.summary.eventCount, this.#unindexed++);
+      try {
+        foldSessionUpdate(state, ctx, raw.payload.params);
+      } catch (error) {
+        this.#unreadable(ctx, error);
+      }
+      return;
+    }
+    const read = readEvent(raw);
+    ctx.reset(raw, read.ok ? read.index : eventIndexOf(raw), state.summary.eventCount, this.#unindexed++);
     try {
       if (!read.ok) {
         closeOpen(state);
@@ -253,10 +264,14 @@ export class Timeline {
       // Anything but a chunk closes the open message (foldMessage decides; a prompt's response keeps it for late chunks).
       foldMessage(state, ctx, read.sender, read.message);
     } catch (error) {
-      // A handler met a shape it did not expect: show the event rather than lose it or the timeline.
-      closeOpen(state);
-      malformed(state, ctx.as(`${ctx.id}-x`), `could not read event: ${error instanceof Error ? error.message : String(error)}`);
+      this.#unreadable(ctx, error);
     }
+  }
+
+  /** A handler met a shape it did not expect: show the event rather than lose it or the timeline. */
+  #unreadable(ctx: Context, error: unknown): void {
+    closeOpen(this.#state);
+    malformed(this.#state, ctx.as(`${ctx.id}-x`), `could not read event: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   /** Merges a sorted late batch into the ordered history (ties: what was there first stays first). */
