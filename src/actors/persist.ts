@@ -70,9 +70,22 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
   #records = new Map<string, SessionRecord | undefined>();
   #closed = false;
   #waiters: Array<{ ready: () => boolean; resolve: () => void }> = [];
+  #writing = 0;
 
   constructor(sql: Sql, options: PersistOptions) {
-    this.#sql = sql;
+    // Writes are counted: clients are told nothing while one runs (see `whenNotWriting`).
+    this.#sql = {
+      execute: async (statement, ...args) => {
+        if (/^\s*SELECT/i.test(statement)) return sql.execute(statement, ...args);
+        this.#writing++;
+        try {
+          return await sql.execute(statement, ...args);
+        } finally {
+          this.#writing--;
+          this.#wake();
+        }
+      },
+    };
     this.#options = options;
   }
 
@@ -178,6 +191,25 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
     return this.#when(() => this.isPromised(sessionId, eventIndex));
   }
 
+  /** Runs a write of the actor's own (not an event's) through the driver, so it counts as one. */
+  execute(statement: string, ...args: unknown[]): Promise<Array<Record<string, unknown>>> {
+    return this.#sql.execute(statement, ...args);
+  }
+
+  /**
+   * Whether a write to the actor's SQLite is under way. RivetKit loses messages when a broadcast is
+   * sent while the actor's SQLite is being written: some connections then stop receiving anything,
+   * action answers included (seen with 25 clients; never with broadcasts kept apart from writes).
+   */
+  get writing(): boolean {
+    return this.#writing > 0;
+  }
+
+  /** Resolves when no write is under way. */
+  whenNotWriting(): Promise<void> {
+    return this.#when(() => this.#writing === 0);
+  }
+
   #when(ready: () => boolean): Promise<void> {
     if (ready()) return Promise.resolve();
     return new Promise((resolve) => this.#waiters.push({ ready, resolve }));
@@ -204,8 +236,17 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
     const lost = rows.map((row) => ({ after: Number(row.after), through: Number(row.through), at: Number(row.at) }));
     if (promised > max) {
       const range = { after: max, through: promised, at: Date.now() };
-      await this.#sql.execute(`INSERT OR IGNORE INTO lost (session_id, after, through, at) VALUES (?, ?, ?, ?)`, sessionId, range.after, range.through, range.at);
-      lost.push(range);
+      // A second crash before anything was stored widens the range it left.
+      await this.#sql.execute(
+        `INSERT INTO lost (session_id, after, through, at) VALUES (?, ?, ?, ?) ON CONFLICT (session_id, after) DO UPDATE SET through = MAX(through, excluded.through), at = excluded.at`,
+        sessionId,
+        range.after,
+        range.through,
+        range.at,
+      );
+      const same = lost.find((known) => known.after === range.after);
+      if (same) Object.assign(same, { through: Math.max(same.through, range.through), at: range.at });
+      else lost.push(range);
     }
     const ledger: Ledger = { max: promised, promised, lost };
     this.#ledgers.set(sessionId, ledger);
@@ -291,6 +332,8 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
       }
       this.#queue.splice(0, batch.length);
       this.#wake();
+      // Broadcasts that waited for this write go out before the next one starts.
+      if (this.#queue.length) await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

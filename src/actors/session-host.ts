@@ -89,6 +89,11 @@ export class SessionHost {
     const persist = this.#options.persist;
     const promised = (event: SessionEvent) => persist.isPromised(event.sessionId, event.eventIndex);
     while (this.#sent < this.#outbox.length && performance.now() < deadline) {
+      // Nothing goes out while the actor's SQLite is being written (see `persist.writing`).
+      if (persist.writing) {
+        void persist.whenNotWriting().then(() => this.#pump());
+        return;
+      }
       const [name, payload] = this.#outbox[this.#sent];
       if (name !== "session.event") {
         this.#sent++;

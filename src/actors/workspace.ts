@@ -101,7 +101,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         persist,
         emit: (name, payload) => c.broadcast(name, payload),
         recordPermission: async (resolution) => {
-          await c.db.execute(
+          await persist.execute(
             `INSERT INTO permissions (permission_id, tool_call_id, json) VALUES (?, ?, ?) ON CONFLICT (permission_id) DO UPDATE SET json = excluded.json`,
             resolution.permissionId,
             resolution.toolCallId ?? null,
