@@ -15,34 +15,44 @@ export interface DirectRun {
 
 const now = () => performance.timeOrigin + performance.now();
 
-/** One session on the daemon; each `run` sends one prompt and times the chunks it streams. */
-export async function directSession(sandbox: { baseUrl: string; token?: string }) {
-  const sdk = await SandboxAgent.connect({ ...sandbox, persist: new InMemorySessionPersistDriver({ maxEventsPerSession: 1_000_000 }), waitForHealth: false });
-  const session = await sdk.createSession({ agent: "mock" });
-  await session.prompt([{ type: "text", text: "/echo warm up" }]);
+/**
+ * Times the firehose chunks a listener sees, one prompt (`send`) at a time: what each `run` of the
+ * direct and the actor sessions shares.
+ */
+function firehoseRuns(send: (text: string) => Promise<unknown>) {
   let current: DirectRun | undefined;
-  session.onEvent((event: SessionEvent) => {
-    const at = now();
-    const meta = (event.payload as { params?: { update?: { _meta?: Record<string, number> } } }).params?.update?._meta;
-    const sentAt = meta?.[FIREHOSE_META.sentAt];
-    if (!current || sentAt === undefined) return;
-    current.latencies.push(at - sentAt);
-    current.received++;
-    current.firstSentAt = Math.min(current.firstSentAt, sentAt);
-    current.lastReceivedAt = at;
-  });
   return {
+    /** Hand every event the listener sees here. */
+    take(event: SessionEvent): void {
+      const at = now();
+      const meta = (event.payload as { params?: { update?: { _meta?: Record<string, number> } } }).params?.update?._meta;
+      const sentAt = meta?.[FIREHOSE_META.sentAt];
+      if (!current || sentAt === undefined) return;
+      current.latencies.push(at - sentAt);
+      current.received++;
+      current.firstSentAt = Math.min(current.firstSentAt, sentAt);
+      current.lastReceivedAt = at;
+    },
     async run(text: string, chunks: number, timeoutMs: number): Promise<DirectRun> {
       const run: DirectRun = (current = { latencies: [], received: 0, firstSentAt: Infinity, lastReceivedAt: 0 });
-      await session.prompt([{ type: "text", text }]);
+      await send(text);
       // The response can overtake the last notifications' listeners by a tick.
       const deadline = Date.now() + timeoutMs;
       while (run.received < chunks && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       current = undefined;
       return run;
     },
-    dispose: () => sdk.dispose(),
   };
+}
+
+/** One session on the daemon; each `run` sends one prompt and times the chunks it streams. */
+export async function directSession(sandbox: { baseUrl: string; token?: string }) {
+  const sdk = await SandboxAgent.connect({ ...sandbox, persist: new InMemorySessionPersistDriver({ maxEventsPerSession: 1_000_000 }), waitForHealth: false });
+  const session = await sdk.createSession({ agent: "mock" });
+  await session.prompt([{ type: "text", text: "/echo warm up" }]);
+  const runs = firehoseRuns((text) => session.prompt([{ type: "text", text }]));
+  session.onEvent((event: SessionEvent) => runs.take(event));
+  return { run: runs.run, dispose: () => sdk.dispose() };
 }
 
 /**
@@ -53,28 +63,12 @@ export async function actorSession(endpoint: string, workspaceId: string) {
   const { createClient } = await import("rivetkit/client");
   const client = createClient<import("../src/actors/registry.js").WorkspaceRegistry>({ endpoint, devtools: false });
   const conn = client.workspace.getOrCreate([workspaceId], { params: { userId: "bench", userName: "Bench" } }).connect();
-  let current: DirectRun | undefined;
-  const take = (event: SessionEvent) => {
-    const at = now();
-    const sentAt = (event.payload as { params?: { update?: { _meta?: Record<string, number> } } }).params?.update?._meta?.[FIREHOSE_META.sentAt];
-    if (!current || sentAt === undefined) return;
-    current.latencies.push(at - sentAt);
-    current.received++;
-    current.firstSentAt = Math.min(current.firstSentAt, sentAt);
-    current.lastReceivedAt = at;
-  };
-  conn.on("session.event", take);
-  conn.on("session.events", (events: SessionEvent[]) => events.forEach(take));
+  const runs = firehoseRuns((text) => conn.prompt({ text }));
+  conn.on("session.event", (event: SessionEvent) => runs.take(event));
+  conn.on("session.events", (events: SessionEvent[]) => events.forEach((event) => runs.take(event)));
   await conn.prompt({ text: "/echo warm up" });
   return {
-    async run(text: string, chunks: number, timeoutMs: number): Promise<DirectRun> {
-      const run: DirectRun = (current = { latencies: [], received: 0, firstSentAt: Infinity, lastReceivedAt: 0 });
-      await conn.prompt({ text });
-      const deadline = Date.now() + timeoutMs;
-      while (run.received < chunks && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-      current = undefined;
-      return run;
-    },
+    run: runs.run,
     dispose: async () => {
       await conn.dispose();
       await client.dispose();

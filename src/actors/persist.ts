@@ -31,7 +31,6 @@ export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS lost (session_id TEXT NOT NULL, after INTEGER NOT NULL, through INTEGER NOT NULL, at INTEGER NOT NULL, PRIMARY KEY (session_id, after))`,
 ];
 
-
 export interface PersistOptions {
   /** Events kept per session; older ones are deleted as new ones are written. */
   maxEventsPerSession: number;
@@ -331,7 +330,6 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
         continue;
       }
       this.#queue.splice(0, batch.length);
-      this.#wake();
       // Broadcasts that waited for this write go out before the next one starts.
       if (this.#queue.length) await new Promise((resolve) => setImmediate(resolve));
     }

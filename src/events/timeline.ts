@@ -79,11 +79,12 @@ export class Timeline {
 
   /** Whether the event at `eventIndex` was folded, or is one of those declared lost (`forget`). */
   has(eventIndex: number): boolean {
-    return (eventIndex >= 1 && eventIndex <= this.#seenThrough) || this.#seenAbove.has(eventIndex) || (this.#voids.length > 0 && this.#isVoid(eventIndex));
+    return (eventIndex >= 1 && eventIndex <= this.#seenThrough) || this.#seenAbove.has(eventIndex) || (this.#voids.length > 0 && this.#voidAt(eventIndex) !== undefined);
   }
 
-  #isVoid(eventIndex: number): boolean {
-    return this.#voids.some((range) => eventIndex > range.after && eventIndex <= range.through);
+  /** The lost range `eventIndex` falls in, if any. */
+  #voidAt(eventIndex: number): { after: number; through: number } | undefined {
+    return this.#voids.find((range) => eventIndex > range.after && eventIndex <= range.through);
   }
 
   /**
@@ -146,8 +147,7 @@ export class Timeline {
     for (;;) {
       if (this.#seenAbove.has(contiguous + 1)) contiguous++;
       else {
-        const next = contiguous + 1;
-        const range = this.#voids.find((candidate) => next > candidate.after && next <= candidate.through);
+        const range = this.#voidAt(contiguous + 1);
         if (!range) break;
         contiguous = range.through;
       }
