@@ -160,7 +160,11 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     expect(errors.map((e) => e.code)).to.include("connection-lost");
     await stack({ name: NAME, action: "start-registry" });
     await until(() => el.connectionStatus === "live", "the element is back", 30_000);
-    await until(() => !el.timeline.summary.running, "the interrupted turn shows as ended");
+    await until(() => !el.timeline.summary.running, "the interrupted turn shows as ended").catch(async (error: Error) => {
+      const info = await stack({ name: NAME, action: "info", workspaceId: id });
+      const { lost } = await stack<StoredHistory>({ name: NAME, action: "history", workspaceId: id });
+      throw new Error(`${error.message} (element: contiguous ${el.timeline.contiguousIndex}, last ${el.timeline.lastIndex}; workspace ${JSON.stringify(info)}; lost ${JSON.stringify(lost)})`);
+    });
     await el.updateComplete;
     expect(textOf(shadow(el, '[part="turn-status"]'))).to.equal("Idle · last turn interrupted");
     await recovers(el, "/long 20 after the crash", NAME, id);
