@@ -4,6 +4,7 @@
  */
 import { InMemorySessionPersistDriver, SandboxAgent, type SessionEvent } from "sandbox-agent";
 import { FIREHOSE_META } from "../demo/agent/material.js";
+import { runPrompt } from "../src/actors/prompting.js";
 
 export interface DirectRun {
   /** Agent send → SDK listener, ms, per chunk. */
@@ -63,10 +64,10 @@ export async function actorSession(endpoint: string, workspaceId: string) {
   const { createClient } = await import("rivetkit/client");
   const client = createClient<import("../src/actors/registry.js").WorkspaceRegistry>({ endpoint, devtools: false });
   const conn = client.workspace.getOrCreate([workspaceId], { params: { userId: "bench", userName: "Bench" } }).connect();
-  const runs = firehoseRuns((text) => conn.prompt({ text }));
+  const runs = firehoseRuns((text) => runPrompt(conn, text));
   conn.on("session.event", (event: SessionEvent) => runs.take(event));
   conn.on("session.events", (events: SessionEvent[]) => events.forEach((event) => runs.take(event)));
-  await conn.prompt({ text: "/echo warm up" });
+  await runPrompt(conn, "/echo warm up");
   return {
     run: runs.run,
     dispose: async () => {

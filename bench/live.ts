@@ -7,6 +7,7 @@ import type { FirehoseResult } from "./page.js";
 import { actorSession, directSession, type DirectRun } from "./direct.js";
 import { heapMB, type BenchBrowser } from "./browser.js";
 import { client, type Stack } from "../test/support/stack.js";
+import { runPrompt } from "../src/actors/prompting.js";
 import { figure, percentile, sample, type Figure } from "./stats.js";
 
 type Bench = {
@@ -195,13 +196,17 @@ async function seedWorkspace(stack: Stack, events: number): Promise<{ workspaceI
   const workspaceId = fresh("history");
   const c = client(stack.registry.endpoint);
   try {
-    const handle = c.workspace.getOrCreate([workspaceId], { params: { userId: "u-seed", userName: "Seed" } });
-    let info = await handle.getSessionInfo();
-    while ((info.lastEventIndex ?? 0) < events) {
-      await handle.prompt({ text: "/long 1000" });
-      info = await handle.getSessionInfo();
+    const conn = c.workspace.getOrCreate([workspaceId], { params: { userId: "u-seed", userName: "Seed" } }).connect();
+    try {
+      let info = await conn.getSessionInfo();
+      while ((info.lastEventIndex ?? 0) < events) {
+        await runPrompt(conn, "/long 1000");
+        info = await conn.getSessionInfo();
+      }
+      return { workspaceId, lastIndex: info.lastEventIndex };
+    } finally {
+      await conn.dispose();
     }
-    return { workspaceId, lastIndex: info.lastEventIndex };
   } finally {
     await c.dispose();
   }

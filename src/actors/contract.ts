@@ -47,11 +47,40 @@ export interface PermissionResolvedBroadcast {
 
 export interface TurnBroadcast {
   state: "running" | "ended";
+  /** The prompt this turn runs (see `PromptAccepted`). */
+  promptId?: string;
   stopReason?: string;
+  /** Why the turn failed, when it did (`stopReason` is then "error"). */
+  error?: TurnError;
   /** Who started the turn. */
   by?: WorkspaceUser;
   /** Prompts waiting behind this one. */
   queued: number;
+}
+
+export interface TurnError {
+  code: WorkspaceErrorCode;
+  message: string;
+}
+
+/**
+ * The `prompt` action's answer: the prompt is queued. It answers at once, not when the turn ends,
+ * because RivetKit's gateway closes a connection whose request goes unanswered for 30 s. The turn's
+ * end comes as a `turn` broadcast with this `promptId`, and `getTurn` tells it to a client that
+ * was away.
+ */
+export interface PromptAccepted {
+  promptId: string;
+  /** Prompts ahead of this one (0: it runs now). */
+  ahead: number;
+}
+
+/** What became of a prompt: `getTurn`'s answer. */
+export interface TurnOutcome {
+  promptId: string;
+  state: "queued" | "running" | "ended";
+  stopReason?: string;
+  error?: TurnError;
 }
 
 export interface PresenceBroadcast {
@@ -100,6 +129,8 @@ export interface SessionInfo {
   lastEventIndex: number;
   users: PresenceBroadcast["users"];
   pendingPermissions: PermissionRequestedBroadcast[];
+  /** Changes each time the workspace starts: a prompt sent before the last start did not survive it. */
+  bootId: string;
   /** What one connection may send, so a client can refuse an oversized prompt before it is sent. */
   limits: { maxPromptBytes: number; promptsPerMinute: number };
 }

@@ -9,6 +9,8 @@ import type {
   PermissionReply,
   PermissionRequestedBroadcast,
   PermissionResolvedBroadcast,
+  PromptAccepted,
+  TurnOutcome,
   WorkspaceBroadcasts,
   WorkspaceErrorCode,
   WorkspaceUser,
@@ -50,6 +52,8 @@ const CONNECT_TIMEOUT_MS = 20_000;
 const PUMP_SLICE_MS = 8;
 /** Most events in one `session.events` broadcast (RivetKit refuses messages over 1 MiB). */
 const MAX_BATCH = 200;
+/** Prompt outcomes kept for clients that were away when their turn ended. */
+const TURNS_KEPT = 1000;
 
 export class SessionHost {
   #options: SessionHostOptions;
@@ -63,6 +67,8 @@ export class SessionHost {
   #running?: WorkspaceUser;
   #pending = new Map<string, PermissionRequestedBroadcast>();
   #answered = new Map<string, PermissionResolvedBroadcast>();
+  /** Prompts given to this host, by id, oldest first. */
+  #turns = new Map<string, TurnOutcome>();
 
   #outbox: Array<[keyof WorkspaceBroadcasts, unknown]> = [];
   #sent = 0;
@@ -142,39 +148,63 @@ export class SessionHost {
   }
 
   /**
-   * Runs a prompt after the prompts before it. Resolves when its turn ends, with the stop reason.
+   * Queues a prompt behind the prompts before it and answers at once; the turn's end is broadcast
+   * (`turn`, with the prompt's id) and kept for `turn()`. A prompt id seen before is not run again:
+   * a client that cannot tell whether its prompt arrived may send it once more.
    * The author rides along in the prompt's `_meta`, so the persisted log says who asked.
    */
-  prompt(user: WorkspaceUser, text: string): Promise<{ stopReason: string }> {
+  prompt(user: WorkspaceUser, text: string, promptId: string): PromptAccepted {
+    const known = this.#turns.get(promptId);
+    if (known) return { promptId, ahead: known.state === "queued" ? this.#queued : 0 };
+    const ahead = this.#queued + (this.#running ? 1 : 0);
+    const outcome: TurnOutcome = { promptId, state: "queued" };
+    this.#remember(outcome);
     this.#queued++;
     const createdAt = Date.now();
     this.#emit("chat.user", { userId: user.userId, userName: user.userName, text, createdAt });
-    const run = this.#queue.then(async () => {
+    this.#queue = this.#queue.then(async () => {
       this.#queued--;
       this.#running = user;
-      this.#emit("turn", { state: "running", by: user, queued: this.#queued });
-      let stopReason = "error";
+      outcome.state = "running";
+      this.#emit("turn", { state: "running", promptId, by: user, queued: this.#queued });
       try {
         const session = await this.#ensureSession();
-        const meta = { "sandbox-workspace": { user: { id: user.userId, name: user.userName } } };
+        const meta = { "sandbox-workspace": { user: { id: user.userId, name: user.userName }, promptId } };
         const watchdog = this.#watch();
         try {
           const result = await Promise.race([session.prompt([{ type: "text", text, _meta: meta }]), watchdog.failed]);
-          stopReason = result.stopReason;
-          return { stopReason };
+          outcome.stopReason = result.stopReason;
         } finally {
           watchdog.stop();
         }
       } catch (error) {
-        throw this.#fail(error, "prompt_failed");
+        const failure = this.#fail(error, "prompt_failed");
+        outcome.stopReason = "error";
+        outcome.error = { code: failure.code, message: failure.message };
       } finally {
         this.#running = undefined;
         this.#settleAbandonedPermissions();
-        this.#emit("turn", { state: "ended", stopReason, by: user, queued: this.#queued });
+        outcome.state = "ended";
+        this.#emit("turn", { state: "ended", promptId, stopReason: outcome.stopReason, error: outcome.error, by: user, queued: this.#queued });
       }
-    });
-    this.#queue = run.catch(() => undefined);
-    return run;
+    }).catch((error: unknown) => console.error("[sandbox-workspace] a turn failed to settle:", error));
+    return { promptId, ahead };
+  }
+
+  /** What became of a prompt this host was given; undefined if it never was (or has been forgotten). */
+  turn(promptId: string): TurnOutcome | undefined {
+    const outcome = this.#turns.get(promptId);
+    return outcome && { ...outcome };
+  }
+
+  /** Keeps an outcome; beyond TURNS_KEPT, the oldest ended ones go (queued and running ones stay). */
+  #remember(outcome: TurnOutcome): void {
+    this.#turns.set(outcome.promptId, outcome);
+    if (this.#turns.size <= TURNS_KEPT) return;
+    for (const [id, kept] of this.#turns) {
+      if (this.#turns.size <= TURNS_KEPT) break;
+      if (kept.state === "ended") this.#turns.delete(id);
+    }
   }
 
   /** First answer wins; a later one learns who answered. */

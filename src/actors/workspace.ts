@@ -10,7 +10,9 @@ import type {
   PermissionReply,
   PermissionResolvedBroadcast,
   PresenceBroadcast,
+  PromptAccepted,
   SessionInfo,
+  TurnOutcome,
   WorkspaceBroadcasts,
   WorkspaceConnParams,
   WorkspaceUser,
@@ -53,9 +55,7 @@ export const DEFAULT_LIMITS: WorkspaceLimits = {
   maxHistoryPage: 500,
 };
 
-interface ConnState extends WorkspaceUser {
-  promptTimes: number[];
-}
+type ConnState = WorkspaceUser;
 
 /** Runs an action's work; a failure reaches the client as a UserError with its code and message. */
 async function guarded<T>(work: () => Promise<T>): Promise<T> {
@@ -109,7 +109,9 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
           );
         },
       });
-      return { workspaceId, persist, host };
+      /** When each connection last prompted, for the per-minute limit. */
+      const promptTimes = new Map<string, number[]>();
+      return { workspaceId, persist, host, promptTimes, bootId: `${Date.now().toString(36)}-${randomId()}` };
     },
 
     onSleep: async (c) => {
@@ -133,12 +135,14 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
       return {
         userId: String(named.userId ?? `guest-${randomId()}`).slice(0, 128),
         userName: named.userName === undefined ? undefined : String(named.userName).slice(0, 128),
-        promptTimes: [],
       };
     },
 
     onConnect: (c) => c.broadcast("presence", presence(c.conns.values())),
-    onDisconnect: (c, conn) => c.broadcast("presence", presence([...c.conns.values()].filter((other) => other.id !== conn.id))),
+    onDisconnect: (c, conn) => {
+      c.vars.promptTimes.delete(conn.id);
+      c.broadcast("presence", presence([...c.conns.values()].filter((other) => other.id !== conn.id)));
+    },
 
     actions: {
       getSessionInfo: async (c): Promise<SessionInfo> => ({
@@ -148,29 +152,41 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         running: c.vars.host.running,
         queued: c.vars.host.queued,
         lastEventIndex: await c.vars.persist.maxEventIndex(c.vars.host.sessionId),
+        bootId: c.vars.bootId,
         users: presence(c.conns.values()).users,
         pendingPermissions: c.vars.host.pendingPermissions,
         limits: { maxPromptBytes: limits.maxPromptBytes, promptsPerMinute: limits.promptsPerMinute },
       }),
 
-      /** Sends a prompt as the connection's user; resolves when its turn ends. Prompts run one at a time, in order. */
-      prompt: async (c, input: { text: string; userId?: string }) => {
+      /**
+       * Queues a prompt as the connection's user and answers at once (see `PromptAccepted`); the
+       * turn's end is broadcast as `turn` with the prompt's id. Prompts run one at a time, in order.
+       * Sending a `promptId` again does not run it twice.
+       */
+      prompt: (c, input: { text: string; promptId?: string }): PromptAccepted => {
         const user = userOf(c.conn.state as ConnState);
         const text = typeof input?.text === "string" ? input.text : "";
+        const promptId = readPromptId(input?.promptId);
+        if (promptId && c.vars.host.turn(promptId)) return c.vars.host.prompt(user, text, promptId);
         if (!text.trim()) throw new UserError("A prompt needs some text.", { code: "invalid_argument" });
         const bytes = new TextEncoder().encode(text).length;
         if (bytes > limits.maxPromptBytes) {
           throw new UserError(`The prompt is ${bytes.toLocaleString()} bytes; the limit is ${limits.maxPromptBytes.toLocaleString()}.`, { code: "prompt_too_large" });
         }
         const now = Date.now();
-        const times = (c.conn.state as ConnState).promptTimes.filter((t) => now - t < 60_000);
+        // Kept in memory, not in the connection's state: RivetKit writes changed state to storage,
+        // and broadcasts sent while it writes are lost (see `persist.writing`).
+        const times = (c.vars.promptTimes.get(c.conn.id) ?? []).filter((t) => now - t < 60_000);
         if (times.length >= limits.promptsPerMinute) {
           throw new UserError(`Too many prompts: at most ${limits.promptsPerMinute} a minute.`, { code: "rate_limited" });
         }
         times.push(now);
-        (c.conn.state as ConnState).promptTimes = times;
-        return guarded(() => c.vars.host.prompt(user, text));
+        c.vars.promptTimes.set(c.conn.id, times);
+        return c.vars.host.prompt(user, text, promptId ?? `p-${randomId()}${randomId()}`);
       },
+
+      /** What became of a prompt: queued, running or ended (with its stop reason or error); null if this workspace never had it since it started. */
+      getTurn: (c, input: { promptId: string }): TurnOutcome | null => c.vars.host.turn(String(input?.promptId)) ?? null,
 
       /** Events with `eventIndex > after`, oldest first, paged. */
       getHistory: async (c, input: { after?: number; limit?: number } = {}): Promise<HistoryPage> => {
@@ -222,6 +238,11 @@ function readParams(params: unknown): WorkspaceConnParams {
   const record = typeof params === "object" && params !== null ? (params as Record<string, unknown>) : {};
   const pick = (key: string) => (typeof record[key] === "string" ? (record[key] as string) : undefined);
   return { userId: pick("userId"), userName: pick("userName"), token: pick("token") };
+}
+
+/** A client's prompt id: short, and plain enough to log. Anything else is ignored (the workspace picks one). */
+function readPromptId(value: unknown): string | undefined {
+  return typeof value === "string" && /^[\w-]{8,64}$/.test(value) ? value : undefined;
 }
 
 function userOf(state: ConnState): WorkspaceUser {

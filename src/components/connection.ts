@@ -13,8 +13,10 @@ import type {
   PresenceBroadcast,
   SessionInfo,
   TurnBroadcast,
+  TurnError,
   WorkspaceRegistry,
 } from "../actors/index.js";
+import { newPromptId, turnError } from "../actors/prompting.js";
 import type { RawEvent, Timeline } from "../events/index.js";
 
 export type ConnectionStatus = "idle" | "connecting" | "live" | "reconnecting" | "error";
@@ -43,6 +45,16 @@ type Client = ReturnType<typeof import("rivetkit/client").createClient<Workspace
 type Conn = ReturnType<ReturnType<Client["workspace"]["getOrCreate"]>["connect"]>;
 type HistoryPage = Awaited<ReturnType<Conn["getHistory"]>>;
 
+interface PendingPrompt {
+  text: string;
+  resolve: (result: { stopReason: string }) => void;
+  reject: (error: Error) => void;
+  /** The link it was last sent over (`#opens` then). */
+  opens: number;
+  /** The workspace's start it was sent to, if known. */
+  bootId?: string;
+}
+
 const RETRY_MS = [500, 1000, 2000, 4000, 8000];
 /** Events per history page (the actor's maximum). */
 const PAGE = 500;
@@ -52,6 +64,10 @@ const PAGE = 500;
  */
 const HEARTBEAT_MS = 10_000;
 const HEARTBEAT_TIMEOUT_MS = 15_000;
+/** How long a new link waits for its session info before asking again. */
+const OPEN_INFO_TIMEOUT_MS = 5_000;
+/** How long a history page or session info may take before it is asked for again. */
+const ANSWER_TIMEOUT_MS = 20_000;
 /** History pages requested at once when a long session opens. */
 const PARALLEL_PAGES = 4;
 
@@ -78,8 +94,14 @@ export class WorkspaceConnection implements ReactiveController {
   #heartbeat?: ReturnType<typeof setInterval>;
   /** When the current link last delivered anything: a link busy delivering is alive. */
   #lastHeard = 0;
-  /** Prompts waiting on the current link's answer: settled when the link is dropped, not left hanging. */
-  #inFlight = new Set<(error: Error) => void>();
+  /** Prompts this element sent whose turn has not ended, by prompt id. */
+  #prompts = new Map<string, PendingPrompt>();
+  /** Links opened so far (RivetKit's own reconnects included): a prompt remembers the one it went out on. */
+  #opens = 0;
+  /** The workspace's start, as last reported: a change means it restarted. */
+  #bootId?: string;
+  /** The workspace's last event when it last reported running no turn. */
+  #idleAt?: number;
 
   constructor(host: ReactiveControllerHost, callbacks: ConnectionCallbacks) {
     this.#host = host;
@@ -103,6 +125,8 @@ export class WorkspaceConnection implements ReactiveController {
   }
 
   close(): void {
+    for (const pending of this.#prompts.values()) pending.reject(Object.assign(new Error("The element left the workspace before this prompt's turn ended."), { code: "connection-lost" }));
+    this.#prompts.clear();
     this.#generation++;
     clearTimeout(this.#retryTimer);
     this.#disposeLink();
@@ -113,7 +137,12 @@ export class WorkspaceConnection implements ReactiveController {
     this.#setStatus("idle");
   }
 
-  async prompt(text: string): Promise<{ stopReason: string } | undefined> {
+  /**
+   * Sends a prompt; resolves with its stop reason when its turn ends, rejects with the workspace's
+   * error (`code`, `message`). It outlives a dropped link: once the link is back, the workspace says
+   * what became of it, and a prompt that never arrived is sent again (under the same id, so never twice).
+   */
+  async prompt(text: string): Promise<{ stopReason: string }> {
     // Refused here, not by the workspace: a message over the transport's limit would close the link.
     const max = this.limits?.maxPromptBytes;
     const bytes = new TextEncoder().encode(text).length;
@@ -121,10 +150,57 @@ export class WorkspaceConnection implements ReactiveController {
       throw Object.assign(new Error(`The prompt is ${bytes.toLocaleString()} bytes; the limit is ${max.toLocaleString()}.`), { code: "prompt_too_large" });
     }
     const conn = this.#require();
+    const promptId = newPromptId();
     return new Promise((resolve, reject) => {
-      this.#inFlight.add(reject);
-      conn.prompt({ text }).then(resolve, reject).finally(() => this.#inFlight.delete(reject));
+      const pending: PendingPrompt = { text, resolve, reject, opens: this.#opens, bootId: this.#bootId };
+      this.#prompts.set(promptId, pending);
+      this.#send(conn, promptId, pending);
     });
+  }
+
+  #send(conn: Conn, promptId: string, pending: PendingPrompt): void {
+    conn.prompt({ text: pending.text, promptId }).then(
+      () => undefined,
+      (error: { group?: string }) => {
+        // The workspace's own refusal (too large, too many, empty) is the answer. Any other failure
+        // is the link's: the next look at a live link finds out whether the prompt arrived.
+        if (error?.group === "user") this.#settlePrompt(promptId, { error: error as Error });
+      },
+    );
+  }
+
+  #settlePrompt(promptId: string, outcome: { stopReason?: string; error?: Error }): void {
+    const pending = this.#prompts.get(promptId);
+    if (!pending) return;
+    this.#prompts.delete(promptId);
+    if (outcome.error) pending.reject(outcome.error);
+    else pending.resolve({ stopReason: outcome.stopReason ?? "end_turn" });
+  }
+
+  /** Asks the workspace about each prompt still waiting: its end may have come while the link was down. */
+  #checkPrompts(conn: Conn, generation: number): void {
+    for (const [promptId, pending] of this.#prompts) {
+      conn.getTurn({ promptId }).then(
+        (outcome) => {
+          if (generation !== this.#generation || !this.#prompts.has(promptId)) return;
+          if (outcome?.state === "ended") {
+            this.#settlePrompt(promptId, outcome.error ? { error: turnError(outcome.error) } : { stopReason: outcome.stopReason });
+            return;
+          }
+          // Unknown to the workspace yet, and sent over a link that is gone: either it never arrived, or the workspace restarted since.
+          if (outcome || pending.opens === this.#opens) return;
+          if (pending.bootId !== undefined && pending.bootId === this.#bootId) {
+            pending.opens = this.#opens;
+            this.#send(conn, promptId, pending);
+          } else {
+            // Not sent again: it may have run in part (files edited, commands run) before the restart.
+            const error = { code: "connection-lost", message: "The workspace restarted while this prompt waited or ran, so its turn did not finish. Send it again if you still need it." };
+            this.#settlePrompt(promptId, { error: turnError(error as TurnError) });
+          }
+        },
+        () => undefined,
+      );
+    }
   }
 
   async respondPermission(permissionId: string, reply: PermissionReply): Promise<void> {
@@ -169,23 +245,14 @@ export class WorkspaceConnection implements ReactiveController {
     const mine = () => generation === this.#generation;
     conn.onOpen(() => {
       if (!mine()) return;
+      this.#opens++;
       this.#retries = 0;
       this.#wasLive = true;
       this.#setStatus("live");
       this.#beat(conn, generation);
       // Subscriptions are re-sent after onOpen: read the history a tick later so nothing slips between.
       setTimeout(() => mine() && void this.#catchUp(), 0);
-      void conn.getSessionInfo().then((info) => {
-        if (!mine()) return;
-        this.users = info.users;
-        this.limits = info.limits;
-        // Broadcasts sent while the link was down are lost: take the workspace's word for what is
-        // pending and whether a turn runs, so no answer button or Stop outlives what it was for.
-        this.pending = new Map(info.pendingPermissions.map((request) => [request.permissionId, request]));
-        this.turn = info.running ? { state: "running", queued: info.queued } : undefined;
-        if (!info.running) void this.#settleInterruptedTurn(generation, info.lastEventIndex);
-        this.#host.requestUpdate();
-      }, () => undefined);
+      void this.#openingInfo(conn, generation);
     });
     conn.onStatusChange((status: string) => {
       if (!mine()) return;
@@ -219,6 +286,7 @@ export class WorkspaceConnection implements ReactiveController {
     conn.on("permission.resolved", (answer: PermissionResolvedBroadcast) => mine() && this.#resolved(answer));
     conn.on("turn", (turn: TurnBroadcast) => {
       if (!mine()) return;
+      if (turn.state === "ended" && turn.promptId) this.#settlePrompt(turn.promptId, turn.error ? { error: turnError(turn.error) } : { stopReason: turn.stopReason });
       this.turn = turn;
       this.#callbacks.onTurn?.(turn);
       if (turn.state === "ended") this.#callbacks.timeline().endTurn(turn.stopReason);
@@ -244,6 +312,44 @@ export class WorkspaceConnection implements ReactiveController {
     if (timeline.lastIndex > timeline.contiguousIndex) void this.#catchUp();
   }
 
+  /** The session info a new link starts from, asked for again when its answer does not come. */
+  async #openingInfo(conn: Conn, generation: number): Promise<void> {
+    for (let attempt = 0; attempt < 3 && generation === this.#generation; attempt++) {
+      try {
+        const info = await answered(conn.getSessionInfo(), OPEN_INFO_TIMEOUT_MS);
+        if (generation === this.#generation) this.#takeInfo(conn, generation, info, true);
+        return;
+      } catch (error) {
+        if (!(error instanceof NoAnswer)) return;
+      }
+    }
+  }
+
+  /**
+   * Takes the workspace's word for where things stand. Broadcasts sent while the link was down are
+   * lost, and RivetKit drops an odd broadcast or action answer under load even on a live link, so
+   * this runs on every (re)open and every heartbeat: no answer button, Stop, turn or prompt then
+   * outlives what it was for, and events missed at the end of a stream are read from the history.
+   */
+  #takeInfo(conn: Conn, generation: number, info: SessionInfo, opened: boolean): void {
+    this.users = info.users;
+    this.limits = info.limits;
+    this.#bootId = info.bootId;
+    // A prompt sent before this link's first info went to this same start: a restart drops the link.
+    for (const prompt of this.#prompts.values()) if (prompt.opens === this.#opens) prompt.bootId ??= info.bootId;
+    this.pending = new Map(info.pendingPermissions.map((request) => [request.permissionId, request]));
+    if (info.running && this.turn?.state !== "running") this.turn = { state: "running", queued: info.queued };
+    else if (!info.running && (opened || this.turn?.state === "running")) this.turn = undefined;
+    this.#checkPrompts(conn, generation);
+    if (this.#callbacks.timeline().contiguousIndex < info.lastEventIndex) void this.#catchUp();
+    // On a live link the turn's last events may still be on their way: settle a turn the log leaves
+    // open on opening, or once the workspace has reported the same idle state twice in a row.
+    const idle = info.running ? undefined : info.lastEventIndex;
+    if (idle !== undefined && (opened || idle === this.#idleAt)) void this.#settleInterruptedTurn(generation, idle);
+    this.#idleAt = idle;
+    this.#host.requestUpdate();
+  }
+
   /**
    * The workspace runs no turn, yet the log leaves one open (its prompt has no response): the turn
    * died with the workspace (a registry restart) and nothing will end it. Once the history is in up
@@ -253,7 +359,7 @@ export class WorkspaceConnection implements ReactiveController {
     await new Promise((resolve) => setTimeout(resolve, 0));
     await this.#catchUp();
     const timeline = this.#callbacks.timeline();
-    if (generation !== this.#generation || this.turn || !timeline.summary.running) return;
+    if (generation !== this.#generation || this.turn?.state === "running" || !timeline.summary.running) return;
     if (timeline.contiguousIndex < lastEventIndex || timeline.lastIndex > lastEventIndex) return;
     timeline.endTurn("interrupted");
     this.#host.requestUpdate();
@@ -290,7 +396,7 @@ export class WorkspaceConnection implements ReactiveController {
       const after = timeline.contiguousIndex;
       if (after === 0) {
         // A first load of a long session: show the newest page at once, then the rest behind it.
-        const { lastEventIndex } = await conn.getSessionInfo();
+        const { lastEventIndex } = await answered(conn.getSessionInfo());
         if (generation !== this.#generation) return;
         if (lastEventIndex > PAGE) {
           // Asked first, the newest page is shown first; the older pages are already on their way.
@@ -300,14 +406,15 @@ export class WorkspaceConnection implements ReactiveController {
       }
       await this.#readFrom(conn, generation, after);
     } catch (error) {
-      if (generation === this.#generation) this.#callbacks.onError("history_failed", `Could not read the history: ${message(error)}`);
+      // An answer that never came is asked for again by the next heartbeat, which sees what is missing.
+      if (generation === this.#generation && !(error instanceof NoAnswer)) this.#callbacks.onError("history_failed", `Could not read the history: ${message(error)}`);
     }
   }
 
   /** Reads every event after `after`, page by page, each applied as it arrives. */
   async #readFrom(conn: Conn, generation: number, after: number): Promise<void> {
     for (;;) {
-      const page = await conn.getHistory({ after, limit: PAGE });
+      const page = await answered(conn.getHistory({ after, limit: PAGE }));
       if (generation !== this.#generation) return;
       this.#takePage(page, after === this.#callbacks.timeline().contiguousIndex ? after : undefined);
       this.#callbacks.onEvents(page.events);
@@ -328,7 +435,7 @@ export class WorkspaceConnection implements ReactiveController {
     const worker = async () => {
       while (next < starts.length) {
         const i = next++;
-        pages[i] = await conn.getHistory({ after: starts[i], limit: PAGE });
+        pages[i] = await answered(conn.getHistory({ after: starts[i], limit: PAGE }));
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_PAGES, starts.length) }, worker));
@@ -381,15 +488,12 @@ export class WorkspaceConnection implements ReactiveController {
       if (generation !== this.#generation) return clearInterval(this.#heartbeat);
       if (asking || this.status !== "live") return;
       asking = true;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error("no answer")), HEARTBEAT_TIMEOUT_MS)));
-      Promise.race([conn.getSessionInfo(), timeout])
+      answered(conn.getSessionInfo(), HEARTBEAT_TIMEOUT_MS)
         .then(
           (info) => {
             if (generation !== this.#generation) return;
             this.#lastHeard = performance.now();
-            this.users = info.users;
-            this.#host.requestUpdate();
+            this.#takeInfo(conn, generation, info, false);
           },
           () => {
             if (generation !== this.#generation || this.status !== "live") return;
@@ -399,19 +503,13 @@ export class WorkspaceConnection implements ReactiveController {
             this.#retry(generation);
           },
         )
-        .finally(() => {
-          clearTimeout(timer);
-          asking = false;
-        });
+        .finally(() => (asking = false));
     }, HEARTBEAT_MS);
   }
 
   /** Drops the current connection and client; their late callbacks are ignored by generation. */
   #disposeLink(): void {
     clearInterval(this.#heartbeat);
-    // RivetKit leaves a disposed connection's pending actions unsettled.
-    for (const reject of this.#inFlight) reject(new Error("Connection lost before the workspace answered."));
-    this.#inFlight.clear();
     void this.#conn?.dispose().catch(() => undefined);
     void this.#client?.dispose().catch(() => undefined);
     this.#conn = undefined;
@@ -446,6 +544,15 @@ function subprotocolSafe(name: string | undefined): string | undefined {
     ?.replace(/\(/g, "\uFF08")
     .replace(/\)/g, "\uFF09")
     .replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+}
+
+/** An action's answer that did not come in time: RivetKit can drop one on a live link. */
+class NoAnswer extends Error {}
+
+function answered<T>(promise: Promise<T>, ms = ANSWER_TIMEOUT_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new NoAnswer(`no answer in ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 function message(error: unknown): string {

@@ -223,15 +223,10 @@ export class SandboxWorkspace extends LitElement {
     if (!trimmed) throw new Error("A prompt needs some text.");
     this.dispatchEvent(workspaceEvent("sandbox-workspace-prompt", { text: trimmed }));
     this.liveError = undefined;
-    const wasLive = this.#connection.live;
     try {
       return await this.#connection.prompt(trimmed);
     } catch (error) {
-      // The transport's own words ("Connection lost (code: 1006…)") mean nothing to a reader.
-      const detail: SandboxWorkspaceErrorDetail =
-        wasLive && !this.#connection.live
-          ? { code: "connection-lost", message: "The link to the workspace dropped while this prompt ran. It reconnects on its own, and the transcript catches up once it is back." }
-          : errorDetail(error, "prompt-failed");
+      const detail = errorDetail(error, "prompt-failed");
       this.liveError = detail;
       this.dispatchEvent(workspaceEvent("sandbox-workspace-error", detail));
       throw error;

@@ -7,7 +7,8 @@
 import { expect } from "@open-wc/testing";
 import { executeServerCommand } from "@web/test-runner-commands";
 import { createClient } from "rivetkit/client";
-import type { WorkspaceRegistry } from "../../src/actors/index.js";
+import type { PromptAccepted, WorkspaceRegistry } from "../../src/actors/index.js";
+import { runPrompt } from "../../src/actors/prompting.js";
 import type { SandboxWorkspace } from "../../src/components/index.js";
 import type { SessionEvent } from "../../src/events/index.js";
 import type { WireReport } from "../support/wire-plugin.js";
@@ -139,7 +140,12 @@ describe("access: a client cannot act as another user", function () {
     const claim = { userId: "u-grace", userName: "Grace", user: { id: "u-grace", name: "Grace" }, by: { userId: "u-grace", userName: "Grace" } };
     const forged = { "sandbox-workspace": { user: { id: "u-grace", name: "Grace" } } };
     try {
-      const turn = (mallory.prompt as (input: unknown) => Promise<{ stopReason: string }>)({ text: "/permission please", ...claim, _meta: forged });
+      const forging = {
+        prompt: (input: { text: string; promptId?: string }) => (mallory.prompt as (input: unknown) => Promise<PromptAccepted>)({ ...input, ...claim, _meta: forged }),
+        getTurn: (input: { promptId: string }) => mallory.getTurn(input),
+        on: mallory.on.bind(mallory),
+      };
+      const turn = runPrompt(forging, "/permission please");
       await until(() => requests.length === 1, "the permission request reaches Mallory");
       await (mallory.respondPermission as (input: unknown) => Promise<unknown>)({ permissionId: requests[0].permissionId, reply: "once", ...claim, _meta: forged });
       expect((await turn).stopReason).to.equal("end_turn");

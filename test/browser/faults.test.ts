@@ -128,8 +128,9 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     await until(() => el.connectionStatus === "live", "the element is back", 30_000);
     expect(statuses).to.deep.equal(["disconnected", "connected"]);
     await until(() => turn.done, "the interrupted prompt settles", 30_000);
-    expect(turn.error, "the interrupted prompt does not claim success").to.not.equal(undefined);
-    expect(errors.map((e) => e.code), "the element said the link dropped under the prompt").to.include("connection-lost");
+    expect(turn.error?.code, `the interrupted prompt does not claim success: ${JSON.stringify(turn)}`).to.equal("connection-lost");
+    expect(turn.error?.message).to.contain("restarted");
+    expect(errors.map((e) => e.code), "the element said why the prompt ended").to.include("connection-lost");
     // The turn died with the registry: the element must not go on showing it as running.
     await until(() => !el.timeline.summary.running, "the interrupted turn shows as ended");
     await el.updateComplete;
@@ -156,10 +157,12 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     await until(() => el.connectionStatus === "reconnecting", "the element notices the workspace stopped answering", 30_000);
     await el.updateComplete;
     expect(chip(el)).to.equal("Reconnecting…");
-    await until(() => turn.done, "the interrupted prompt settles", 30_000);
-    expect(errors.map((e) => e.code)).to.include("connection-lost");
+    expect(turn.done, "the prompt waits for the workspace to say what became of it").to.equal(false);
     await stack({ name: NAME, action: "start-registry" });
     await until(() => el.connectionStatus === "live", "the element is back", 30_000);
+    await until(() => turn.done, "the interrupted prompt settles", 30_000);
+    expect(turn.error?.code, `the prompt settled with ${JSON.stringify(turn)}`).to.equal("connection-lost");
+    expect(errors.map((e) => e.code)).to.include("connection-lost");
     await until(() => !el.timeline.summary.running, "the interrupted turn shows as ended").catch(async (error: Error) => {
       const info = await stack({ name: NAME, action: "info", workspaceId: id });
       const { lost } = await stack<StoredHistory>({ name: NAME, action: "history", workspaceId: id });
@@ -198,12 +201,13 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     await until(() => el.connectionStatus === "reconnecting", "the element notices", 5_000);
     await el.updateComplete;
     expect(chip(el)).to.equal("Reconnecting…");
-    expect(notice(el)?.code, "the notice says the link dropped under the prompt").to.equal("connection-lost");
-    expect(errors.map((e) => e.code)).to.include("connection-lost");
     await until(() => el.connectionStatus === "live", "the element is back", 30_000);
     const backAt = statuses.find(([what, at]) => what === "connected" && at > droppedAt)![1];
     expect(backAt - droppedAt, "the outage lasted the 5 s").to.be.at.least(4_900);
+    // The prompt outlived the outage: it settles with its turn, not with the link.
     await until(() => turn.done, "the stream ends", 60_000);
+    expect(turn.result?.stopReason, `the prompt ends with its turn: ${JSON.stringify(turn.error)}`).to.equal("end_turn");
+    expect(errors.map((e) => e.code), "no error for an outage the prompt lived through").to.deep.equal([]);
     await caughtUp([el], NAME, id);
     // The stream was still running when the link came back: its end arrived afterwards, live.
     const { events } = await stack<{ events: SessionEvent[] }>({ name: NAME, action: "history", workspaceId: id });

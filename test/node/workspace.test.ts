@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { SessionEvent } from "sandbox-agent";
-import type { WorkspaceBroadcasts } from "../../src/actors/index.js";
+import { runPrompt, type WorkspaceBroadcasts } from "../../src/actors/index.js";
 import { client, startStack, until, type Stack, type WorkspaceClient } from "../support/stack.js";
 
 type Name = keyof WorkspaceBroadcasts;
@@ -22,7 +22,9 @@ async function join(c: WorkspaceClient, workspaceId: string, userName: string, p
   conn.onError((error: any) => errors.push({ code: error.code, message: error.message }));
   await until(() => conn.isConnected || errors.length > 0, `${userName} connects`);
   const of = <N extends Name>(name: N): WorkspaceBroadcasts[N][] => seen.filter((entry) => entry.name === name).map((entry) => entry.payload);
-  return { conn, seen, errors, of, indices: () => of("session.event").map((event) => event.eventIndex) };
+  /** Sends a prompt and waits for its turn to end, as a host's Node code would. */
+  const run = (text: string) => runPrompt(conn, text);
+  return { conn, seen, errors, of, run, indices: () => of("session.event").map((event) => event.eventIndex) };
 }
 
 /** Every stored event of a workspace, by paging getHistory. */
@@ -68,7 +70,7 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
   it("streams a prompt's events in order, with no gaps, and keeps them", async () => {
     const ada = await join(c, "w-stream", "Ada");
     ada.conn.on("permission.requested", (request: any) => void ada.conn.respondPermission({ permissionId: request.permissionId, reply: "once" }));
-    const result = await ada.conn.prompt({ text: "Fix the flaky test" });
+    const result = await ada.run("Fix the flaky test");
     assert.equal(result?.stopReason, "end_turn");
     const info = { lastEventIndex: await settled([ada], ada.conn) };
     const live = ada.indices();
@@ -92,7 +94,7 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     const grace = await join(c, "w-two", "Grace");
     await until(() => ada.of("presence").some((p) => p.users.length === 2), "Ada sees Grace join");
     assert.deepEqual(ada.of("presence").at(-1)!.users.map((u) => u.userName).sort(), ["Ada", "Grace"]);
-    const done = grace.conn.prompt({ text: "/long 300" });
+    const done = grace.run("/long 300");
     await done;
     await settled([ada, grace], ada.conn);
     assert.deepEqual(ada.of("session.event"), grace.of("session.event"));
@@ -109,7 +111,7 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     // 1,000 chunks as fast as the agent can: far beyond real agents. Larger floods sometimes lose
     // events between the daemon and the SDK, with no actor involved at all (measured: 1 of 3 direct
     // 20,000-chunk runs), and through the actor already at 3,000: see the README's limits.
-    assert.equal((await ada.conn.prompt({ text: "/firehose 1000" }))?.stopReason, "end_turn");
+    assert.equal((await ada.run("/firehose 1000"))?.stopReason, "end_turn");
     const last = await settled([ada, grace], ada.conn, 1_004);
     for (const who of [ada, grace]) {
       const indices = who.indices();
@@ -125,7 +127,7 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
   it("resolves a permission for everyone when one person answers; a second answer learns who won", async () => {
     const ada = await join(c, "w-perm", "Ada");
     const grace = await join(c, "w-perm", "Grace");
-    const turn = ada.conn.prompt({ text: "/permission" });
+    const turn = ada.run("/permission");
     await until(() => ada.of("permission.requested").length === 1 && grace.of("permission.requested").length === 1, "both see the request");
     const { permissionId } = ada.of("permission.requested")[0];
     const answer = await grace.conn.respondPermission({ permissionId, reply: "reject" });
@@ -144,7 +146,7 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
   it("runs queued prompts one at a time, in the order they reached the workspace", async () => {
     const ada = await join(c, "w-queue", "Ada");
     const grace = await join(c, "w-queue", "Grace");
-    const results = await Promise.all([ada.conn.prompt({ text: "/long 40 first" }), grace.conn.prompt({ text: "/long 40 second" }), ada.conn.prompt({ text: "/long 40 third" })]);
+    const results = await Promise.all([ada.run("/long 40 first"), grace.run("/long 40 second"), ada.run("/long 40 third")]);
     assert.deepEqual(results.map((r) => r?.stopReason), ["end_turn", "end_turn", "end_turn"]);
     await until(() => ada.of("turn").length === 6, "Ada sees all six turn broadcasts");
     const arrived = ada.of("chat.user").map((m) => m.text);
@@ -165,7 +167,7 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
 
   it("keeps history when the actor sleeps and wakes, and when the registry restarts", async () => {
     const ada = await join(c, "w-sleep", "Ada");
-    await ada.conn.prompt({ text: "/long 50" });
+    await ada.run("/long 50");
     const before = await history(ada.conn);
     await ada.conn.dispose();
     await new Promise((resolve) => setTimeout(resolve, 4000)); // past the 1.5 s sleep timeout
@@ -178,7 +180,7 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     try {
       const again = await join(c2, "w-sleep", "Ada");
       assert.deepEqual((await history(again.conn)).map((e) => e.id), before.map((e) => e.id), "same events after a restart");
-      await again.conn.prompt({ text: "/long 20" });
+      await again.run("/long 20");
       const after = await history(again.conn);
       assert.ok(contiguous(after.map((e) => e.eventIndex)), "indices continue without gaps after the restart");
       assert.ok(after.length > before.length);
@@ -191,7 +193,7 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
 
   it("after a crash mid-stream, gives no index a client held to another event, and says which it lost", async () => {
     const ada = await join(c, "w-crash", "Ada");
-    void ada.conn.prompt({ text: "/firehose 3000 0 2" }).catch(() => undefined);
+    void ada.run("/firehose 3000 0 2").catch(() => undefined);
     await until(() => ada.indices().length > 400, "the stream is under way", 30_000);
     // The host dies at once: whatever it sent but had not written yet is gone from storage.
     await stack.registry.kill();
@@ -201,7 +203,7 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     try {
       const again = await join(c2, "w-crash", "Ada");
       const page = await again.conn.getHistory({ after: 0, limit: 1 });
-      await again.conn.prompt({ text: "/long 20 after the crash" });
+      await again.run("/long 20 after the crash");
       const stored = await history(again.conn);
       const storedIds = new Map(stored.map((event) => [event.eventIndex, event.id]));
       const lost = (index: number) => page.lost.some((range) => index > range.after && index <= range.through);
@@ -241,19 +243,19 @@ describe("failures are explicit, and the workspace recovers", { timeout: 240_000
 
   it("says so when the daemon dies mid-turn, and the next prompt after it restarts works", async () => {
     const ada = await join(c, "w-daemon", "Ada");
-    await ada.conn.prompt({ text: "/long 5 warm-up" });
-    const turn = ada.conn.prompt({ text: "/slow 50" });
+    await ada.run("/long 5 warm-up");
+    const turn = ada.run("/slow 50");
     await until(() => ada.of("session.event").length > 20, "the turn is under way");
     const { port, dataDir } = stack.daemon;
     stack.daemon.kill("SIGKILL");
     await assert.rejects(turn, (error: any) => error.code === "sandbox_unreachable" && /cannot be reached/.test(error.message));
     await until(() => ada.of("error").some((e) => e.code === "sandbox_unreachable"), "an error broadcast");
     assert.deepEqual(ada.of("turn").at(-1), { ...ada.of("turn").at(-1), state: "ended" });
-    await assert.rejects(ada.conn.prompt({ text: "while it is down" }), (error: any) => error.code === "sandbox_unreachable");
+    await assert.rejects(ada.run("while it is down"), (error: any) => error.code === "sandbox_unreachable");
 
     const { startDaemon } = await import("../../demo/daemon.js");
     stack.daemon = await startDaemon({ port, dataDir, env: { DEMO_AGENT_DELAY_MS: "1" } });
-    const result = await ada.conn.prompt({ text: "/long 10 after the restart" });
+    const result = await ada.run("/long 10 after the restart");
     assert.equal(result?.stopReason, "end_turn");
     const stored = await history(ada.conn);
     assert.ok(contiguous(stored.map((e) => e.eventIndex)), "one history, no gaps, across the daemon restart");
@@ -262,24 +264,24 @@ describe("failures are explicit, and the workspace recovers", { timeout: 240_000
 
   it("says so when the agent process exits mid-turn, and the next prompt starts it again", async () => {
     const ada = await join(c, "w-exit", "Ada");
-    await assert.rejects(ada.conn.prompt({ text: "/exit" }), (error: any) => error.code === "agent_exited" && /agent process exited/.test(error.message));
+    await assert.rejects(ada.run("/exit"), (error: any) => error.code === "agent_exited" && /agent process exited/.test(error.message));
     await until(() => ada.of("error").some((e) => e.code === "agent_exited"), "an agent_exited broadcast");
-    const result = await ada.conn.prompt({ text: "/long 10 again" });
+    const result = await ada.run("/long 10 again");
     assert.equal(result?.stopReason, "end_turn");
     await ada.conn.dispose();
   });
 
   it("passes on a prompt the agent rejects, with its message", async () => {
     const ada = await join(c, "w-error", "Ada");
-    await assert.rejects(ada.conn.prompt({ text: "/error" }), (error: any) => error.code === "prompt_failed" && /overloaded/.test(error.message));
-    assert.equal((await ada.conn.prompt({ text: "/long 5" }))?.stopReason, "end_turn", "the session still works");
+    await assert.rejects(ada.run("/error"), (error: any) => error.code === "prompt_failed" && /overloaded/.test(error.message));
+    assert.equal((await ada.run("/long 5"))?.stopReason, "end_turn", "the session still works");
     await ada.conn.dispose();
   });
 
   it("refuses prompts that are empty or too large", async () => {
     const ada = await join(c, "w-limits", "Ada");
-    await assert.rejects(ada.conn.prompt({ text: "   " }), (error: any) => error.code === "invalid_argument");
-    await assert.rejects(ada.conn.prompt({ text: "x".repeat(40_000) }), (error: any) => error.code === "prompt_too_large");
+    await assert.rejects(ada.run("   "), (error: any) => error.code === "invalid_argument");
+    await assert.rejects(ada.run("x".repeat(40_000)), (error: any) => error.code === "prompt_too_large");
     await ada.conn.dispose();
   });
 });
@@ -308,7 +310,8 @@ describe("access and secrets", { timeout: 240_000 }, () => {
 
   it("takes identity from the connection, not from action arguments", async () => {
     const ada = await join(c, "w-ident", "Ada", { token: "let-me-in" });
-    await ada.conn.prompt({ text: "/long 5", userId: "u-grace" } as { text: string });
+    const claimingGrace = { prompt: (input: { text: string }) => ada.conn.prompt({ ...input, userId: "u-grace" } as typeof input), getTurn: (input: { promptId: string }) => ada.conn.getTurn(input), on: ada.conn.on.bind(ada.conn) };
+    await runPrompt(claimingGrace, "/long 5");
     assert.deepEqual(ada.of("chat.user").map((m) => m.userId), ["u-ada"]);
     await ada.conn.dispose();
   });
@@ -317,11 +320,11 @@ describe("access and secrets", { timeout: 240_000 }, () => {
     const ada = await join(c, "w-secret", "Ada", { token: "let-me-in" });
     ada.conn.on("permission.requested", (request: any) => void ada.conn.respondPermission({ permissionId: request.permissionId, reply: "once" }));
     const results: unknown[] = [];
-    results.push(await ada.conn.prompt({ text: "Fix the flaky test" }));
+    results.push(await ada.run("Fix the flaky test"));
     results.push(await ada.conn.getSessionInfo());
     results.push(await history(ada.conn));
     results.push(await ada.conn.getHistory({ after: 0 }));
-    await ada.conn.prompt({ text: "/error" }).catch((error: Error) => results.push(error.message));
+    await ada.run("/error").catch((error: Error) => results.push(error.message));
     const everything = JSON.stringify([results, ada.seen]);
     assert.ok(everything.length > 10_000, "a real amount of traffic was checked");
     assert.ok(!everything.includes(SANDBOX_TOKEN), "the token never leaves the actor");

@@ -9,6 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
+import { runPrompt } from "../../src/actors/prompting.js";
 import { startDaemon, type Daemon } from "../../demo/daemon.js";
 import { startLinkProxy, type LinkProxy } from "./link-proxy.js";
 import { client, startStack, type Stack } from "./stack.js";
@@ -190,10 +191,11 @@ export function stackPlugin() {
         case "prompt": {
           // Someone else, from Node, while the browser may be away.
           const c = client(stack.registry.endpoint);
+          const conn = c.workspace.getOrCreate([workspaceId!], { params }).connect();
           try {
-            const result = await c.workspace.getOrCreate([workspaceId!], { params }).prompt({ text: text! });
-            return result;
+            return await runPrompt(conn, text!);
           } finally {
+            await conn.dispose();
             await c.dispose();
           }
         }

@@ -1,0 +1,64 @@
+/**
+ * Running a prompt to its end from a client. The `prompt` action answers once the prompt is queued;
+ * the end comes later, as a `turn` broadcast. No Node code here: the browser element uses it too.
+ */
+import type { PromptAccepted, TurnBroadcast, TurnError, TurnOutcome } from "./contract.js";
+
+/** A RivetKit connection to a workspace, as far as prompting needs it. */
+export interface PromptingConnection {
+  prompt(input: { text: string; promptId?: string }): Promise<PromptAccepted>;
+  getTurn(input: { promptId: string }): Promise<TurnOutcome | null>;
+  on(event: "turn", callback: (turn: TurnBroadcast) => void): () => void;
+}
+
+/** A fresh prompt id (not `crypto.randomUUID`: pages served over plain http lack it). */
+export function newPromptId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(12));
+  return `p-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
+}
+
+/** The error a failed turn settles with: its `code` is the workspace's. */
+export function turnError(error: TurnError): Error & TurnError {
+  return Object.assign(new Error(error.message), { code: error.code });
+}
+
+/**
+ * Sends a prompt over `conn` and resolves with its stop reason when its turn ends; rejects with the
+ * workspace's error (`code`, `message`) when it was refused or failed. Nothing here waits on one
+ * message alone: the end comes as a broadcast or, every `checkMs`, from `getTurn`, and a prompt
+ * the workspace never received is sent again under the same id (never run twice).
+ */
+export async function runPrompt(conn: PromptingConnection, text: string, checkMs = 5000): Promise<{ stopReason: string }> {
+  const promptId = newPromptId();
+  let settle!: (outcome: { stopReason?: string; error?: Error }) => void;
+  const ended = new Promise<{ stopReason?: string; error?: Error }>((resolve) => (settle = resolve));
+  const take = (outcome: TurnOutcome | TurnBroadcast) => settle(outcome.error ? { error: turnError(outcome.error) } : { stopReason: outcome.stopReason });
+  const unsubscribe = conn.on("turn", (turn) => turn.promptId === promptId && turn.state === "ended" && take(turn));
+  let answered = false;
+  const send = () =>
+    conn.prompt({ text, promptId }).then(
+      () => (answered = true),
+      (error: Error & { group?: string }) => {
+        // The workspace's refusal is the answer; a failed link is not: the next check tells.
+        if (error?.group === "user") settle({ error });
+      },
+    );
+  const check = setInterval(() => {
+    conn.getTurn({ promptId }).then(
+      (outcome) => {
+        if (outcome?.state === "ended") take(outcome);
+        else if (!outcome && !answered) void send();
+      },
+      () => undefined,
+    );
+  }, checkMs);
+  void send();
+  try {
+    const outcome = await ended;
+    if (outcome.error) throw outcome.error;
+    return { stopReason: outcome.stopReason ?? "end_turn" };
+  } finally {
+    clearInterval(check);
+    unsubscribe();
+  }
+}
