@@ -165,6 +165,43 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     await grace.conn.dispose();
   });
 
+  it("answers a prompt once queued, runs a prompt id once, and tells its outcome to whoever asks", async () => {
+    const ada = await join(c, "w-turns", "Ada");
+    const grace = await join(c, "w-turns", "Grace");
+    assert.equal(await ada.conn.getTurn({ promptId: "p-never-sent" }), null);
+    const accepted = await ada.conn.prompt({ text: "/long 200 once", promptId: "p-ada-once-0001" });
+    assert.deepEqual(accepted, { promptId: "p-ada-once-0001", ahead: 0 }, "answered at once, before the turn ends");
+    assert.notEqual((await grace.conn.getTurn({ promptId: "p-ada-once-0001" }))?.state, "ended");
+    // Sent again (a client that cannot tell whether it arrived): not run twice, whoever sends it.
+    await ada.conn.prompt({ text: "/long 200 once", promptId: "p-ada-once-0001" });
+    await grace.conn.prompt({ text: "/long 200 once", promptId: "p-ada-once-0001" });
+    await until(() => grace.of("turn").some((t) => t.promptId === "p-ada-once-0001" && t.state === "ended"), "Grace hears the turn end", 30_000);
+    assert.deepEqual(await grace.conn.getTurn({ promptId: "p-ada-once-0001" }), { promptId: "p-ada-once-0001", state: "ended", stopReason: "end_turn" });
+    assert.deepEqual(ada.of("chat.user").map((m) => m.text), ["/long 200 once"], "one prompt ran");
+    assert.deepEqual(grace.of("turn").map((t) => `${t.state}:${t.promptId}:${t.by?.userName}`), ["running:p-ada-once-0001:Ada", "ended:p-ada-once-0001:Ada"]);
+    // A failed turn ends with its error, for getTurn too.
+    await assert.rejects(ada.run("/error"), (error: any) => error.code === "prompt_failed");
+    await until(() => grace.of("turn").length === 4, "Grace hears the failed turn end");
+    const failed = grace.of("turn").at(-1)!;
+    assert.equal(failed.stopReason, "error");
+    assert.deepEqual(await ada.conn.getTurn({ promptId: failed.promptId! }), { promptId: failed.promptId, state: "ended", stopReason: "error", error: failed.error });
+    await ada.conn.dispose();
+    await grace.conn.dispose();
+  });
+
+  it("keeps its clients' links through a turn longer than the gateway's 30 s acknowledgement window", async () => {
+    const ada = await join(c, "w-long-turn", "Ada");
+    const drops: string[] = [];
+    ada.conn.onStatusChange((status: string) => status !== "connected" && drops.push(status));
+    // 50 chunks a second apart: before prompts answered once queued, the link was cut at 30–45 s.
+    const started = Date.now();
+    assert.equal((await ada.run("/firehose 50 20 1000"))?.stopReason, "end_turn");
+    assert.ok(Date.now() - started > 45_000, "the turn ran past the window");
+    assert.deepEqual(drops, [], "the link never dropped");
+    assert.deepEqual(ada.errors, []);
+    await ada.conn.dispose();
+  });
+
   it("keeps history when the actor sleeps and wakes, and when the registry restarts", async () => {
     const ada = await join(c, "w-sleep", "Ada");
     await ada.run("/long 50");
