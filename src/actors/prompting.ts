@@ -6,6 +6,7 @@ import type { PromptAccepted, TurnBroadcast, TurnError, TurnOutcome } from "./co
 
 /** A RivetKit connection to a workspace, as far as prompting needs it. */
 export interface PromptingConnection {
+  getSessionInfo(): Promise<{ bootId: string }>;
   prompt(input: { text: string; promptId?: string }): Promise<PromptAccepted>;
   getTurn(input: { promptId: string }): Promise<TurnOutcome | null>;
   on(event: "turn", callback: (turn: TurnBroadcast) => void): () => void;
@@ -30,6 +31,8 @@ export function turnError(error: TurnError): Error & TurnError {
  */
 export async function runPrompt(conn: PromptingConnection, text: string, checkMs = 5000): Promise<{ stopReason: string }> {
   const promptId = newPromptId();
+  // The workspace's start the prompt goes to: after a restart it is not sent again (it may have run in part).
+  const { bootId } = await conn.getSessionInfo();
   let settle!: (outcome: { stopReason?: string; error?: Error }) => void;
   const ended = new Promise<{ stopReason?: string; error?: Error }>((resolve) => (settle = resolve));
   const take = (outcome: TurnOutcome | TurnBroadcast) => settle(outcome.error ? { error: turnError(outcome.error) } : { stopReason: outcome.stopReason });
@@ -47,11 +50,19 @@ export async function runPrompt(conn: PromptingConnection, text: string, checkMs
     conn.getTurn({ promptId }).then(
       (outcome) => {
         if (outcome?.state === "ended") take(outcome);
-        else if (!outcome && !answered) void send();
+        else if (!outcome && !answered) void resendOrGiveUp();
       },
       () => undefined,
     );
   }, checkMs);
+  const resendOrGiveUp = () =>
+    conn.getSessionInfo().then(
+      (info) => {
+        if (info.bootId === bootId) return send();
+        settle({ error: turnError({ code: "connection-lost" as TurnError["code"], message: "The workspace restarted before it answered this prompt, so its turn did not finish." }) });
+      },
+      () => undefined,
+    );
   void send();
   try {
     const outcome = await ended;

@@ -143,6 +143,7 @@ describe("access: a client cannot act as another user", function () {
       const forging = {
         prompt: (input: { text: string; promptId?: string }) => (mallory.prompt as (input: unknown) => Promise<PromptAccepted>)({ ...input, ...claim, _meta: forged }),
         getTurn: (input: { promptId: string }) => mallory.getTurn(input),
+        getSessionInfo: () => mallory.getSessionInfo(),
         on: mallory.on.bind(mallory),
       };
       const turn = runPrompt(forging, "/permission please");

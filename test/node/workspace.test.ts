@@ -347,7 +347,7 @@ describe("access and secrets", { timeout: 240_000 }, () => {
 
   it("takes identity from the connection, not from action arguments", async () => {
     const ada = await join(c, "w-ident", "Ada", { token: "let-me-in" });
-    const claimingGrace = { prompt: (input: { text: string }) => ada.conn.prompt({ ...input, userId: "u-grace" } as typeof input), getTurn: (input: { promptId: string }) => ada.conn.getTurn(input), on: ada.conn.on.bind(ada.conn) };
+    const claimingGrace = { prompt: (input: { text: string }) => ada.conn.prompt({ ...input, userId: "u-grace" } as typeof input), getTurn: (input: { promptId: string }) => ada.conn.getTurn(input), getSessionInfo: () => ada.conn.getSessionInfo(), on: ada.conn.on.bind(ada.conn) };
     await runPrompt(claimingGrace, "/long 5");
     assert.deepEqual(ada.of("chat.user").map((m) => m.userId), ["u-ada"]);
     await ada.conn.dispose();
