@@ -135,8 +135,9 @@ async function readHistory(endpoint: string, workspaceId: string, userName: stri
   const conn = client.workspace.getOrCreate([workspaceId], { params: { userName } }).connect();
   const events: unknown[] = [];
   for (let after = 0; ; ) {
-    const page = await conn.getHistory({ after, limit: 500 });
-    events.push(...page.events);
+    // The way the element reads it: events as JSON text, one parse per page.
+    const page = await conn.getHistoryJson({ after, limit: 500 });
+    events.push(...(JSON.parse(page.eventsJson) as unknown[]));
     if (page.nextAfter === undefined) break;
     after = page.nextAfter;
   }

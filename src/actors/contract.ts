@@ -143,6 +143,12 @@ export interface LostRange {
   at: number;
 }
 
+/** `getHistory` with `json: true`: the page's events as one JSON array, far cheaper to send and read. */
+export interface HistoryPageJson extends Omit<HistoryPage, "events"> {
+  /** `SessionEvent[]` as JSON text. */
+  eventsJson: string;
+}
+
 export interface HistoryPage {
   /** Events with `eventIndex > after`, oldest first. */
   events: SessionEvent[];

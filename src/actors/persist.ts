@@ -132,22 +132,37 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
    * but promised (what a client may already hold), unless `all` also wants the rest of the queue.
    */
   async readEvents(sessionId: string, after: number, limit: number, all = false): Promise<{ events: SessionEvent[]; more: boolean }> {
+    const { items, more } = await this.#read(sessionId, after, limit, all);
+    return { events: items.map((item) => (typeof item.event === "string" ? (JSON.parse(item.event) as SessionEvent) : item.event)), more };
+  }
+
+  /**
+   * The same page as `readEvents`, as one JSON array: stored events go out as the text they are
+   * stored as, never parsed and encoded again. `last` is the newest index in it.
+   */
+  async readEventsJson(sessionId: string, after: number, limit: number): Promise<{ json: string; last: number; more: boolean }> {
+    const { items, more } = await this.#read(sessionId, after, limit, false);
+    const json = `[${items.map((item) => (typeof item.event === "string" ? item.event : JSON.stringify(item.event))).join(",")}]`;
+    return { json, last: items.at(-1)?.index ?? after, more };
+  }
+
+  async #read(sessionId: string, after: number, limit: number, all: boolean): Promise<{ items: Array<{ index: number; event: string | SessionEvent }>; more: boolean }> {
     const ledger = await this.#ledger(sessionId);
     // Snapshot the queue first: a batch that commits during the SELECT is then in one or the other.
     const queued = this.#queue.filter((event) => event.sessionId === sessionId && event.eventIndex > after && (all || event.eventIndex <= ledger.promised));
     const rows = await this.#sql.execute(
-      `SELECT json FROM events WHERE session_id = ? AND event_index > ? ORDER BY event_index LIMIT ?`,
+      `SELECT event_index, json FROM events WHERE session_id = ? AND event_index > ? ORDER BY event_index LIMIT ?`,
       sessionId,
       after,
       limit + 1,
     );
-    const events = rows.map((row) => JSON.parse(String(row.json)) as SessionEvent);
-    const newest = events.at(-1)?.eventIndex ?? after;
+    const items: Array<{ index: number; event: string | SessionEvent }> = rows.map((row) => ({ index: Number(row.event_index), event: String(row.json) }));
+    const newest = items.at(-1)?.index ?? after;
     for (const event of queued) {
-      if (events.length > limit) break;
-      if (event.eventIndex > newest) events.push(event);
+      if (items.length > limit) break;
+      if (event.eventIndex > newest) items.push({ index: event.eventIndex, event });
     }
-    return { events: events.slice(0, limit), more: events.length > limit };
+    return { items: items.slice(0, limit), more: items.length > limit };
   }
 
   /** Index ranges of a session that clients may have been shown but that a crash kept from storage. */

@@ -7,6 +7,7 @@ import { actor, UserError } from "rivetkit";
 import { db } from "rivetkit/db";
 import type {
   HistoryPage,
+  HistoryPageJson,
   PermissionReply,
   PermissionResolvedBroadcast,
   PresenceBroadcast,
@@ -190,17 +191,19 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
 
       /** Events with `eventIndex > after`, oldest first, paged. */
       getHistory: async (c, input: { after?: number; limit?: number } = {}): Promise<HistoryPage> => {
-        const after = Math.max(0, Math.floor(Number(input?.after ?? 0)) || 0);
-        const limit = Math.max(1, Math.min(Math.floor(Number(input?.limit ?? limits.maxHistoryPage)) || limits.maxHistoryPage, limits.maxHistoryPage));
-        const sessionId = c.vars.host.sessionId;
+        const { sessionId, after, limit } = historyRequest(c.vars.host.sessionId, input, limits.maxHistoryPage);
         const page = await c.vars.persist.readEvents(sessionId, after, limit);
-        const rows = await c.db.execute(`SELECT json FROM permissions`);
-        return {
-          events: page.events,
-          nextAfter: page.more ? page.events.at(-1)!.eventIndex : undefined,
-          permissions: rows.map((row) => JSON.parse(String((row as { json: string }).json)) as PermissionResolvedBroadcast),
-          lost: await c.vars.persist.lostRanges(sessionId),
-        };
+        return { events: page.events, nextAfter: page.more ? page.events.at(-1)!.eventIndex : undefined, ...(await historyExtras(c.db as unknown as Sql, c.vars.persist, sessionId)) };
+      },
+
+      /**
+       * `getHistory`, with the events as one JSON text: stored events are sent as they are stored,
+       * not parsed and encoded again, and a client reads them with one `JSON.parse`.
+       */
+      getHistoryJson: async (c, input: { after?: number; limit?: number } = {}): Promise<HistoryPageJson> => {
+        const { sessionId, after, limit } = historyRequest(c.vars.host.sessionId, input, limits.maxHistoryPage);
+        const page = await c.vars.persist.readEventsJson(sessionId, after, limit);
+        return { eventsJson: page.json, nextAfter: page.more ? page.last : undefined, ...(await historyExtras(c.db as unknown as Sql, c.vars.persist, sessionId)) };
       },
 
       respondPermission: (c, input: { permissionId: string; reply: PermissionReply }) =>
@@ -231,6 +234,21 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
       ...(options.sleepTimeoutMs ? { sleepTimeout: options.sleepTimeoutMs } : {}),
     },
   });
+}
+
+function historyRequest(sessionId: string, input: { after?: number; limit?: number } | undefined, max: number) {
+  const after = Math.max(0, Math.floor(Number(input?.after ?? 0)) || 0);
+  const limit = Math.max(1, Math.min(Math.floor(Number(input?.limit ?? max)) || max, max));
+  return { sessionId, after, limit };
+}
+
+/** What a history page says besides its events: who answered permissions, and what a crash lost. */
+async function historyExtras(sql: Sql, persist: WorkspacePersistDriver, sessionId: string): Promise<Pick<HistoryPage, "permissions" | "lost">> {
+  const rows = await sql.execute(`SELECT json FROM permissions`);
+  return {
+    permissions: rows.map((row) => JSON.parse(String((row as { json: string }).json)) as PermissionResolvedBroadcast),
+    lost: await persist.lostRanges(sessionId),
+  };
 }
 
 /** Connection params come from the client: keep only the strings we know. */

@@ -45,6 +45,12 @@ type Client = ReturnType<typeof import("rivetkit/client").createClient<Workspace
 type Conn = ReturnType<ReturnType<Client["workspace"]["getOrCreate"]>["connect"]>;
 type HistoryPage = Awaited<ReturnType<Conn["getHistory"]>>;
 
+/** Reads one history page: events come as JSON text, parsed here natively (far cheaper than decoding objects). */
+async function readPage(conn: Conn, after: number): Promise<HistoryPage> {
+  const { eventsJson, ...rest } = await answered(conn.getHistoryJson({ after, limit: PAGE }));
+  return { ...rest, events: JSON.parse(eventsJson) as HistoryPage["events"] };
+}
+
 interface PendingPrompt {
   text: string;
   resolve: (result: { stopReason: string }) => void;
@@ -414,7 +420,7 @@ export class WorkspaceConnection implements ReactiveController {
   /** Reads every event after `after`, page by page, each applied as it arrives. */
   async #readFrom(conn: Conn, generation: number, after: number): Promise<void> {
     for (;;) {
-      const page = await answered(conn.getHistory({ after, limit: PAGE }));
+      const page = await readPage(conn, after);
       if (generation !== this.#generation) return;
       this.#takePage(page, after === this.#callbacks.timeline().contiguousIndex ? after : undefined);
       this.#callbacks.onEvents(page.events);
@@ -435,7 +441,7 @@ export class WorkspaceConnection implements ReactiveController {
     const worker = async () => {
       while (next < starts.length) {
         const i = next++;
-        pages[i] = await answered(conn.getHistory({ after: starts[i], limit: PAGE }));
+        pages[i] = await readPage(conn, starts[i]);
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_PAGES, starts.length) }, worker));

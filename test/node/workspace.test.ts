@@ -79,6 +79,12 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     assert.deepEqual(stored.map((e) => e.eventIndex), Array.from({ length: info.lastEventIndex }, (_, i) => i + 1), "history is 1..N");
     // What the listener missed before it subscribed (session/new) is in the history.
     assert.deepEqual(live, stored.map((e) => e.eventIndex).slice(stored.length - live.length));
+    // The JSON-text pages the element reads say the same, page for page.
+    const json = await ada.conn.getHistoryJson({ after: 3, limit: 7 });
+    const objects = await ada.conn.getHistory({ after: 3, limit: 7 });
+    assert.deepEqual(JSON.parse(json.eventsJson), objects.events);
+    assert.equal(json.nextAfter, objects.nextAfter);
+    assert.equal(json.nextAfter, 10);
     for (const type of ["agent_thought_chunk", "agent_message_chunk", "tool_call", "tool_call_update", "plan", "usage_update", "session_info_update", "available_commands_update", "current_mode_update", "config_option_update"]) {
       assert.ok(updateTypes(stored).has(type), `the turn has ${type}`);
     }
