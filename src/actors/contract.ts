@@ -99,6 +99,7 @@ export type WorkspaceErrorCode =
   | "invalid_argument"
   | "persist_failed"
   | "unauthorized"
+  | "connection-lost"
   | "internal";
 
 export interface ErrorBroadcast {

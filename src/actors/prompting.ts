@@ -50,16 +50,19 @@ export async function runPrompt(conn: PromptingConnection, text: string, checkMs
     conn.getTurn({ promptId }).then(
       (outcome) => {
         if (outcome?.state === "ended") take(outcome);
-        else if (!outcome && !answered) void resendOrGiveUp();
+        else if (!outcome) void unknown();
       },
       () => undefined,
     );
   }, checkMs);
-  const resendOrGiveUp = () =>
+  // The workspace does not know the prompt: sent again if it never got it; lost if it restarted since.
+  const unknown = () =>
     conn.getSessionInfo().then(
       (info) => {
-        if (info.bootId === bootId) return send();
-        settle({ error: turnError({ code: "connection-lost" as TurnError["code"], message: "The workspace restarted before it answered this prompt, so its turn did not finish." }) });
+        if (info.bootId === bootId && !answered) return send();
+        const message =
+          info.bootId === bootId ? "The workspace no longer knows this prompt; its outcome was forgotten." : "The workspace restarted while this prompt waited or ran, so its turn did not finish.";
+        settle({ error: turnError({ code: "connection-lost", message }) });
       },
       () => undefined,
     );

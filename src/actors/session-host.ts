@@ -70,7 +70,7 @@ export class SessionHost {
   /** Prompts given to this host, by id, oldest first. */
   #turns = new Map<string, TurnOutcome>();
 
-  #outbox: Array<[keyof WorkspaceBroadcasts, unknown]> = [];
+  #outbox: Array<[keyof WorkspaceBroadcasts, unknown, (() => void)?]> = [];
   #sent = 0;
   #pumping = false;
 
@@ -83,8 +83,8 @@ export class SessionHost {
    * chain; broadcasting inside it (a fraction of a millisecond each) starves the socket the SDK
    * reads the daemon's stream from, and under a firehose the daemon then drops the stream.
    */
-  #emit<K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBroadcasts[K]): void {
-    this.#outbox.push([name, payload]);
+  #emit<K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBroadcasts[K], sent?: () => void): void {
+    this.#outbox.push([name, payload, sent]);
     if (this.#pumping) return;
     this.#pumping = true;
     setImmediate(() => this.#pump());
@@ -100,10 +100,11 @@ export class SessionHost {
         void persist.whenNotWriting().then(() => this.#pump());
         return;
       }
-      const [name, payload] = this.#outbox[this.#sent];
+      const [name, payload, sent] = this.#outbox[this.#sent];
       if (name !== "session.event") {
         this.#sent++;
         this.#options.emit(name, payload as never);
+        sent?.();
         continue;
       }
       // An event goes out once its index is promised (not yet written: that would add the write to
@@ -184,8 +185,10 @@ export class SessionHost {
       } finally {
         this.#running = undefined;
         this.#settleAbandonedPermissions();
-        outcome.state = "ended";
-        this.#emit("turn", { state: "ended", promptId, stopReason: outcome.stopReason, error: outcome.error, by: user, queued: this.#queued });
+        // Ended for getTurn once the broadcast leaves, behind the turn's last events: a client
+        // that learns the end from getTurn then has had every event of the turn sent to it.
+        const { stopReason, error } = outcome;
+        this.#emit("turn", { state: "ended", promptId, stopReason, error, by: user, queued: this.#queued }, () => (outcome.state = "ended"));
       }
     }).catch((error: unknown) => console.error("[sandbox-workspace] a turn failed to settle:", error));
     return { promptId, ahead };
@@ -194,7 +197,13 @@ export class SessionHost {
   /** What became of a prompt this host was given; undefined if it never was (or has been forgotten). */
   turn(promptId: string): TurnOutcome | undefined {
     const outcome = this.#turns.get(promptId);
-    return outcome && { ...outcome };
+    if (!outcome) return undefined;
+    return outcome.state === "ended" ? { ...outcome } : { promptId, state: outcome.state };
+  }
+
+  /** Settles when every prompt given so far has run: the actor stays awake until then. */
+  get settled(): Promise<void> {
+    return this.#queue.then(() => undefined);
   }
 
   /** Keeps an outcome; beyond TURNS_KEPT, the oldest ended ones go (queued and running ones stay). */

@@ -167,7 +167,8 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
       prompt: (c, input: { text: string; promptId?: string }): PromptAccepted => {
         const user = userOf(c.conn.state as ConnState);
         const text = typeof input?.text === "string" ? input.text : "";
-        const promptId = readPromptId(input?.promptId);
+        const promptId = input?.promptId === undefined ? undefined : readPromptId(input.promptId);
+        if (promptId === null) throw new UserError("A promptId is 8 to 64 letters, digits, _ or -.", { code: "invalid_argument" });
         if (promptId && c.vars.host.turn(promptId)) return c.vars.host.prompt(user, text, promptId);
         if (!text.trim()) throw new UserError("A prompt needs some text.", { code: "invalid_argument" });
         const bytes = new TextEncoder().encode(text).length;
@@ -183,7 +184,10 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         }
         times.push(now);
         c.vars.promptTimes.set(c.conn.id, times);
-        return c.vars.host.prompt(user, text, promptId ?? `p-${randomId()}${randomId()}`);
+        const accepted = c.vars.host.prompt(user, text, promptId ?? `p-${randomId()}${randomId()}`);
+        // The turn runs after the action has answered: hold the actor awake until it (and any queued before it) ends.
+        void c.keepAwake(c.vars.host.settled);
+        return accepted;
       },
 
       /** What became of a prompt: queued, running or ended (with its stop reason or error); null if this workspace never had it since it started. */
@@ -229,8 +233,8 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
     },
 
     options: {
-      // A turn can take many minutes; the prompt action resolves when it ends.
-      actionTimeout: 60 * 60 * 1000,
+      // No action waits for a turn (see PromptAccepted); a long history read still may take a while.
+      actionTimeout: 60 * 1000,
       ...(options.sleepTimeoutMs ? { sleepTimeout: options.sleepTimeoutMs } : {}),
     },
   });
@@ -258,9 +262,9 @@ function readParams(params: unknown): WorkspaceConnParams {
   return { userId: pick("userId"), userName: pick("userName"), token: pick("token") };
 }
 
-/** A client's prompt id: short, and plain enough to log. Anything else is ignored (the workspace picks one). */
-function readPromptId(value: unknown): string | undefined {
-  return typeof value === "string" && /^[\w-]{8,64}$/.test(value) ? value : undefined;
+/** A client's prompt id: short, and plain enough to log; null when it is not. */
+function readPromptId(value: unknown): string | null {
+  return typeof value === "string" && /^[\w-]{8,64}$/.test(value) ? value : null;
 }
 
 function userOf(state: ConnState): WorkspaceUser {

@@ -59,6 +59,8 @@ interface PendingPrompt {
   opens: number;
   /** The workspace's start it was sent to, if known. */
   bootId?: string;
+  /** Checks in a row, over the link it went out on, that found the workspace without it. */
+  misses: number;
 }
 
 const RETRY_MS = [500, 1000, 2000, 4000, 8000];
@@ -108,6 +110,10 @@ export class WorkspaceConnection implements ReactiveController {
   #bootId?: string;
   /** The workspace's last event when it last reported running no turn. */
   #idleAt?: number;
+  /** `#opens` when the info behind `#bootId` arrived. */
+  #infoOpens = -1;
+  /** The workspace's last event, as it last reported it. */
+  #reportedAt = 0;
 
   constructor(host: ReactiveControllerHost, callbacks: ConnectionCallbacks) {
     this.#host = host;
@@ -158,7 +164,9 @@ export class WorkspaceConnection implements ReactiveController {
     const conn = this.#require();
     const promptId = newPromptId();
     return new Promise((resolve, reject) => {
-      const pending: PendingPrompt = { text, resolve, reject, opens: this.#opens, bootId: this.#bootId };
+      // The start is known only from this link's own info: the workspace may have restarted between links.
+      const bootId = this.#infoOpens === this.#opens ? this.#bootId : undefined;
+      const pending: PendingPrompt = { text, resolve, reject, opens: this.#opens, bootId, misses: 0 };
       this.#prompts.set(promptId, pending);
       this.#send(conn, promptId, pending);
     });
@@ -193,15 +201,21 @@ export class WorkspaceConnection implements ReactiveController {
             this.#settlePrompt(promptId, outcome.error ? { error: turnError(outcome.error) } : { stopReason: outcome.stopReason });
             return;
           }
-          // Unknown to the workspace yet, and sent over a link that is gone: either it never arrived, or the workspace restarted since.
-          if (outcome || pending.opens === this.#opens) return;
-          if (pending.bootId !== undefined && pending.bootId === this.#bootId) {
+          if (outcome) {
+            pending.misses = 0;
+            return;
+          }
+          // Unknown to the workspace. Sent over this very link, its request was lost (asked twice to be
+          // sure); over one that is gone, it never arrived, or the workspace restarted since.
+          const sameStart = pending.bootId !== undefined && pending.bootId === this.#bootId;
+          if (pending.opens === this.#opens ? ++pending.misses >= 2 && sameStart : sameStart) {
+            pending.misses = 0;
             pending.opens = this.#opens;
             this.#send(conn, promptId, pending);
-          } else {
+          } else if (pending.opens !== this.#opens) {
             // Not sent again: it may have run in part (files edited, commands run) before the restart.
-            const error = { code: "connection-lost", message: "The workspace restarted while this prompt waited or ran, so its turn did not finish. Send it again if you still need it." };
-            this.#settlePrompt(promptId, { error: turnError(error as TurnError) });
+            const error: TurnError = { code: "connection-lost", message: "The workspace restarted while this prompt waited or ran, so its turn did not finish. Send it again if you still need it." };
+            this.#settlePrompt(promptId, { error: turnError(error) });
           }
         },
         () => undefined,
@@ -341,13 +355,18 @@ export class WorkspaceConnection implements ReactiveController {
     this.users = info.users;
     this.limits = info.limits;
     this.#bootId = info.bootId;
+    this.#infoOpens = this.#opens;
     // A prompt sent before this link's first info went to this same start: a restart drops the link.
     for (const prompt of this.#prompts.values()) if (prompt.opens === this.#opens) prompt.bootId ??= info.bootId;
     this.pending = new Map(info.pendingPermissions.map((request) => [request.permissionId, request]));
     if (info.running && this.turn?.state !== "running") this.turn = { state: "running", queued: info.queued };
     else if (!info.running && (opened || this.turn?.state === "running")) this.turn = undefined;
     this.#checkPrompts(conn, generation);
-    if (this.#callbacks.timeline().contiguousIndex < info.lastEventIndex) void this.#catchUp();
+    // Behind what the workspace reported last time (10 s ago), not just now: events of a running
+    // stream are on their way over the link, and reading them again would only add load.
+    const contiguous = this.#callbacks.timeline().contiguousIndex;
+    if (contiguous < info.lastEventIndex && (opened || contiguous < this.#reportedAt)) void this.#catchUp();
+    this.#reportedAt = info.lastEventIndex;
     // On a live link the turn's last events may still be on their way: settle a turn the log leaves
     // open on opening, or once the workspace has reported the same idle state twice in a row.
     const idle = info.running ? undefined : info.lastEventIndex;

@@ -55,7 +55,9 @@ describe("live: the element joins its workspace", () => {
     $(el, '[part~="send"]').click();
     expect((await prompted).detail.text).to.equal("Fix the flaky test");
     await answer(el, "once");
-    await until(() => settled([el]) && entries(el, "turn-end").length === 1, "the turn ends");
+    // The agent's last usage_update lands just after its prompt result: wait for it too.
+    await el.updateComplete;
+    await until(() => settled([el]) && entries(el, "turn-end").length === 1 && entries(el, "usage").length > 0, "the turn ends, its usage after it", 30_000);
     await el.updateComplete;
     for (const type of ["user-message", "agent-thought", "agent-message", "tool-call", "plan", "usage", "session-info", "available-commands", "current-mode", "config-options", "permission-request", "turn-end"]) {
       expect(entries(el, type), type).to.not.be.empty;

@@ -236,7 +236,10 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
 
   it("after a crash mid-stream, gives no index a client held to another event, and says which it lost", async () => {
     const ada = await join(c, "w-crash", "Ada");
-    void ada.run("/firehose 3000 0 2").catch(() => undefined);
+    const interrupted = ada.run("/firehose 3000 0 2").then(
+      () => "resolved",
+      (error: { code?: string }) => error.code,
+    );
     await until(() => ada.indices().length > 400, "the stream is under way", 30_000);
     // The host dies at once: whatever it sent but had not written yet is gone from storage.
     await stack.registry.kill();
@@ -246,6 +249,9 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     try {
       const again = await join(c2, "w-crash", "Ada");
       const page = await again.conn.getHistory({ after: 0, limit: 1 });
+      // The client that sent the interrupted prompt hears so once its link is back, and stops waiting.
+      const timeout = new Promise((resolve) => setTimeout(() => resolve("still waiting after 30 s"), 30_000));
+      assert.equal(await Promise.race([interrupted, timeout]), "connection-lost");
       await again.run("/long 20 after the crash");
       const stored = await history(again.conn);
       const storedIds = new Map(stored.map((event) => [event.eventIndex, event.id]));
@@ -325,6 +331,8 @@ describe("failures are explicit, and the workspace recovers", { timeout: 240_000
     const ada = await join(c, "w-limits", "Ada");
     await assert.rejects(ada.run("   "), (error: any) => error.code === "invalid_argument");
     await assert.rejects(ada.run("x".repeat(40_000)), (error: any) => error.code === "prompt_too_large");
+    // A prompt id it could not answer under is refused, not swapped for another the client never hears of.
+    await assert.rejects(ada.conn.prompt({ text: "/long 5", promptId: "not ok!" }), (error: any) => error.code === "invalid_argument");
     await ada.conn.dispose();
   });
 });
