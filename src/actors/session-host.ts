@@ -67,6 +67,18 @@ export class SessionHost {
   #running?: WorkspaceUser;
   #pending = new Map<string, PermissionRequestedBroadcast>();
   #answered = new Map<string, PermissionResolvedBroadcast>();
+  /** Aborted when the host is disposed: turns then end rather than wait on an SDK that is gone. */
+  #stopping = new AbortController();
+  /** A promise that rejects once the host is disposed; `release` when no longer raced. */
+  #stopped(): { promise: Promise<never>; release: () => void } {
+    let stop = () => {};
+    const promise = new Promise<never>((_, reject) => {
+      stop = () => reject(new WorkspaceError("prompt_failed", "The workspace stopped while this prompt ran."));
+      if (this.#stopping.signal.aborted) stop();
+      else this.#stopping.signal.addEventListener("abort", stop, { once: true });
+    });
+    return { promise, release: () => this.#stopping.signal.removeEventListener("abort", stop) };
+  }
   /** Prompts given to this host, by id, oldest first. */
   #turns = new Map<string, TurnOutcome>();
 
@@ -169,14 +181,17 @@ export class SessionHost {
       outcome.state = "running";
       this.#emit("turn", { state: "running", promptId, by: user, queued: this.#queued });
       try {
+        if (this.#stopping.signal.aborted) throw new WorkspaceError("prompt_failed", "The workspace stopped before this prompt ran.");
         const session = await this.#ensureSession();
         const meta = { "sandbox-workspace": { user: { id: user.userId, name: user.userName }, promptId } };
         const watchdog = this.#watch();
+        const stopped = this.#stopped();
         try {
-          const result = await Promise.race([session.prompt([{ type: "text", text, _meta: meta }]), watchdog.failed]);
+          const result = await Promise.race([session.prompt([{ type: "text", text, _meta: meta }]), watchdog.failed, stopped.promise]);
           outcome.stopReason = result.stopReason;
         } finally {
           watchdog.stop();
+          stopped.release();
         }
       } catch (error) {
         const failure = this.#fail(error, "prompt_failed");
@@ -269,6 +284,8 @@ export class SessionHost {
 
   /** Before the actor sleeps or stops: close the SDK (no more events), then write what is queued. */
   async dispose(): Promise<void> {
+    // The running turn and the queued ones end now: the actor waits for them before it stops.
+    this.#stopping.abort();
     const sdk = this.#sdk;
     this.#dropSession(false);
     await sdk?.dispose().catch(() => undefined);
