@@ -50,7 +50,7 @@ export interface TurnBroadcast {
   /** The prompt this turn runs (see `PromptAccepted`). */
   promptId?: string;
   stopReason?: string;
-  /** Why the turn failed, when it did (`stopReason` is then "error"). */
+  /** Why the turn failed, when it did (`stopReason` is then "error", or "interrupted" when the workspace stopped). */
   error?: TurnError;
   /** Who started the turn. */
   by?: WorkspaceUser;

@@ -195,7 +195,7 @@ export class SessionHost {
         }
       } catch (error) {
         const failure = this.#fail(error, "prompt_failed");
-        outcome.stopReason = "error";
+        outcome.stopReason = this.#stopping.signal.aborted ? "interrupted" : "error";
         outcome.error = { code: failure.code, message: failure.message };
       } finally {
         this.#running = undefined;

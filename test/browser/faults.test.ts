@@ -128,9 +128,12 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     await until(() => el.connectionStatus === "live", "the element is back", 30_000);
     expect(statuses).to.deep.equal(["disconnected", "connected"]);
     await until(() => turn.done, "the interrupted prompt settles", 30_000);
-    expect(turn.error?.code, `the interrupted prompt does not claim success: ${JSON.stringify(turn)}`).to.equal("connection-lost");
-    expect(turn.error?.message).to.contain("restarted");
-    expect(errors.map((e) => e.code), "the element said why the prompt ended").to.include("connection-lost");
+    // Either the stopping workspace said so (its turn ended as it stopped), or, had that word not
+    // gone out in time, the element found out once back (the restarted workspace does not know it).
+    expect(turn.error, `the interrupted prompt does not claim success: ${JSON.stringify(turn)}`).to.not.equal(undefined);
+    expect(["prompt_failed", "connection-lost"]).to.include(turn.error!.code);
+    expect(turn.error!.message).to.match(/workspace (stopped|restarted) while this prompt/);
+    expect(errors.map((e) => e.code), "the element said why the prompt ended").to.include(turn.error!.code);
     // The turn died with the registry: the element must not go on showing it as running.
     await until(() => !el.timeline.summary.running, "the interrupted turn shows as ended");
     await el.updateComplete;
