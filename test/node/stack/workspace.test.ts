@@ -5,8 +5,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { SessionEvent } from "sandbox-agent";
-import { runPrompt, type WorkspaceBroadcasts } from "../../src/actors/index.js";
-import { client, startStack, until, type Stack, type WorkspaceClient } from "../support/stack.js";
+import { runPrompt, type WorkspaceBroadcasts } from "../../../src/actors/index.js";
+import { client, startStack, until, type Stack, type WorkspaceClient } from "../../support/stack.js";
 
 type Name = keyof WorkspaceBroadcasts;
 const NAMES: Name[] = ["session.event", "chat.user", "permission.requested", "permission.resolved", "turn", "presence", "error"];
@@ -302,7 +302,7 @@ describe("failures are explicit, and the workspace recovers", { timeout: 240_000
     assert.deepEqual(ada.of("turn").at(-1), { ...ada.of("turn").at(-1), state: "ended" });
     await assert.rejects(ada.run("while it is down"), (error: any) => error.code === "sandbox_unreachable");
 
-    const { startDaemon } = await import("../../demo/daemon.js");
+    const { startDaemon } = await import("../../../demo/daemon.js");
     stack.daemon = await startDaemon({ port, dataDir, env: { DEMO_AGENT_DELAY_MS: "1" } });
     const result = await ada.run("/long 10 after the restart");
     assert.equal(result?.stopReason, "end_turn");
