@@ -23,6 +23,21 @@ export function turnError(error: TurnError): Error & TurnError {
   return Object.assign(new Error(error.message), { code: error.code });
 }
 
+/** How a prompt settles, from a turn's end as broadcast or as `getTurn` tells it. */
+export function turnResult(outcome: TurnOutcome | TurnBroadcast): PromptResult {
+  return outcome.error ? { error: turnError(outcome.error) } : { stopReason: outcome.stopReason };
+}
+
+export interface PromptResult {
+  stopReason?: string;
+  error?: Error;
+}
+
+/** Whether a failed `prompt` call is the workspace's refusal (too large, too many, empty), not a failed link. */
+export function isRefusal(error: unknown): boolean {
+  return (error as { group?: string } | undefined)?.group === "user";
+}
+
 /**
  * Sends a prompt over `conn` and resolves with its stop reason when its turn ends; rejects with the
  * workspace's error (`code`, `message`) when it was refused or failed. Nothing here waits on one
@@ -33,23 +48,22 @@ export async function runPrompt(conn: PromptingConnection, text: string, checkMs
   const promptId = newPromptId();
   // The workspace's start the prompt goes to: after a restart it is not sent again (it may have run in part).
   const { bootId } = await conn.getSessionInfo();
-  let settle!: (outcome: { stopReason?: string; error?: Error }) => void;
-  const ended = new Promise<{ stopReason?: string; error?: Error }>((resolve) => (settle = resolve));
-  const take = (outcome: TurnOutcome | TurnBroadcast) => settle(outcome.error ? { error: turnError(outcome.error) } : { stopReason: outcome.stopReason });
-  const unsubscribe = conn.on("turn", (turn) => turn.promptId === promptId && turn.state === "ended" && take(turn));
+  let settle!: (result: PromptResult) => void;
+  const ended = new Promise<PromptResult>((resolve) => (settle = resolve));
+  const unsubscribe = conn.on("turn", (turn) => turn.promptId === promptId && turn.state === "ended" && settle(turnResult(turn)));
   let answered = false;
   const send = () =>
     conn.prompt({ text, promptId }).then(
       () => (answered = true),
-      (error: Error & { group?: string }) => {
+      (error: Error) => {
         // The workspace's refusal is the answer; a failed link is not: the next check tells.
-        if (error?.group === "user") settle({ error });
+        if (isRefusal(error)) settle({ error });
       },
     );
   const check = setInterval(() => {
     conn.getTurn({ promptId }).then(
       (outcome) => {
-        if (outcome?.state === "ended") take(outcome);
+        if (outcome?.state === "ended") settle(turnResult(outcome));
         else if (!outcome) void unknown();
       },
       () => undefined,

@@ -19,6 +19,7 @@ import type {
   WorkspaceUser,
 } from "./contract.js";
 import { SCHEMA, WorkspacePersistDriver, type Sql } from "./persist.js";
+import { newPromptId } from "./prompting.js";
 import { SessionHost, WorkspaceError, type SandboxConnection } from "./session-host.js";
 
 export interface WorkspaceActorOptions {
@@ -184,7 +185,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         }
         times.push(now);
         c.vars.promptTimes.set(c.conn.id, times);
-        const accepted = c.vars.host.prompt(user, text, promptId ?? `p-${randomId()}${randomId()}`);
+        const accepted = c.vars.host.prompt(user, text, promptId ?? newPromptId());
         // The turn runs after the action has answered: hold the actor awake until it (and any queued before it) ends.
         void c.keepAwake(c.vars.host.settled);
         return accepted;
@@ -195,7 +196,8 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
 
       /** Events with `eventIndex > after`, oldest first, paged. */
       getHistory: async (c, input: { after?: number; limit?: number } = {}): Promise<HistoryPage> => {
-        const { sessionId, after, limit } = historyRequest(c.vars.host.sessionId, input, limits.maxHistoryPage);
+        const sessionId = c.vars.host.sessionId;
+        const { after, limit } = historyRequest(input, limits.maxHistoryPage);
         const page = await c.vars.persist.readEvents(sessionId, after, limit);
         return { events: page.events, nextAfter: page.more ? page.events.at(-1)!.eventIndex : undefined, ...(await historyExtras(c.db as unknown as Sql, c.vars.persist, sessionId)) };
       },
@@ -205,7 +207,8 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
        * not parsed and encoded again, and a client reads them with one `JSON.parse`.
        */
       getHistoryJson: async (c, input: { after?: number; limit?: number } = {}): Promise<HistoryPageJson> => {
-        const { sessionId, after, limit } = historyRequest(c.vars.host.sessionId, input, limits.maxHistoryPage);
+        const sessionId = c.vars.host.sessionId;
+        const { after, limit } = historyRequest(input, limits.maxHistoryPage);
         const page = await c.vars.persist.readEventsJson(sessionId, after, limit);
         return { eventsJson: page.json, nextAfter: page.more ? page.last : undefined, ...(await historyExtras(c.db as unknown as Sql, c.vars.persist, sessionId)) };
       },
@@ -240,10 +243,11 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
   });
 }
 
-function historyRequest(sessionId: string, input: { after?: number; limit?: number } | undefined, max: number) {
+/** A history request's `after` and `limit`, made whole numbers in range (`limit` at most `max`). */
+function historyRequest(input: { after?: number; limit?: number } | undefined, max: number) {
   const after = Math.max(0, Math.floor(Number(input?.after ?? 0)) || 0);
   const limit = Math.max(1, Math.min(Math.floor(Number(input?.limit ?? max)) || max, max));
-  return { sessionId, after, limit };
+  return { after, limit };
 }
 
 /** What a history page says besides its events: who answered permissions, and what a crash lost. */

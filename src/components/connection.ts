@@ -16,7 +16,7 @@ import type {
   TurnError,
   WorkspaceRegistry,
 } from "../actors/index.js";
-import { newPromptId, turnError } from "../actors/prompting.js";
+import { isRefusal, newPromptId, turnError, turnResult, type PromptResult } from "../actors/prompting.js";
 import type { RawEvent, Timeline } from "../events/index.js";
 
 export type ConnectionStatus = "idle" | "connecting" | "live" | "reconnecting" | "error";
@@ -175,15 +175,15 @@ export class WorkspaceConnection implements ReactiveController {
   #send(conn: Conn, promptId: string, pending: PendingPrompt): void {
     conn.prompt({ text: pending.text, promptId }).then(
       () => undefined,
-      (error: { group?: string }) => {
-        // The workspace's own refusal (too large, too many, empty) is the answer. Any other failure
-        // is the link's: the next look at a live link finds out whether the prompt arrived.
-        if (error?.group === "user") this.#settlePrompt(promptId, { error: error as Error });
+      (error: Error) => {
+        // The workspace's own refusal is the answer. Any other failure is the link's: the next
+        // look at a live link finds out whether the prompt arrived.
+        if (isRefusal(error)) this.#settlePrompt(promptId, { error });
       },
     );
   }
 
-  #settlePrompt(promptId: string, outcome: { stopReason?: string; error?: Error }): void {
+  #settlePrompt(promptId: string, outcome: PromptResult): void {
     const pending = this.#prompts.get(promptId);
     if (!pending) return;
     this.#prompts.delete(promptId);
@@ -198,7 +198,7 @@ export class WorkspaceConnection implements ReactiveController {
         (outcome) => {
           if (generation !== this.#generation || !this.#prompts.has(promptId)) return;
           if (outcome?.state === "ended") {
-            this.#settlePrompt(promptId, outcome.error ? { error: turnError(outcome.error) } : { stopReason: outcome.stopReason });
+            this.#settlePrompt(promptId, turnResult(outcome));
             return;
           }
           if (outcome) {
@@ -306,7 +306,7 @@ export class WorkspaceConnection implements ReactiveController {
     conn.on("permission.resolved", (answer: PermissionResolvedBroadcast) => mine() && this.#resolved(answer));
     conn.on("turn", (turn: TurnBroadcast) => {
       if (!mine()) return;
-      if (turn.state === "ended" && turn.promptId) this.#settlePrompt(turn.promptId, turn.error ? { error: turnError(turn.error) } : { stopReason: turn.stopReason });
+      if (turn.state === "ended" && turn.promptId) this.#settlePrompt(turn.promptId, turnResult(turn));
       this.turn = turn;
       this.#callbacks.onTurn?.(turn);
       if (turn.state === "ended") this.#callbacks.timeline().endTurn(turn.stopReason);
