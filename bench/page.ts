@@ -57,6 +57,8 @@ export interface FirehoseResult {
   firstSentAt: number;
   /** Per element: when its last chunk was in the DOM. */
   lastVisibleAt: number[];
+  /** Per element: when its last chunk was handed to the page (before render). */
+  lastArrivedAt: number[];
   /** The element's message ends with the last chunk's text (checked in the DOM at the end). */
   complete: boolean[];
 }
@@ -72,7 +74,7 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
   await until(() => els.every((el) => !el.timeline.summary.running && el.timeline.size > 0), "warm-up turn", 30_000);
   await frame();
 
-  const result: FirehoseResult = { visible: [], arrived: [], received: [], duplicates: [], firstSentAt: Infinity, lastVisibleAt: [], complete: [] };
+  const result: FirehoseResult = { visible: [], arrived: [], received: [], duplicates: [], firstSentAt: Infinity, lastVisibleAt: [], lastArrivedAt: [], complete: [] };
   const trackers = els.map((el, n) => {
     const visible: number[] = [];
     const arrived: number[] = [];
@@ -80,6 +82,7 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
     let pending: number[] = [];
     let duplicates = 0;
     let lastVisibleAt = 0;
+    let lastArrivedAt = 0;
     let sentAt: number[] = [];
     el.addEventListener("sandbox-workspace-event", (event) => {
       const at = now();
@@ -95,6 +98,7 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
         sentAt[index] = meta![FIREHOSE_META.sentAt];
         result.firstSentAt = Math.min(result.firstSentAt, sentAt[index]);
         arrived.push(at - sentAt[index]);
+        lastArrivedAt = at;
         pending.push(index);
       }
       if (pending.length === 0) return;
@@ -107,7 +111,7 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
         lastVisibleAt = at;
       });
     });
-    return { el, visible, arrived, seen, get duplicates() { return duplicates; }, get lastVisibleAt() { return lastVisibleAt; } };
+    return { el, visible, arrived, seen, get duplicates() { return duplicates; }, get lastVisibleAt() { return lastVisibleAt; }, get lastArrivedAt() { return lastArrivedAt; } };
   });
 
   void els[0].prompt(options.text);
@@ -123,6 +127,7 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
     result.received.push(t.seen.size);
     result.duplicates.push(t.duplicates);
     result.lastVisibleAt.push(t.lastVisibleAt);
+    result.lastArrivedAt.push(t.lastArrivedAt);
   }
   for (const el of els) el.remove();
   return result;
