@@ -11,6 +11,8 @@ export interface DirectRun {
   latencies: number[];
   received: number;
   firstSentAt: number;
+  /** The agent's last send: with `firstSentAt`, how long the agent itself took to stream. */
+  lastSentAt: number;
   lastReceivedAt: number;
 }
 
@@ -32,10 +34,11 @@ function firehoseRuns(send: (text: string) => Promise<unknown>) {
       current.latencies.push(at - sentAt);
       current.received++;
       current.firstSentAt = Math.min(current.firstSentAt, sentAt);
+      current.lastSentAt = Math.max(current.lastSentAt, sentAt);
       current.lastReceivedAt = at;
     },
     async run(text: string, chunks: number, timeoutMs: number): Promise<DirectRun> {
-      const run: DirectRun = (current = { latencies: [], received: 0, firstSentAt: Infinity, lastReceivedAt: 0 });
+      const run: DirectRun = (current = { latencies: [], received: 0, firstSentAt: Infinity, lastSentAt: 0, lastReceivedAt: 0 });
       await send(text);
       // The response can overtake the last notifications' listeners by a tick.
       const deadline = Date.now() + timeoutMs;

@@ -55,6 +55,8 @@ export interface FirehoseResult {
   received: number[];
   duplicates: number[];
   firstSentAt: number;
+  /** The agent's last send: with `firstSentAt`, how long the agent itself took to stream. */
+  lastSentAt: number;
   /** Per element: when its last chunk was in the DOM. */
   lastVisibleAt: number[];
   /** Per element: when its last chunk was handed to the page (before render). */
@@ -74,7 +76,7 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
   await until(() => els.every((el) => !el.timeline.summary.running && el.timeline.size > 0), "warm-up turn", 30_000);
   await frame();
 
-  const result: FirehoseResult = { visible: [], arrived: [], received: [], duplicates: [], firstSentAt: Infinity, lastVisibleAt: [], lastArrivedAt: [], complete: [] };
+  const result: FirehoseResult = { visible: [], arrived: [], received: [], duplicates: [], firstSentAt: Infinity, lastSentAt: 0, lastVisibleAt: [], lastArrivedAt: [], complete: [] };
   const trackers = els.map((el, n) => {
     const visible: number[] = [];
     const arrived: number[] = [];
@@ -97,6 +99,7 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
         seen.add(index);
         sentAt[index] = meta![FIREHOSE_META.sentAt];
         result.firstSentAt = Math.min(result.firstSentAt, sentAt[index]);
+        result.lastSentAt = Math.max(result.lastSentAt, sentAt[index]);
         arrived.push(at - sentAt[index]);
         lastArrivedAt = at;
         pending.push(index);
