@@ -102,6 +102,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         sandbox: () => sandboxFor(workspaceId),
         persist,
         emit: (name, payload) => c.broadcast(name, payload),
+        audience: () => c.conns.size,
         recordPermission: async (resolution) => {
           await persist.execute(
             `INSERT INTO permissions (permission_id, tool_call_id, json) VALUES (?, ?, ?) ON CONFLICT (permission_id) DO UPDATE SET json = excluded.json`,
