@@ -13,8 +13,8 @@
  * they came, events spent most of a stream waiting behind writes. So streamed chunks wait for a
  * pause in the stream, or until the oldest queued event is `WRITE_WITHIN_MS` old: a burst reaches
  * clients first and is stored right after. Anything else (a prompt, a tool call, a permission
- * request, a turn's end) is written at once, with whatever waited before it: a crash can take
- * back that much more of a streamed answer, never the prompt it answers.
+ * request, a turn's end) is written at once, with whatever waited before it. A crash can take back
+ * about that much more of a streamed answer; what is written at once is as safe as before.
  *
  * Clients hear of an event before it is written, so a crash can take back events they hold. What it
  * can never do is hand their eventIndex to another event: indices are promised durably, a block at a
@@ -54,7 +54,7 @@ const PAGE_LIMIT = 500;
 const TRIM_EVERY = 500;
 /**
  * Indices promised per write; the next block is promised when half of this one is left. Each
- * promise is a write, and holds broadcasts back while it runs: one per 5,000 events.
+ * promise is a write, and holds broadcasts back while it runs: one per 10,000 events.
  */
 const PROMISE_BLOCK = 10_000;
 /** A write waits until no event has come for this long (a pause in the stream)... */
@@ -89,8 +89,8 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
   /** When the last event was queued, and when the oldest one still queued was. */
   #lastInsertAt = 0;
   #oldestAt = 0;
-  /** Set while `flush` waits: writes then go at once. */
-  #urgent = false;
+  /** How many `flush` calls wait: writes then go at once. */
+  #urgent = 0;
   /** Queued events that are not streamed chunks: while there are any, writes go at once. */
   #structural = 0;
   #hurry?: () => void;
@@ -206,9 +206,27 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
     ledger.max = event.eventIndex;
     this.#lastInsertAt = performance.now();
     if (this.#queue.length === 0) this.#oldestAt = this.#lastInsertAt;
-    if (!isStreamedChunk(event)) this.#structural++;
     this.#queue.push(event);
-    this.#draining ??= this.#drain().finally(() => (this.#draining = undefined));
+    if (!isStreamedChunk(event)) {
+      this.#structural++;
+      this.#hurry?.();
+    }
+    this.#startDrain();
+  }
+
+  /** Starts the drain loop unless it runs; it starts itself again if events came as it ended. */
+  #startDrain(): Promise<void> {
+    this.#draining ??= this.#drain().then(
+      (done) => {
+        this.#draining = undefined;
+        if (done && this.#queue.length) void this.#startDrain();
+      },
+      (error: unknown) => {
+        this.#draining = undefined;
+        this.#options.onError?.(error);
+      },
+    );
+    return this.#draining;
   }
 
   /** The highest eventIndex assigned (stored, queued or lost) for a session, 0 when none. */
@@ -326,16 +344,13 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
 
   /** Resolves when every event inserted so far is written. */
   async flush(): Promise<void> {
-    this.#urgent = true;
+    this.#urgent++;
     this.#hurry?.();
     try {
       while (this.#draining) await this.#draining;
-      if (this.#queue.length) {
-        this.#draining = this.#drain().finally(() => (this.#draining = undefined));
-        await this.#draining;
-      }
+      if (this.#queue.length) await this.#startDrain();
     } finally {
-      this.#urgent = false;
+      this.#urgent--;
     }
   }
 
@@ -364,7 +379,8 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
     return this.#queue.length;
   }
 
-  async #drain(): Promise<void> {
+  /** Writes until the queue is empty (true), or gives up after three failures in a row (false). */
+  async #drain(): Promise<boolean> {
     while (this.#queue.length) {
       await this.#pause();
       const startedAt = performance.now();
@@ -375,7 +391,11 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
       } catch (error) {
         this.#options.onError?.(error);
         // Back off and leave the batch queued: nothing is dropped.
-        if (++this.#failures >= 3) return;
+        if (++this.#failures >= 3) {
+          // The next event starts a drain that tries again from the first backoff.
+          this.#failures = 0;
+          return false;
+        }
         await new Promise((resolve) => setTimeout(resolve, 100 * this.#failures));
         continue;
       }
@@ -386,12 +406,13 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
       // Broadcasts that waited for this write go out before the next one starts.
       if (this.#queue.length) await new Promise((resolve) => setImmediate(resolve));
     }
+    return true;
   }
 
   /** Waits for a pause in the stream, or until the oldest queued event is due (see `QUIET_MS`). */
   async #pause(): Promise<void> {
     for (;;) {
-      if (this.#urgent || this.#closed || this.#structural > 0) return;
+      if (this.#urgent > 0 || this.#closed || this.#structural > 0) return;
       const now = performance.now();
       const wait = Math.min(this.#lastInsertAt + QUIET_MS - now, this.#oldestAt + WRITE_WITHIN_MS - now);
       if (wait <= 0) return;

@@ -424,8 +424,14 @@ export class WorkspaceConnection implements ReactiveController {
         const { lastEventIndex } = await answered(conn.getSessionInfo());
         if (generation !== this.#generation) return;
         if (lastEventIndex > PAGE) {
-          // Asked first, the newest page is shown first; the older pages are already on their way.
-          await Promise.all([this.#readFrom(conn, generation, lastEventIndex - PAGE), this.#readRange(conn, generation, after, lastEventIndex - PAGE)]);
+          // The newest page is shown first; the older pages are on their way meanwhile, and wait for
+          // it (answers can come in any order).
+          let shown = () => {};
+          const newestShown = new Promise<void>((resolve) => (shown = resolve));
+          await Promise.all([
+            this.#readFrom(conn, generation, lastEventIndex - PAGE, shown).finally(shown),
+            this.#readRange(conn, generation, after, lastEventIndex - PAGE, newestShown),
+          ]);
           return;
         }
       }
@@ -437,12 +443,14 @@ export class WorkspaceConnection implements ReactiveController {
   }
 
   /** Reads every event after `after`, page by page, each applied as it arrives. */
-  async #readFrom(conn: Conn, generation: number, after: number): Promise<void> {
+  async #readFrom(conn: Conn, generation: number, after: number, onFirstPage?: () => void): Promise<void> {
     for (;;) {
       const page = await readPage(conn, after);
       if (generation !== this.#generation) return;
       this.#takePage(page, after === this.#callbacks.timeline().contiguousIndex ? after : undefined);
       this.#callbacks.onEvents(page.events);
+      onFirstPage?.();
+      onFirstPage = undefined;
       if (page.nextAfter === undefined) return;
       after = page.nextAfter;
     }
@@ -450,9 +458,10 @@ export class WorkspaceConnection implements ReactiveController {
 
   /**
    * Reads the known range (after, upTo] as pages requested a few at a time, not one after another,
-   * and applies them together: slotting them in below events already shown re-folds once.
+   * and applies them together (once `applyAfter` settles): slotting them in below events already
+   * shown re-folds once.
    */
-  async #readRange(conn: Conn, generation: number, after: number, upTo: number): Promise<void> {
+  async #readRange(conn: Conn, generation: number, after: number, upTo: number, applyAfter?: Promise<void>): Promise<void> {
     const starts: number[] = [];
     for (let start = after; start < upTo; start += PAGE) starts.push(start);
     const pages: Array<HistoryPage> = new Array(starts.length);
@@ -464,6 +473,7 @@ export class WorkspaceConnection implements ReactiveController {
       }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_PAGES, starts.length) }, worker));
+    await applyAfter;
     if (generation !== this.#generation) return;
     const held: RawEvent[] = [];
     pages.forEach((page, i) => {

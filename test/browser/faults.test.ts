@@ -182,7 +182,7 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     const takenBack = [...held.keys()].filter((index) => !stored.has(index));
     expect(takenBack.filter((index) => !inLost(lost, index)), "held events neither stored nor declared lost").to.deep.equal([]);
     const said = errors.filter((e) => e.code === "events-lost");
-    if (takenBack.length > 0) expect(said.map((e) => e.message).join(" "), "the element says how many it took back").to.contain(`${takenBack.length} event`);
+    if (takenBack.length > 0) expect(said.map((e) => e.message).join(" "), "the element says how many it took back").to.contain(`${takenBack.length.toLocaleString()} event`);
     else expect(said, "nothing taken back, nothing said").to.deep.equal([]);
     totals.takenBack += takenBack.length;
   });

@@ -14,9 +14,9 @@ const stack = (payload: Record<string, unknown>) => executeServerCommand<Stack, 
 let counter = 0;
 const fresh = (name: string) => `${name}-${Date.now().toString(36)}-${counter++}`;
 
-async function until(check: () => boolean, what: string, ms = 20_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
@@ -76,7 +76,12 @@ describe("live: the element joins its workspace", () => {
     const turn = ada.prompt("Fix the flaky test");
     await answer(grace, "reject");
     expect((await turn)?.stopReason).to.equal("end_turn");
-    await until(() => settled([ada, grace]) && ada.timeline.lastIndex === grace.timeline.lastIndex, "both have everything");
+    // A turn's last events can trail its answer: wait until both hold everything the workspace has.
+    await until(async () => {
+      if (!settled([ada, grace]) || ada.timeline.lastIndex !== grace.timeline.lastIndex) return false;
+      const info = (await stack({ action: "info", workspaceId: id })) as unknown as { lastEventIndex: number };
+      return ada.timeline.lastIndex === info.lastEventIndex;
+    }, "both have everything");
     await ada.updateComplete;
     await grace.updateComplete;
     expect(indices(ada)).to.deep.equal(indices(grace));

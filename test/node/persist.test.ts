@@ -81,8 +81,9 @@ describe("the persistence driver writes behind the stream", () => {
       await sleep(10);
     }
     const endAt = performance.now();
-    assert.ok(sql.writes.length > 0 && sql.writes[0].at < endAt, "nothing was written during a 1.5 s stream");
-    assert.ok(sql.writes[0].at - firstAt >= 450, `the first write began ${(sql.writes[0].at - firstAt).toFixed(0)} ms into the stream`);
+    const during = sql.writes.filter((write) => write.at < endAt).length;
+    // About three (one per half second); a timer stalled past the quiet time on a busy machine adds one.
+    assert.ok(during >= 1 && during <= 6, `${during} writes during a 1.5 s stream of ${index} events`);
     await until(() => sql.stored.size === index, 5_000);
   });
 
@@ -98,6 +99,18 @@ describe("the persistence driver writes behind the stream", () => {
     }
     assert.ok(sql.stored.has(1) && sql.stored.has(2), "the prompt waited for the stream to pause");
     await until(() => sql.stored.size === 22, 5_000);
+  });
+
+  it("writes a prompt at once even while a write waits for the stream to pause", async () => {
+    const sql = new RecordingSql();
+    const persist = new WorkspacePersistDriver(sql, { maxEventsPerSession: 10_000 });
+    await persist.insertEvent(SESSION, event(1));
+    // The drain now waits for a pause in the stream (100 ms from the chunk).
+    await sleep(20);
+    const promptAt = performance.now();
+    await persist.insertEvent(SESSION, promptEvent(2));
+    await until(() => sql.stored.has(2), 5_000);
+    assert.ok(sql.writes[0].at - promptAt < 50, `the prompt's write began ${(sql.writes[0].at - promptAt).toFixed(0)} ms after it came`);
   });
 
   it("writes at once when flushed", async () => {
