@@ -11,11 +11,4 @@ export function cpuBusyMs(): number {
   return busy;
 }
 
-/** Runs `work` and returns its result with the CPU time the machine spent meanwhile. */
-export async function withCpu<T>(work: () => Promise<T>): Promise<{ result: T; cpuMs: number }> {
-  const before = cpuBusyMs();
-  const result = await work();
-  return { result, cpuMs: cpuBusyMs() - before };
-}
-
 export const CORES = cpus().length;

@@ -5,6 +5,7 @@
 import { InMemorySessionPersistDriver, SandboxAgent, type SessionEvent } from "sandbox-agent";
 import { FIREHOSE_META } from "../demo/agent/material.js";
 import { runPrompt } from "../src/actors/prompting.js";
+import { cpuBusyMs } from "./cpu.js";
 
 export interface DirectRun {
   /** Agent send → SDK listener, ms, per chunk. */
@@ -14,6 +15,8 @@ export interface DirectRun {
   /** The agent's last send: with `firstSentAt`, how long the agent itself took to stream. */
   lastSentAt: number;
   lastReceivedAt: number;
+  /** The machine's CPU time from the prompt to the last chunk (core-ms); only when every chunk came. */
+  cpuMs?: number;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -24,6 +27,8 @@ const now = () => performance.timeOrigin + performance.now();
  */
 function firehoseRuns(send: (text: string) => Promise<unknown>) {
   let current: DirectRun | undefined;
+  let expected = 0;
+  let cpuAtStart = 0;
   return {
     /** Hand every event the listener sees here. */
     take(event: SessionEvent): void {
@@ -36,9 +41,12 @@ function firehoseRuns(send: (text: string) => Promise<unknown>) {
       current.firstSentAt = Math.min(current.firstSentAt, sentAt);
       current.lastSentAt = Math.max(current.lastSentAt, sentAt);
       current.lastReceivedAt = at;
+      if (current.received === expected) current.cpuMs = cpuBusyMs() - cpuAtStart;
     },
     async run(text: string, chunks: number, timeoutMs: number): Promise<DirectRun> {
       const run: DirectRun = (current = { latencies: [], received: 0, firstSentAt: Infinity, lastSentAt: 0, lastReceivedAt: 0 });
+      expected = chunks;
+      cpuAtStart = cpuBusyMs();
       await send(text);
       // The response can overtake the last notifications' listeners by a tick.
       const deadline = Date.now() + timeoutMs;

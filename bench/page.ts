@@ -61,7 +61,7 @@ export interface FirehoseResult {
   lastVisibleAt: number[];
   /** Per element: when its last chunk was handed to the page (before render). */
   lastArrivedAt: number[];
-  /** CPU time the whole machine spent from the prompt to the last chunk in the DOM (core-ms), when the bench gave a clock. */
+  /** CPU time the whole machine spent from the prompt to the last chunk in the DOM (core-ms), when the bench gave a clock and every chunk came. */
   cpuMs?: number;
   /** The element's message ends with the last chunk's text (checked in the DOM at the end). */
   complete: boolean[];
@@ -123,8 +123,8 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
   const cpu = (window as unknown as { benchCpuMs?: () => Promise<number> }).benchCpuMs;
   const cpuBefore = await cpu?.();
   void els[0].prompt(options.text);
-  await until(() => trackers.every((t) => t.visible.length >= options.chunks), "every chunk visible", options.timeoutMs);
-  if (cpu && cpuBefore !== undefined) result.cpuMs = (await cpu()) - cpuBefore;
+  const whole = await until(() => trackers.every((t) => t.visible.length >= options.chunks), "every chunk visible", options.timeoutMs);
+  if (whole && cpu && cpuBefore !== undefined) result.cpuMs = (await cpu()) - cpuBefore;
   await until(() => els.every((el) => !el.timeline.summary.running), "turn end", 5_000);
   for (const t of trackers) {
     await t.el.updateComplete;
