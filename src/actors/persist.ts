@@ -204,6 +204,8 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
     const ledger = await this.#ledger(sessionId);
     if (event.eventIndex <= ledger.max) event.eventIndex = ledger.max + 1;
     ledger.max = event.eventIndex;
+    // Promised here, before anyone asks: a promise is a write, and none may start as the pump sends.
+    this.#promiseAhead(sessionId, ledger);
     this.#lastInsertAt = performance.now();
     if (this.#queue.length === 0) this.#oldestAt = this.#lastInsertAt;
     this.#queue.push(event);
@@ -236,13 +238,11 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
 
   /**
    * Whether clients may be told of the event at `eventIndex`: its index is durably promised, so no
-   * crash can give it to another event. Promises the next block ahead of need.
+   * crash can give it to another event. (`insertEvent` promises the next block ahead of need.)
    */
   isPromised(sessionId: string, eventIndex: number): boolean {
     const ledger = this.#ledgers.get(sessionId);
-    if (!ledger) return false;
-    if (eventIndex + PROMISE_BLOCK / 2 > ledger.promised) void this.#promise(sessionId, ledger);
-    return eventIndex <= ledger.promised;
+    return ledger !== undefined && eventIndex <= ledger.promised;
   }
 
   /** Resolves once `isPromised(sessionId, eventIndex)`. */
@@ -312,6 +312,11 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
     return ledger;
   }
 
+  /** Promises the next block once half of this one is used. */
+  #promiseAhead(sessionId: string, ledger: Ledger): void {
+    if (ledger.max + PROMISE_BLOCK / 2 > ledger.promised) void this.#promise(sessionId, ledger);
+  }
+
   /** Promises the next block of indices (one small write), then wakes whoever waits for one. */
   #promise(sessionId: string, ledger: Ledger): Promise<void> {
     if (ledger.promising || this.#closed) return ledger.promising ?? Promise.resolve();
@@ -324,7 +329,7 @@ export class WorkspacePersistDriver implements SessionPersistDriver {
         (error: unknown) => {
           this.#options.onError?.(error);
           // Whoever waits keeps waiting; try again shortly.
-          setTimeout(() => this.#wake(), RETRY_MS);
+          setTimeout(() => this.#promiseAhead(sessionId, ledger), RETRY_MS);
         },
       )
       .finally(() => {

@@ -145,11 +145,6 @@ export class SessionHost {
       // message that is not full waits for more, up to the gap.
       let end = this.#sent;
       while (end - this.#sent < MAX_BATCH && this.#outbox[end]?.[0] === "session.event" && promised(this.#outbox[end][1] as SessionEvent)) end++;
-      // Asking whether an index is promised can start the write that promises the next block.
-      if (persist.writing) {
-        void persist.whenNotWriting().then(() => this.#pump());
-        return;
-      }
       const gap = Math.min(MAX_GAP_MS, GAP_PER_CONNECTION_MS * (this.#options.audience?.() ?? 1));
       const wait = this.#eventsSentAt + gap - performance.now();
       if (wait > 0 && end - this.#sent < MAX_BATCH) {
