@@ -18,6 +18,15 @@ export function newPromptId(): string {
   return `p-${Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")}`;
 }
 
+/**
+ * What a prompt settles with when the workspace restarted after it was sent: it is not sent again,
+ * since it may have run in part (files edited, commands run).
+ */
+export const LOST_IN_RESTART: TurnError = {
+  code: "connection-lost",
+  message: "The workspace restarted while this prompt waited or ran, so its turn did not finish. Send it again if you still need it.",
+};
+
 /** The error a failed turn settles with: its `code` is the workspace's. */
 export function turnError(error: TurnError): Error & TurnError {
   return Object.assign(new Error(error.message), { code: error.code });
@@ -74,9 +83,8 @@ export async function runPrompt(conn: PromptingConnection, text: string, checkMs
     conn.getSessionInfo().then(
       (info) => {
         if (info.bootId === bootId && !answered) return send();
-        const message =
-          info.bootId === bootId ? "The workspace no longer knows this prompt; its outcome was forgotten." : "The workspace restarted while this prompt waited or ran, so its turn did not finish.";
-        settle({ error: turnError({ code: "connection-lost", message }) });
+        const forgotten: TurnError = { code: "connection-lost", message: "The workspace no longer knows this prompt; its outcome was forgotten." };
+        settle({ error: turnError(info.bootId === bootId ? forgotten : LOST_IN_RESTART) });
       },
       () => undefined,
     );

@@ -13,10 +13,9 @@ import type {
   PresenceBroadcast,
   SessionInfo,
   TurnBroadcast,
-  TurnError,
   WorkspaceRegistry,
 } from "../actors/index.js";
-import { isRefusal, newPromptId, turnError, turnResult, type PromptResult } from "../actors/prompting.js";
+import { isRefusal, LOST_IN_RESTART, newPromptId, turnError, turnResult, type PromptResult } from "../actors/prompting.js";
 import type { RawEvent, Timeline } from "../events/index.js";
 
 export type ConnectionStatus = "idle" | "connecting" | "live" | "reconnecting" | "error";
@@ -213,9 +212,8 @@ export class WorkspaceConnection implements ReactiveController {
             pending.opens = this.#opens;
             this.#send(conn, promptId, pending);
           } else if (pending.opens !== this.#opens) {
-            // Not sent again: it may have run in part (files edited, commands run) before the restart.
-            const error: TurnError = { code: "connection-lost", message: "The workspace restarted while this prompt waited or ran, so its turn did not finish. Send it again if you still need it." };
-            this.#settlePrompt(promptId, { error: turnError(error) });
+            // Not sent again: it may have run in part before the restart.
+            this.#settlePrompt(promptId, { error: turnError(LOST_IN_RESTART) });
           }
         },
         () => undefined,
