@@ -28,7 +28,12 @@ export class Timeline {
   /** Every event folded, in order, and each one's sort key (parallel arrays: no object per event). */
   #raws: RawEvent[] = [];
   #keys: number[] = [];
-  /** Every eventIndex in 1..#seenThrough was folded; #seenAbove holds the others folded. */
+  /**
+   * Every eventIndex in the run (#runFrom, #seenThrough] was folded; #seenAbove holds the others
+   * folded. The run starts wherever the first event does (a history read newest page first, or
+   * trimmed), and grows both ways: in order, an event costs no set.
+   */
+  #runFrom = 0;
   #seenThrough = 0;
   #seenAbove = new Set<number>();
   #skipped = 0;
@@ -79,7 +84,7 @@ export class Timeline {
 
   /** Whether the event at `eventIndex` was folded, or is one of those declared lost (`forget`). */
   has(eventIndex: number): boolean {
-    return (eventIndex >= 1 && eventIndex <= this.#seenThrough) || this.#seenAbove.has(eventIndex) || (this.#voids.length > 0 && this.#voidAt(eventIndex) !== undefined);
+    return (eventIndex > this.#runFrom && eventIndex <= this.#seenThrough) || this.#seenAbove.has(eventIndex) || (this.#voids.length > 0 && this.#voidAt(eventIndex) !== undefined);
   }
 
   /** The lost range `eventIndex` falls in, if any. */
@@ -129,23 +134,30 @@ export class Timeline {
   }
 
   #markSeen(index: number): void {
-    if (index === this.#seenThrough + 1) {
+    if (index === this.#seenThrough + 1 || this.#runFrom === this.#seenThrough) {
+      // The next in order, or the first event: it starts the run.
+      if (this.#runFrom === this.#seenThrough) this.#runFrom = index - 1;
       this.#seenThrough = index;
       // Late arrivals that were waiting for this one now join the run (and leave the set).
       if (this.#seenAbove.size > 0) while (this.#seenAbove.delete(this.#seenThrough + 1)) this.#seenThrough++;
+    } else if (index === this.#runFrom) {
+      // Just below the run (an older page): the run grows down, through those waiting below it.
+      this.#runFrom--;
+      if (this.#seenAbove.size > 0) while (this.#seenAbove.delete(this.#runFrom)) this.#runFrom--;
     } else {
       this.#seenAbove.add(index);
     }
   }
 
   #advance(): void {
-    if (this.#seenAbove.size === 0 && this.#skipped <= this.#seenThrough && this.#voids.length === 0) {
-      this.#contiguous = this.#seenThrough;
+    if (this.#seenAbove.size === 0 && this.#voids.length === 0 && this.#runFrom <= Math.max(this.#contiguous, this.#skipped)) {
+      this.#contiguous = Math.max(this.#seenThrough, this.#skipped);
       return;
     }
-    let contiguous = Math.max(this.#contiguous, this.#seenThrough, this.#skipped);
+    let contiguous = Math.max(this.#contiguous, this.#skipped);
     for (;;) {
-      if (this.#seenAbove.has(contiguous + 1)) contiguous++;
+      if (contiguous >= this.#runFrom && contiguous < this.#seenThrough) contiguous = this.#seenThrough;
+      else if (this.#seenAbove.has(contiguous + 1)) contiguous++;
       else {
         const range = this.#voidAt(contiguous + 1);
         if (!range) break;

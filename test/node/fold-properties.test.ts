@@ -591,6 +591,50 @@ describe("the fold, over generated sessions", () => {
   });
 });
 
+describe("the fold's record of what it holds", () => {
+  const chunk = (eventIndex: number) => ({
+    id: `evt_${eventIndex}`,
+    eventIndex,
+    sessionId: "s",
+    createdAt: eventIndex,
+    connectionId: "c",
+    sender: "agent",
+    payload: { jsonrpc: "2.0", method: "session/update", params: { sessionId: "s", update: { sessionUpdate: "agent_message_chunk", content: { type: "text", text: `${eventIndex} ` } } } },
+  });
+
+  it("knows which indices it holds and up to where nothing is missing, whatever order they come in", () => {
+    fc.assert(
+      fc.property(
+        // Indices as they arrive (repeats included), in batches, with the history trimmed up to some index at some point.
+        fc.array(fc.array(fc.integer({ min: 0, max: 40 }), { minLength: 1, maxLength: 8 }), { maxLength: 12 }),
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 0, max: 12 }),
+        (batches, trimmedThrough, trimAt) => {
+          const timeline = new Timeline();
+          const held = new Set<number>();
+          let skipped = 0;
+          batches.forEach((batch, i) => {
+            if (i === trimAt) timeline.skipTo((skipped = trimmedThrough));
+            if (batch.length === 1) timeline.add(chunk(batch[0]));
+            else timeline.addAll(batch.map(chunk));
+            for (const index of batch) held.add(index);
+          });
+          for (let index = 0; index <= 41; index++) assert.equal(timeline.has(index), held.has(index), `has(${index})`);
+          let contiguous = 0;
+          while (held.has(contiguous + 1) || contiguous + 1 <= skipped) contiguous++;
+          assert.equal(timeline.contiguousIndex, contiguous);
+          assert.deepEqual(
+            timeline.events.map((event) => (event as { eventIndex: number }).eventIndex),
+            [...held].sort((a, b) => a - b),
+          );
+        },
+      ),
+      // Trimmed up to just below the first event held, with a later one waiting apart.
+      { numRuns: RUNS, examples: [[[[5], [10]], 4, 2]] },
+    );
+  });
+});
+
 describe("the fold, on huge fields", () => {
   const envelope = (eventIndex: number, update: Record<string, unknown>) => ({
     id: `evt_${eventIndex}`,
