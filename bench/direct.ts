@@ -68,21 +68,26 @@ export async function directSession(sandbox: { baseUrl: string; token?: string }
 }
 
 /**
- * The same firehose through the workspace actor to a Node client (no browser): what the actor hop
- * costs on its own, apart from the element's decoding and rendering in a page.
+ * The same firehose through the workspace actor to Node clients (no browser): what the actor hop
+ * costs on its own, apart from the element's decoding and rendering in a page. With more than one
+ * connection, each run expects every chunk on each of them; the first sends the prompts.
  */
-export async function actorSession(endpoint: string, workspaceId: string) {
+export async function actorSession(endpoint: string, workspaceId: string, connections = 1) {
   const { createClient } = await import("rivetkit/client");
   const client = createClient<import("../src/actors/registry.js").WorkspaceRegistry>({ endpoint, devtools: false });
-  const conn = client.workspace.getOrCreate([workspaceId], { params: { userId: "bench", userName: "Bench" } }).connect();
-  const runs = firehoseRuns((text) => runPrompt(conn, text));
-  conn.on("session.event", (event: SessionEvent) => runs.take(event));
-  conn.on("session.events", (events: SessionEvent[]) => events.forEach((event) => runs.take(event)));
-  await runPrompt(conn, "/echo warm up");
+  const conns = Array.from({ length: connections }, (_, i) =>
+    client.workspace.getOrCreate([workspaceId], { params: { userId: `bench-${i}`, userName: `Bench ${i}` } }).connect(),
+  );
+  const runs = firehoseRuns((text) => runPrompt(conns[0], text));
+  for (const conn of conns) {
+    conn.on("session.event", (event: SessionEvent) => runs.take(event));
+    conn.on("session.events", (events: SessionEvent[]) => events.forEach((event) => runs.take(event)));
+  }
+  await runPrompt(conns[0], "/echo warm up");
   return {
-    run: runs.run,
+    run: (text: string, chunks: number, timeoutMs: number) => runs.run(text, chunks * connections, timeoutMs),
     dispose: async () => {
-      await conn.dispose();
+      await Promise.all(conns.map((conn) => conn.dispose()));
       await client.dispose();
     },
   };

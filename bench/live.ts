@@ -164,13 +164,28 @@ export async function fanOutFigures(options: LiveOptions, sizes = [1, 10, 25]): 
   const p99: Record<number, number[]> = {};
   const p50: Record<number, number[]> = {};
   const arrivedP99: Record<number, number[]> = {};
+  // The same stream to as many Node clients: the actor's fan-out and RivetKit's transport, without a page.
+  const nodeP99: Record<number, number[]> = {};
+  const nodeLost: Record<number, number> = {};
   const notes: string[] = [];
   for (const n of sizes) {
     p99[n] = [];
     p50[n] = [];
     arrivedP99[n] = [];
+    nodeP99[n] = [];
+    nodeLost[n] = 0;
     let lost = 0;
     let duplicated = 0;
+    const nodes = await actorSession(options.stack.registry.endpoint, fresh(`fan-node${n}`), n);
+    try {
+      for (let run = 0; run < options.runs; run++) {
+        const result = await nodes.run(`/firehose ${PACED} 0 ${PACE_MS}`, PACED, 30_000);
+        nodeP99[n].push(percentile(result.latencies, 99));
+        nodeLost[n] += PACED * n - result.received;
+      }
+    } finally {
+      await nodes.dispose();
+    }
     for (let run = 0; run < options.runs; run++) {
       const result = await firehoseInPage(options, n, `/firehose ${PACED} 0 ${PACE_MS}`, PACED);
       const all = result.visible.flat();
@@ -182,13 +197,15 @@ export async function fanOutFigures(options: LiveOptions, sizes = [1, 10, 25]): 
       if (result.complete.some((ok) => !ok)) notes.push(`${n} elements: a message did not end with the last chunk`);
     }
     if (lost || duplicated) notes.push(`${n} elements: LOST ${lost}, DUPLICATED ${duplicated}`);
-    options.log(`  fan-out ${n}: p50 ${sample(p50[n]).median.toFixed(1)} ms, p99 ${sample(p99[n]).median.toFixed(1)} ms, p99 at arrival ${sample(arrivedP99[n]).median.toFixed(1)} ms`);
+    options.log(`  fan-out ${n}: p50 ${sample(p50[n]).median.toFixed(1)} ms, p99 ${sample(p99[n]).median.toFixed(1)} ms, p99 at arrival ${sample(arrivedP99[n]).median.toFixed(1)} ms; ${n} Node client${n === 1 ? "" : "s"} p99 ${sample(nodeP99[n]).median.toFixed(1)} ms`);
   }
   const one = sample(p99[sizes[0]]);
   const oneArrived = sample(arrivedP99[sizes[0]]);
+  const oneNode = sample(nodeP99[sizes[0]]);
   return sizes.slice(1).flatMap((n) => {
     const s = sample(p99[n]);
     const arrived = sample(arrivedP99[n]);
+    const node = sample(nodeP99[n]);
     const own = notes.filter((line) => line.startsWith(`${n} `));
     return [
       figure({
@@ -208,6 +225,15 @@ export async function fanOutFigures(options: LiveOptions, sizes = [1, 10, 25]): 
         target: "≤ 2× 1 element (at 25)",
         met: n < 25 || arrived.median <= 2 * oneArrived.median,
         note: "agent send → event handed to the element (the actor's fan-out and the transport, before rendering)",
+      }),
+      figure({
+        figure: `fan-out: p99 latency to ${n} Node clients, no page (ms)`,
+        sample: node,
+        unit: "ms",
+        baseline: oneNode.median,
+        target: "reported",
+        met: true,
+        note: `baseline: 1 Node client; the actor's fan-out and RivetKit's transport alone, each client a connection of its own in one Node process.${nodeLost[n] || nodeLost[sizes[0]] ? ` LOST ${nodeLost[n]} (1 client: ${nodeLost[sizes[0]]})` : ""}`,
       }),
     ];
   });
