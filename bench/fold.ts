@@ -50,10 +50,11 @@ export async function foldFigures(runs = 15): Promise<Figure[]> {
   const big = mixedEvents(100_000);
   const small = big.slice(0, 10_000);
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+  const measure = (run: () => unknown) => repeat(runs, () => (gc(), time(run)));
   // Cold: V8 drops compiled code once every object of the hidden classes it was compiled for has
   // died, so after gc() each run compiles the fold again, mid-run (as a page folding its first
   // history does). Reported, not the figure.
-  const cold = sample(await repeat(runs, () => (gc(), time(() => fold(big)))));
+  const cold = sample(await measure(() => fold(big)));
   // Warm the JIT on both paths, and keep the warm-up's timeline alive through the runs: the fold's
   // hidden classes then live on, as they do in a page, whose timeline lives as long as its element.
   const warm = fold(small);
@@ -62,7 +63,6 @@ export async function foldFigures(runs = 15): Promise<Figure[]> {
   // 10,000 alone would sit closer in the CPU's caches than 100,000 can (the type-reading loop runs
   // faster per event on them too, see the note); over the same events, only the history's size differs.
   const tenths = Array.from({ length: 10 }, (_, i) => big.slice(i * 10_000, (i + 1) * 10_000));
-  const measure = (run: () => unknown) => repeat(runs, () => (gc(), time(run)));
   const folded = sample(await measure(() => fold(big)));
   const read = sample(await measure(() => readTypes(big)));
   const folded10k = sample((await measure(() => tenths.forEach(fold))).map((ms) => ms / 10));

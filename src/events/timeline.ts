@@ -173,13 +173,8 @@ export class Timeline {
     const keys = this.#keys;
     // The live path: the next event, in order.
     if (index !== undefined && (keys.length === 0 || index > keys[keys.length - 1]) && !this.has(index)) {
-      if (index === this.#seenThrough + 1 && this.#seenAbove.size === 0 && this.#voids.length === 0 && this.#contiguous === this.#seenThrough) {
-        // In order, with nothing waiting apart: the run and the contiguous index move together.
-        this.#seenThrough = this.#contiguous = index;
-      } else {
-        this.#markSeen(index);
-        this.#advance();
-      }
+      this.#markSeen(index);
+      this.#advance();
       this.#raws.push(event);
       keys.push(index);
       this.#fold(event);
