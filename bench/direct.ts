@@ -21,6 +21,9 @@ export interface DirectRun {
 
 const now = () => performance.timeOrigin + performance.now();
 
+/** How long after its turn ended a run still waits for missing chunks. */
+const LOST_AFTER_MS = 3_000;
+
 /**
  * Times the firehose chunks a listener sees, one prompt (`send`) at a time: what each `run` of the
  * direct and the actor sessions shares.
@@ -47,9 +50,12 @@ function firehoseRuns(send: (text: string) => Promise<unknown>) {
       const run: DirectRun = (current = { latencies: [], received: 0, firstSentAt: Infinity, lastSentAt: 0, lastReceivedAt: 0 });
       expected = chunks;
       cpuAtStart = cpuBusyMs();
+      const sent = Date.now();
       await send(text);
-      // The response can overtake the last notifications' listeners by a tick.
-      const deadline = Date.now() + timeoutMs;
+      // The response can overtake the last notifications' listeners by a tick, and other connections
+      // trail the one that prompted. Chunks still missing seconds after the turn ended were lost
+      // before the actor (the daemon drops chunks of a flood when its reader falls behind).
+      const deadline = Math.min(sent + timeoutMs, Date.now() + LOST_AFTER_MS);
       while (run.received < chunks && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       current = undefined;
       return run;

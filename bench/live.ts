@@ -12,6 +12,7 @@ import { figure, percentile, sample, type Figure } from "./stats.js";
 import { CORES, cpuBusyMs } from "./cpu.js";
 
 type Bench = {
+  clientFirehose(options: { endpoint: string; workspaceId: string; text: string; chunks: number; timeoutMs: number }): Promise<FirehoseResult>;
   firehose(options: { endpoint: string; workspaceId: string; elements: number; text: string; chunks: number; timeoutMs: number }): Promise<FirehoseResult>;
   fetchHistory(endpoint: string, workspaceId: string): Promise<{ ms: number; events: number }>;
   openHistory(endpoint: string, workspaceId: string, lastIndex: number): Promise<{ ms: number; events: number; entries: number; refolds: number }>;
@@ -57,6 +58,16 @@ async function firehoseInPage(options: LiveOptions, elements: number, text: stri
   }
 }
 
+/** The same flood to a bare rivetkit client in a page: the browser's share without the element. */
+async function clientInPage(options: LiveOptions, text: string, chunks: number): Promise<FirehoseResult> {
+  const { page } = await options.browser.open();
+  try {
+    return await call(page, "clientFirehose", { endpoint: options.stack.registry.endpoint, workspaceId: fresh("client"), text, chunks, timeoutMs: 90_000 });
+  } finally {
+    await page.close();
+  }
+}
+
 function lossNote(received: number[], duplicates: number[], expected: number): string {
   const lost = received.reduce((sum, n) => sum + (expected - n), 0);
   const dup = duplicates.reduce((a, b) => a + b, 0);
@@ -71,12 +82,14 @@ export async function throughputFigures(options: LiveOptions): Promise<Figure[]>
   const actorRuns: DirectRun[] = [];
   const actorPaced: DirectRun[] = [];
   const elementRuns: FirehoseResult[] = [];
+  const clientRuns: FirehoseResult[] = [];
   const directPaced: DirectRun[] = [];
   const elementPaced: FirehoseResult[] = [];
   try {
     for (let run = 0; run < runs; run++) {
       directRuns.push(await direct.run(`/firehose ${FLOOD}`, FLOOD, 30_000));
       elementRuns.push(await firehoseInPage(options, 1, `/firehose ${FLOOD}`, FLOOD));
+      clientRuns.push(await clientInPage(options, `/firehose ${FLOOD}`, FLOOD));
       directPaced.push(await direct.run(`/firehose ${PACED} 0 ${PACE_MS}`, PACED, 30_000));
       elementPaced.push(await firehoseInPage(options, 1, `/firehose ${PACED} 0 ${PACE_MS}`, PACED));
       actorRuns.push(await viaActor.run(`/firehose ${FLOOD}`, FLOOD, 30_000));
@@ -93,6 +106,7 @@ export async function throughputFigures(options: LiveOptions): Promise<Figure[]>
   const actorP50 = sample(actorPaced.map((r) => percentile(r.latencies, 50)));
   const elementRate = sample(elementRuns.map((r) => rate(r.received[0], r.firstSentAt, r.lastVisibleAt[0])));
   const arrivalRate = sample(elementRuns.map((r) => rate(r.received[0], r.firstSentAt, r.lastArrivedAt[0])));
+  const clientRate = sample(clientRuns.map((r) => rate(r.received[0], r.firstSentAt, r.lastArrivedAt[0])));
   // How long the agent itself took to stream the flood: the machine's two cores are shared with the
   // reader, and a browser with an element costs the agent more of them than a Node reader does.
   const sending = (runs: Array<{ firstSentAt: number; lastSentAt: number }>) => sample(runs.map((r) => r.lastSentAt - r.firstSentAt)).median.toFixed(0);
@@ -139,6 +153,15 @@ export async function throughputFigures(options: LiveOptions): Promise<Figure[]>
       target: "reported",
       met: true,
       note: `what the element figure costs before any browser: the same firehose through the workspace actor to a rivetkit client in Node; paced p50 latency ${actorP50.median.toFixed(1)} ms (direct ${directP50.median.toFixed(1)} ms).${lossNote(actorRuns.map((r) => r.received), [], FLOOD).replace("LOST", "Node client LOST")}`,
+    }),
+    figure({
+      figure: `browser connection alone: ${FLOOD.toLocaleString("en-US")}-chunk firehose → a rivetkit client in a page (events/s)`,
+      sample: clientRate,
+      unit: "events/s",
+      baseline: directRate.median,
+      target: "reported",
+      met: true,
+      note: `what the element figure costs before the element: the same firehose through the workspace actor to a bare rivetkit client in a page, counted on arrival; the element reaches ${(elementRate.median / clientRate.median).toFixed(2)}× this (${(arrivalRate.median / clientRate.median).toFixed(2)}× on arrival, before rendering).${lossNote(clientRuns.map((r) => r.received[0]), clientRuns.map((r) => r.duplicates[0]), FLOOD).replace("LOST", "page client LOST")}`,
     }),
     figure({
       figure: `e2e latency p50: agent → element DOM, ${1000 / PACE_MS} chunks/s (ms)`,

@@ -4,6 +4,8 @@
  */
 import { createClient } from "rivetkit/client";
 import { FIREHOSE_META, longMarkdown } from "../demo/agent/material.js";
+import type { SessionEvent } from "sandbox-agent";
+import { runPrompt } from "../src/actors/prompting.js";
 import type { WorkspaceRegistry } from "../src/actors/registry.js";
 import type { SandboxWorkspace } from "../src/components/index.js";
 import { block, SessionRecorder, splitInto } from "../test/fixtures/session.js";
@@ -35,6 +37,22 @@ function element(attributes: Record<string, string>): SandboxWorkspace {
   el.style.height = "600px";
   document.body.append(el);
   return el;
+}
+
+/**
+ * Chunks still missing this long after their turn ended were lost before the actor (the daemon drops
+ * chunks of a flood when its reader falls behind): stop waiting for them.
+ */
+const LOST_AFTER_MS = 3_000;
+
+/** When the turn a prompt started has ended, however it ended. */
+function turnEnded(prompt: Promise<unknown>): { past(ms: number): boolean } {
+  let endedAt: number | undefined;
+  prompt.then(
+    () => (endedAt = performance.now()),
+    () => (endedAt = performance.now()),
+  );
+  return { past: (ms) => endedAt !== undefined && performance.now() - endedAt > ms };
 }
 
 interface Firehose {
@@ -122,8 +140,9 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
   // The bench's clock of the machine's CPU time (bench/cpu.ts), when it gave one.
   const cpu = (window as unknown as { benchCpuMs?: () => Promise<number> }).benchCpuMs;
   const cpuBefore = await cpu?.();
-  void els[0].prompt(options.text);
-  const whole = await until(() => trackers.every((t) => t.visible.length >= options.chunks), "every chunk visible", options.timeoutMs);
+  const ended = turnEnded(els[0].prompt(options.text));
+  const allVisible = () => trackers.every((t) => t.visible.length >= options.chunks);
+  const whole = (await until(() => allVisible() || ended.past(LOST_AFTER_MS), "every chunk visible", options.timeoutMs)) && allVisible();
   if (whole && cpu && cpuBefore !== undefined) result.cpuMs = (await cpu()) - cpuBefore;
   await until(() => els.every((el) => !el.timeline.summary.running), "turn end", 5_000);
   for (const t of trackers) {
@@ -140,6 +159,52 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
   }
   for (const el of els) el.remove();
   return result;
+}
+
+/**
+ * The firehose through the actor to a bare rivetkit client in this page, with no element: what the
+ * browser's connection and decoding cost apart from folding and rendering. Times each chunk on
+ * arrival, as `firehose` does for `arrived`.
+ */
+async function clientFirehose(options: Omit<Firehose, "elements">): Promise<FirehoseResult> {
+  const client = createClient<WorkspaceRegistry>({ endpoint: options.endpoint, devtools: false });
+  const conn = client.workspace.getOrCreate([options.workspaceId], { params: { userName: "Bare client" } }).connect();
+  try {
+    await runPrompt(conn, "/echo warm up");
+    const arrived: number[] = [];
+    const seen = new Set<number>();
+    let firstSentAt = Infinity;
+    let lastSentAt = 0;
+    let lastArrivedAt = 0;
+    let duplicates = 0;
+    const take = (raw: SessionEvent) => {
+      const meta = (raw as { payload?: { params?: { update?: { _meta?: Record<string, number> } } } }).payload?.params?.update?._meta;
+      const index = meta?.[FIREHOSE_META.index];
+      if (index === undefined) return;
+      if (seen.has(index)) {
+        duplicates++;
+        return;
+      }
+      seen.add(index);
+      const at = now();
+      const sentAt = meta![FIREHOSE_META.sentAt];
+      firstSentAt = Math.min(firstSentAt, sentAt);
+      lastSentAt = Math.max(lastSentAt, sentAt);
+      arrived.push(at - sentAt);
+      lastArrivedAt = at;
+    };
+    conn.on("session.event", take);
+    conn.on("session.events", (events: SessionEvent[]) => events.forEach(take));
+    const cpu = (window as unknown as { benchCpuMs?: () => Promise<number> }).benchCpuMs;
+    const cpuBefore = await cpu?.();
+    const ended = turnEnded(runPrompt(conn, options.text));
+    const whole = (await until(() => seen.size >= options.chunks || ended.past(LOST_AFTER_MS), "every chunk", options.timeoutMs)) && seen.size >= options.chunks;
+    const cpuMs = whole && cpu && cpuBefore !== undefined ? (await cpu()) - cpuBefore : undefined;
+    return { visible: [arrived], arrived: [arrived], received: [seen.size], duplicates: [duplicates], firstSentAt, lastSentAt, lastVisibleAt: [lastArrivedAt], lastArrivedAt: [lastArrivedAt], cpuMs, complete: [whole] };
+  } finally {
+    await conn.dispose();
+    await client.dispose();
+  }
 }
 
 /** A workspace's whole history read with a bare client, page by page, and how long that took. */
@@ -234,4 +299,4 @@ async function loadHistoryInto(endpoint: string, workspaceId: string): Promise<n
   return held!.timeline.events.length;
 }
 
-Object.assign(window, { bench: { firehose, fetchHistory, openHistory, streamRender, mountEmpty, loadHistoryInto, ready: customElements.whenDefined("sandbox-workspace") } });
+Object.assign(window, { bench: { firehose, clientFirehose, fetchHistory, openHistory, streamRender, mountEmpty, loadHistoryInto, ready: customElements.whenDefined("sandbox-workspace") } });
