@@ -63,6 +63,11 @@ interface Firehose {
   text: string;
   chunks: number;
   timeoutMs: number;
+  /**
+   * The page's body not displayed: the elements decode, fold and render into the DOM as ever, but
+   * the browser lays out and paints nothing.
+   */
+  undisplayed?: boolean;
 }
 
 export interface FirehoseResult {
@@ -87,6 +92,7 @@ export interface FirehoseResult {
 
 /** Sends the firehose prompt from the first of `elements` elements on one workspace and times every chunk in each. */
 async function firehose(options: Firehose): Promise<FirehoseResult> {
+  document.body.style.display = options.undisplayed ? "none" : "";
   const els = Array.from({ length: options.elements }, (_, i) =>
     element({ endpoint: options.endpoint, "workspace-id": options.workspaceId, "user-name": `Reader ${i + 1}` }),
   );
