@@ -55,6 +55,13 @@ function turnEnded(prompt: Promise<unknown>): { past(ms: number): boolean } {
   return { past: (ms) => endedAt !== undefined && performance.now() - endedAt > ms };
 }
 
+/** A `/firehose` chunk's index and send time (see `FIREHOSE_META`), if the event is one. */
+function firehoseChunk(raw: unknown): { index: number; sentAt: number } | undefined {
+  const meta = (raw as { payload?: { params?: { update?: { _meta?: Record<string, number> } } } }).payload?.params?.update?._meta;
+  const index = meta?.[FIREHOSE_META.index];
+  return index === undefined ? undefined : { index, sentAt: meta![FIREHOSE_META.sentAt] };
+}
+
 interface Firehose {
   endpoint: string;
   workspaceId: string;
@@ -115,15 +122,15 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
     el.addEventListener("sandbox-workspace-event", (event) => {
       const at = now();
       for (const raw of event.detail.events) {
-        const meta = (raw as { payload?: { params?: { update?: { _meta?: Record<string, number> } } } }).payload?.params?.update?._meta;
-        const index = meta?.[FIREHOSE_META.index];
-        if (index === undefined) continue;
+        const chunk = firehoseChunk(raw);
+        if (!chunk) continue;
+        const { index } = chunk;
         if (seen.has(index)) {
           duplicates++;
           continue;
         }
         seen.add(index);
-        sentAt[index] = meta![FIREHOSE_META.sentAt];
+        sentAt[index] = chunk.sentAt;
         result.firstSentAt = Math.min(result.firstSentAt, sentAt[index]);
         result.lastSentAt = Math.max(result.lastSentAt, sentAt[index]);
         arrived.push(at - sentAt[index]);
@@ -184,16 +191,15 @@ async function clientFirehose(options: Omit<Firehose, "elements">): Promise<Fire
     let lastArrivedAt = 0;
     let duplicates = 0;
     const take = (raw: SessionEvent) => {
-      const meta = (raw as { payload?: { params?: { update?: { _meta?: Record<string, number> } } } }).payload?.params?.update?._meta;
-      const index = meta?.[FIREHOSE_META.index];
-      if (index === undefined) return;
-      if (seen.has(index)) {
+      const chunk = firehoseChunk(raw);
+      if (!chunk) return;
+      if (seen.has(chunk.index)) {
         duplicates++;
         return;
       }
-      seen.add(index);
+      seen.add(chunk.index);
       const at = now();
-      const sentAt = meta![FIREHOSE_META.sentAt];
+      const { sentAt } = chunk;
       firstSentAt = Math.min(firstSentAt, sentAt);
       lastSentAt = Math.max(lastSentAt, sentAt);
       arrived.push(at - sentAt);
