@@ -11,6 +11,7 @@ import { fileURLToPath } from "node:url";
 import { buildDropIn } from "../demo/build.js";
 import { startStack, type Stack } from "../test/support/stack.js";
 import { openBrowser, type BenchBrowser } from "./browser.js";
+import { cpuBusyMs } from "./cpu.js";
 import { foldFigures } from "./fold.js";
 import { fanOutFigures, historyFigures, liveScripts, renderFigures, throughputFigures, type LiveOptions } from "./live.js";
 import { persistFigures } from "./persist.js";
@@ -23,8 +24,23 @@ const wanted = (group: string) => !only || only.includes(group);
 const log = (line: string) => console.log(line);
 const figures: Figure[] = [];
 
+/**
+ * Each group starts on a quiet machine: a group's last work (actors winding down, pages closing)
+ * must not be measured as the next one's. Waits for half a second with less than a quarter of a
+ * core busy, at most 5 s.
+ */
+async function quiet(): Promise<void> {
+  const deadline = performance.now() + 5_000;
+  while (performance.now() < deadline) {
+    const before = cpuBusyMs();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    if (cpuBusyMs() - before < 0.25 * 500) return;
+  }
+}
+
 async function group(name: string, run: () => Promise<Figure[]>): Promise<void> {
   if (!wanted(name)) return;
+  await quiet();
   const started = performance.now();
   log(`${name}…`);
   try {
