@@ -307,7 +307,13 @@ export class WorkspaceConnection implements ReactiveController {
       if (turn.state === "ended" && turn.promptId) this.#settlePrompt(turn.promptId, turnResult(turn));
       this.turn = turn;
       this.#callbacks.onTurn?.(turn);
-      if (turn.state === "ended") this.#callbacks.timeline().endTurn(turn.stopReason);
+      if (turn.state === "ended") {
+        const timeline = this.#callbacks.timeline();
+        timeline.endTurn(turn.stopReason);
+        // Events of the turn lost on the way (the end of a stream, with nothing after it to show the
+        // gap): read them now, not at the next heartbeat.
+        if (turn.lastEventIndex !== undefined && timeline.contiguousIndex < turn.lastEventIndex) void this.#catchUp();
+      }
       this.#host.requestUpdate();
     });
     conn.on("chat.user", (chat: ChatUserBroadcast) => mine() && this.#callbacks.onChat?.(chat));

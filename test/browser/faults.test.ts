@@ -220,6 +220,29 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     await check(el, NAME, id);
   });
 
+  it("the last events of a stream, lost on the way, are read from the history once the turn ends", async () => {
+    const id = fresh("lose-end");
+    const el = await join(endpoint, id, "Ada");
+    const errors = errorsOf(el);
+    // 100 chunks, one every 20 ms; every event message after the 40th chunk is lost on the way.
+    const turn = send(el, "/firehose 100 0 20");
+    await until(() => el.timeline.summary.running && el.timeline.lastIndex > 40, "the stream is under way");
+    const { lost } = await stack<{ lost: number }>({ name: NAME, action: "lose-messages", text: "session.event", ms: 1_500 });
+    totals.faults++;
+    expect(lost, "event messages were lost on the way").to.be.above(0);
+    await until(() => turn.done, "the prompt settles");
+    expect(turn.result?.stopReason).to.equal("end_turn");
+    // Nothing after the turn would show the gap: the turn's end says how far it went. (The next
+    // heartbeat, up to 10 s away, would find it too, but only after this deadline.)
+    const { events } = await stack<{ events: SessionEvent[] }>({ name: NAME, action: "history", workspaceId: id });
+    const last = Math.max(...events.map((event) => event.eventIndex));
+    await until(() => el.timeline.contiguousIndex >= last, "the element reads the stream's end once the turn ends", 3_000);
+    await el.updateComplete;
+    expect(textOf(shadow(el, '[data-type="agent-message"]'))).to.contain("chunk 99");
+    expect(errors, "nothing to report: nothing is missing").to.deep.equal([]);
+    await check(el, NAME, id);
+  });
+
   it("a turn that ends while the link is down shows as ended when it is back", async () => {
     const id = fresh("drop-end");
     const el = await join(endpoint, id, "Ada");

@@ -25,6 +25,7 @@ type Action =
   | "start-daemon"
   | "kill-agent"
   | "drop-link"
+  | "lose-messages"
   | "history"
   | "actor"
   | "info"
@@ -154,6 +155,10 @@ export function stackPlugin() {
         case "drop-link": {
           if (!running.proxy) throw new Error(`stack ${name} has no link proxy`);
           return running.proxy.drop(ms ?? 5000);
+        }
+        case "lose-messages": {
+          if (!running.proxy) throw new Error(`stack ${name} has no link proxy`);
+          return running.proxy.loseMessages(text!, ms ?? 1000);
         }
         case "history": {
           // Every stored event, paged as any client would, over a connection of Node's own.
