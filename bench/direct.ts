@@ -53,8 +53,8 @@ function firehoseRuns(send: (text: string) => Promise<unknown>) {
       const sent = Date.now();
       await send(text);
       // The response can overtake the last notifications' listeners by a tick, and other connections
-      // trail the one that prompted. Chunks still missing seconds after the turn ended were lost
-      // before the actor (the daemon drops chunks of a flood when its reader falls behind).
+      // trail the one that prompted. Chunks still missing seconds after the turn ended are not
+      // coming (the daemon drops chunks of a flood when its reader falls behind).
       const deadline = Math.min(sent + timeoutMs, Date.now() + LOST_AFTER_MS);
       while (run.received < chunks && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       current = undefined;

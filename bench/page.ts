@@ -40,8 +40,8 @@ function element(attributes: Record<string, string>): SandboxWorkspace {
 }
 
 /**
- * Chunks still missing this long after their turn ended were lost before the actor (the daemon drops
- * chunks of a flood when its reader falls behind): stop waiting for them.
+ * Chunks still missing this long after their turn ended are not coming (the daemon drops chunks of a
+ * flood when its reader falls behind; an element has read what its link lost by then): stop waiting.
  */
 const LOST_AFTER_MS = 3_000;
 
