@@ -56,11 +56,6 @@ export interface TurnBroadcast {
   by?: WorkspaceUser;
   /** Prompts waiting behind this one. */
   queued: number;
-  /**
-   * On a turn's end: the newest event index broadcast before it. A client holding less lost some
-   * on the way (RivetKit can drop a message) and reads the rest from the history at once.
-   */
-  lastEventIndex?: number;
 }
 
 export interface TurnError {

@@ -99,8 +99,6 @@ export class SessionHost {
   #pumping = false;
   /** When the last event broadcast left. */
   #eventsSentAt = -Infinity;
-  /** The newest event index queued for broadcast. */
-  #lastEventIndex?: number;
 
   constructor(options: SessionHostOptions) {
     this.#options = options;
@@ -112,7 +110,6 @@ export class SessionHost {
    * reads the daemon's stream from, and under a firehose the daemon then drops the stream.
    */
   #emit<K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBroadcasts[K], sent?: () => void): void {
-    if (name === "session.event") this.#lastEventIndex = (payload as SessionEvent).eventIndex;
     this.#outbox.push([name, payload, sent]);
     if (this.#pumping) return;
     this.#pumping = true;
@@ -228,8 +225,7 @@ export class SessionHost {
         // Ended for getTurn once the broadcast leaves, behind the turn's last events: a client
         // that learns the end from getTurn then has had every event of the turn sent to it.
         const { stopReason, error } = outcome;
-        const lastEventIndex = this.#lastEventIndex;
-        this.#emit("turn", { state: "ended", promptId, stopReason, error, by: user, queued: this.#queued, lastEventIndex }, () => (outcome.state = "ended"));
+        this.#emit("turn", { state: "ended", promptId, stopReason, error, by: user, queued: this.#queued }, () => (outcome.state = "ended"));
       }
     }).catch((error: unknown) => console.error("[sandbox-workspace] a turn failed to settle:", error));
     return { promptId, ahead };

@@ -71,6 +71,8 @@ const PAGE = 500;
  */
 const HEARTBEAT_MS = 10_000;
 const HEARTBEAT_TIMEOUT_MS = 15_000;
+/** How long after a turn's end the element asks where the log stands (see `#checkAfterTurn`). */
+const AFTER_TURN_MS = 500;
 /** How long a new link waits for its session info before asking again. */
 const OPEN_INFO_TIMEOUT_MS = 5_000;
 /** How long a history page or session info may take before it is asked for again. */
@@ -113,6 +115,9 @@ export class WorkspaceConnection implements ReactiveController {
   #infoOpens = -1;
   /** The workspace's last event, as it last reported it. */
   #reportedAt = 0;
+  /** An index reported while a catch-up was under way, that it may not reach (see `#catchUp`). */
+  #catchUpAgain = 0;
+  #afterTurn?: ReturnType<typeof setTimeout>;
 
   constructor(host: ReactiveControllerHost, callbacks: ConnectionCallbacks) {
     this.#host = host;
@@ -308,11 +313,8 @@ export class WorkspaceConnection implements ReactiveController {
       this.turn = turn;
       this.#callbacks.onTurn?.(turn);
       if (turn.state === "ended") {
-        const timeline = this.#callbacks.timeline();
-        timeline.endTurn(turn.stopReason);
-        // Events of the turn lost on the way (the end of a stream, with nothing after it to show the
-        // gap): read them now, not at the next heartbeat.
-        if (turn.lastEventIndex !== undefined && timeline.contiguousIndex < turn.lastEventIndex) void this.#catchUp();
+        this.#callbacks.timeline().endTurn(turn.stopReason);
+        this.#checkAfterTurn(conn, generation);
       }
       this.#host.requestUpdate();
     });
@@ -368,8 +370,10 @@ export class WorkspaceConnection implements ReactiveController {
     this.#checkPrompts(conn, generation);
     // Behind what the workspace reported last time (10 s ago), not just now: events of a running
     // stream are on their way over the link, and reading them again would only add load.
+    // With no turn running nothing is on its way: what is missing is lost (the end of a stream
+    // has no later event to show the gap), so read it now.
     const contiguous = this.#callbacks.timeline().contiguousIndex;
-    if (contiguous < info.lastEventIndex && (opened || contiguous < this.#reportedAt)) void this.#catchUp();
+    if (contiguous < info.lastEventIndex && (opened || !info.running || contiguous < this.#reportedAt)) void this.#catchUp(info.lastEventIndex);
     this.#reportedAt = info.lastEventIndex;
     // On a live link the turn's last events may still be on their way: settle a turn the log leaves
     // open on opening, or once the workspace has reported the same idle state twice in a row.
@@ -406,14 +410,39 @@ export class WorkspaceConnection implements ReactiveController {
     this.#host.requestUpdate();
   }
 
-  /** Reads the history after the last index with nothing missing, page by page, once at a time. */
-  #catchUp(): Promise<void> {
-    this.#catchingUp ??= this.#readHistory().finally(() => {
+  /**
+   * Reads the history after the last index with nothing missing, page by page, once at a time.
+   * `through`: an index the workspace reported. A read already under way may have passed the log's
+   * end before that was stored: one more read follows it if it leaves the timeline short.
+   */
+  #catchUp(through = 0): Promise<void> {
+    if (this.#catchingUp) {
+      this.#catchUpAgain = Math.max(this.#catchUpAgain, through);
+      return this.#catchingUp;
+    }
+    this.#catchingUp = this.#readHistory().finally(() => {
       this.#catchingUp = undefined;
+      const again = this.#catchUpAgain;
+      this.#catchUpAgain = 0;
       const timeline = this.#callbacks.timeline();
-      if (this.live && timeline.lastIndex > timeline.contiguousIndex) void this.#catchUp();
+      if (this.live && (timeline.lastIndex > timeline.contiguousIndex || timeline.contiguousIndex < again)) void this.#catchUp();
     });
     return this.#catchingUp;
+  }
+
+  /**
+   * A turn ended: its last events may be lost on the way, with no later event to show the gap, and
+   * the SDK can log some only after the turn's end. Shortly after, ask where the log stands.
+   */
+  #checkAfterTurn(conn: Conn, generation: number): void {
+    clearTimeout(this.#afterTurn);
+    this.#afterTurn = setTimeout(() => {
+      if (generation !== this.#generation || this.status !== "live") return;
+      answered(conn.getSessionInfo(), HEARTBEAT_TIMEOUT_MS).then(
+        (info) => generation === this.#generation && this.#takeInfo(conn, generation, info, false),
+        () => undefined, // the heartbeat is the judge of a dead link
+      );
+    }, AFTER_TURN_MS);
   }
 
   async #readHistory(): Promise<void> {
@@ -549,6 +578,7 @@ export class WorkspaceConnection implements ReactiveController {
   /** Drops the current connection and client; their late callbacks are ignored by generation. */
   #disposeLink(): void {
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#afterTurn);
     void this.#conn?.dispose().catch(() => undefined);
     void this.#client?.dispose().catch(() => undefined);
     this.#conn = undefined;

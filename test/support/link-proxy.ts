@@ -119,6 +119,11 @@ class MessageFilter extends Transform {
     done();
   }
 
+  /** Whatever is left when the registry closes (an unfinished head or frame) still reaches the browser. */
+  override _flush(done: TransformCallback): void {
+    done(null, this.#buffer.length > 0 ? this.#buffer : undefined);
+  }
+
   #nextFrame(): { whole: Buffer; payload: Buffer; fin: boolean; opcode: number } | undefined {
     const buffer = this.#buffer;
     if (buffer.length < 2) return undefined;

@@ -92,12 +92,6 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     assert.deepEqual(prompt.payload.params.prompt[0]._meta["sandbox-workspace"].user, { id: "u-ada", name: "Ada" }, "the log says who asked");
     assert.deepEqual(ada.of("chat.user").map((m) => [m.userId, m.text]), [["u-ada", "Fix the flaky test"]]);
     assert.deepEqual(ada.of("turn").map((t) => t.state), ["running", "ended"]);
-    // The turn's end names the newest event sent before it: a client holding less lost some on the
-    // way, and reads the rest from the history.
-    const endAt = ada.seen.findIndex(({ name, payload }) => name === "turn" && (payload as { state: string }).state === "ended");
-    const { lastEventIndex } = ada.seen[endAt].payload as { lastEventIndex?: number };
-    const before = ada.seen.slice(0, endAt).filter(({ name }) => name === "session.event").map(({ payload }) => (payload as SessionEvent).eventIndex);
-    assert.equal(before.at(-1), lastEventIndex, "the last event before the turn's end is the one it names");
     await ada.conn.dispose();
   });
 
