@@ -21,7 +21,7 @@ export interface DirectRun {
 
 const now = () => performance.timeOrigin + performance.now();
 
-/** How long after its turn ended a run still waits for missing chunks. */
+/** How long after its turn ended, and its last chunk came, a run still waits for missing chunks. */
 const LOST_AFTER_MS = 3_000;
 
 /**
@@ -50,13 +50,14 @@ function firehoseRuns(send: (text: string) => Promise<unknown>) {
       const run: DirectRun = (current = { latencies: [], received: 0, firstSentAt: Infinity, lastSentAt: 0, lastReceivedAt: 0 });
       expected = chunks;
       cpuAtStart = cpuBusyMs();
-      const sent = Date.now();
+      const deadline = Date.now() + timeoutMs;
       await send(text);
       // The response can overtake the last notifications' listeners by a tick, and other connections
-      // trail the one that prompted. Chunks still missing seconds after the turn ended are not
-      // coming (the daemon drops chunks of a flood when its reader falls behind).
-      const deadline = Math.min(sent + timeoutMs, Date.now() + LOST_AFTER_MS);
-      while (run.received < chunks && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      // trail the one that prompted. Chunks still missing seconds after the turn ended and the last
+      // one came are not coming (the daemon drops chunks of a flood when its reader falls behind).
+      const endedAt = now();
+      const quiet = () => now() - Math.max(endedAt, run.lastReceivedAt) > LOST_AFTER_MS;
+      while (run.received < chunks && !quiet() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       current = undefined;
       return run;
     },
