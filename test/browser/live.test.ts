@@ -3,24 +3,10 @@
  * workspace registry on RivetKit's engine (started by the test runner's stack plugin).
  */
 import { expect, fixture, html, oneEvent } from "@open-wc/testing";
-import { executeServerCommand } from "@web/test-runner-commands";
 import type { SandboxWorkspace, SandboxWorkspaceErrorEvent } from "../../src/components/index.js";
 import type { SessionEvent } from "../../src/events/index.js";
 import { $, $$, entries, text } from "./helpers.js";
-
-type Stack = { endpoint: string };
-const stack = (payload: Record<string, unknown>) => executeServerCommand<Stack, Record<string, unknown>>("stack", payload);
-
-let counter = 0;
-const fresh = (name: string) => `${name}-${Date.now().toString(36)}-${counter++}`;
-
-async function until(check: () => boolean | Promise<boolean>, what: string, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+import { caughtUp, fresh, stack, until } from "./stack-helpers.js";
 
 async function join(endpoint: string, workspaceId: string, userName: string): Promise<SandboxWorkspace> {
   const el = await fixture<SandboxWorkspace>(
@@ -77,11 +63,7 @@ describe("live: the element joins its workspace", () => {
     await answer(grace, "reject");
     expect((await turn)?.stopReason).to.equal("end_turn");
     // A turn's last events can trail its answer: wait until both hold everything the workspace has.
-    await until(async () => {
-      if (!settled([ada, grace]) || ada.timeline.lastIndex !== grace.timeline.lastIndex) return false;
-      const info = (await stack({ action: "info", workspaceId: id })) as unknown as { lastEventIndex: number };
-      return ada.timeline.lastIndex === info.lastEventIndex;
-    }, "both have everything");
+    await caughtUp([ada, grace], "shared", id, 20_000); // "shared": the stack these tests run on
     await ada.updateComplete;
     await grace.updateComplete;
     expect(indices(ada)).to.deep.equal(indices(grace));
