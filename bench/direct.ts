@@ -6,6 +6,7 @@ import { InMemorySessionPersistDriver, SandboxAgent, type SessionEvent } from "s
 import { FIREHOSE_META } from "../demo/agent/material.js";
 import { runPrompt } from "../src/actors/prompting.js";
 import { cpuBusyMs } from "./cpu.js";
+import { givenUp } from "./stats.js";
 
 export interface DirectRun {
   /** Agent send → SDK listener, ms, per chunk. */
@@ -20,9 +21,6 @@ export interface DirectRun {
 }
 
 const now = () => performance.timeOrigin + performance.now();
-
-/** How long after its turn ended, and its last chunk came, a run still waits for missing chunks. */
-const LOST_AFTER_MS = 3_000;
 
 /**
  * Times the firehose chunks a listener sees, one prompt (`send`) at a time: what each `run` of the
@@ -53,11 +51,9 @@ function firehoseRuns(send: (text: string) => Promise<unknown>) {
       const deadline = Date.now() + timeoutMs;
       await send(text);
       // The response can overtake the last notifications' listeners by a tick, and other connections
-      // trail the one that prompted. Chunks still missing seconds after the turn ended and the last
-      // one came are not coming (the daemon drops chunks of a flood when its reader falls behind).
+      // trail the one that prompted.
       const endedAt = now();
-      const quiet = () => now() - Math.max(endedAt, run.lastReceivedAt) > LOST_AFTER_MS;
-      while (run.received < chunks && !quiet() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (run.received < chunks && !givenUp(endedAt, run.lastReceivedAt, now()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
       current = undefined;
       return run;
     },

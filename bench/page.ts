@@ -9,6 +9,7 @@ import { runPrompt } from "../src/actors/prompting.js";
 import type { WorkspaceRegistry } from "../src/actors/registry.js";
 import type { SandboxWorkspace } from "../src/components/index.js";
 import { block, SessionRecorder, splitInto } from "../test/fixtures/session.js";
+import { givenUp } from "./stats.js";
 
 const now = () => performance.timeOrigin + performance.now();
 const frame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()));
@@ -39,24 +40,14 @@ function element(attributes: Record<string, string>): SandboxWorkspace {
   return el;
 }
 
-/**
- * Chunks still missing this long after their turn ended and the last one came are not coming (the
- * daemon drops chunks of a flood when its reader falls behind; an element has read what its link
- * lost by then): stop waiting.
- */
-const LOST_AFTER_MS = 3_000;
-
-/**
- * Whether a prompt's turn has ended (however it ended) and nothing has come for `LOST_AFTER_MS`
- * since it did or since `lastProgress` (a `now()` time).
- */
-function givenUp(prompt: Promise<unknown>): (lastProgress: number) => boolean {
+/** A prompt's turn: when it ended (however it ended), and whether a run on it stops waiting (`givenUp`). */
+function turnOf(prompt: Promise<unknown>): (lastProgress: number) => boolean {
   let endedAt: number | undefined;
   prompt.then(
     () => (endedAt = now()),
     () => (endedAt = now()),
   );
-  return (lastProgress) => endedAt !== undefined && now() - Math.max(endedAt, lastProgress) > LOST_AFTER_MS;
+  return (lastProgress) => givenUp(endedAt, lastProgress, now());
 }
 
 /** A `/firehose` chunk's index and send time (see `FIREHOSE_META`), if the event is one. */
@@ -158,7 +149,7 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
   // The bench's clock of the machine's CPU time (bench/cpu.ts), when it gave one.
   const cpu = (window as unknown as { benchCpuMs?: () => Promise<number> }).benchCpuMs;
   const cpuBefore = await cpu?.();
-  const done = givenUp(els[0].prompt(options.text));
+  const done = turnOf(els[0].prompt(options.text));
   const allVisible = () => trackers.every((t) => t.visible.length >= options.chunks);
   const progress = () => Math.max(...trackers.map((t) => Math.max(t.lastArrivedAt, t.lastVisibleAt)));
   const whole = (await until(() => allVisible() || done(progress()), "every chunk visible", options.timeoutMs)) && allVisible();
@@ -213,7 +204,7 @@ async function clientFirehose(options: Omit<Firehose, "elements">): Promise<Fire
     };
     conn.on("session.event", take);
     conn.on("session.events", (events: SessionEvent[]) => events.forEach(take));
-    const done = givenUp(runPrompt(conn, options.text));
+    const done = turnOf(runPrompt(conn, options.text));
     const whole = (await until(() => seen.size >= options.chunks || done(lastArrivedAt), "every chunk", options.timeoutMs)) && seen.size >= options.chunks;
     return { visible: [arrived], arrived: [arrived], received: [seen.size], duplicates: [duplicates], firstSentAt, lastSentAt, lastVisibleAt: [lastArrivedAt], lastArrivedAt: [lastArrivedAt], complete: [whole] };
   } finally {

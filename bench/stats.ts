@@ -30,6 +30,21 @@ export interface Sample {
   runs: number;
 }
 
+/**
+ * Chunks still missing this long after their turn ended and the last one came are not coming (the
+ * daemon drops chunks of a flood when its reader falls behind; an element has read what its link
+ * lost by then): a run stops waiting for them.
+ */
+export const LOST_AFTER_MS = 3_000;
+
+/**
+ * Whether a run stops waiting: its turn ended at `endedAt` (undefined while it runs), and nothing has
+ * come for `LOST_AFTER_MS` since then or since `lastProgress`. Times in ms on one clock; `at` is now.
+ */
+export function givenUp(endedAt: number | undefined, lastProgress: number, at: number): boolean {
+  return endedAt !== undefined && at - Math.max(endedAt, lastProgress) > LOST_AFTER_MS;
+}
+
 export function sample(values: number[]): Sample {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
