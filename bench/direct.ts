@@ -4,7 +4,7 @@
  */
 import { InMemorySessionPersistDriver, SandboxAgent, type SessionEvent } from "sandbox-agent";
 import { FIREHOSE_META } from "../demo/agent/material.js";
-import { runPrompt } from "../src/actors/prompting.js";
+import { runPrompt } from "../src/protocol/index.js";
 import { cpuBusyMs } from "./cpu.js";
 import { givenUp } from "./stats.js";
 

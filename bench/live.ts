@@ -7,7 +7,7 @@ import type { FirehoseResult } from "./page.js";
 import { actorSession, directSession, type DirectRun } from "./direct.js";
 import { heapMB, type BenchBrowser } from "./browser.js";
 import { client, type Stack } from "../test/support/stack.js";
-import { runPrompt } from "../src/actors/prompting.js";
+import { runPrompt } from "../src/protocol/index.js";
 import { figure, percentile, sample, type Figure } from "./stats.js";
 import { CORES, cpuBusyMs } from "./cpu.js";
 

@@ -5,7 +5,7 @@
 import { createClient } from "rivetkit/client";
 import { FIREHOSE_META, longMarkdown } from "../demo/agent/material.js";
 import type { SessionEvent } from "sandbox-agent";
-import { runPrompt } from "../src/actors/prompting.js";
+import { runPrompt } from "../src/protocol/index.js";
 import type { WorkspaceRegistry } from "../src/actors/registry.js";
 import type { SandboxWorkspace } from "../src/components/index.js";
 import { block, SessionRecorder, splitInto } from "../test/fixtures/session.js";

@@ -22,7 +22,7 @@
  * not stored are recorded as a lost range, which clients read with the history to drop what they
  * held there, and new events are numbered after it.
  */
-import type { LostRange } from "./contract.js";
+import type { LostRange } from "../protocol/index.js";
 import type { ListEventsRequest, ListPage, ListPageRequest, SessionEvent, SessionPersistDriver, SessionRecord } from "sandbox-agent";
 
 /** The slice of the actor's database this driver needs. Rows come back as objects keyed by column. */

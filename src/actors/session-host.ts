@@ -14,7 +14,7 @@ import type {
   WorkspaceBroadcasts,
   WorkspaceErrorCode,
   WorkspaceUser,
-} from "./contract.js";
+} from "../protocol/index.js";
 import type { WorkspacePersistDriver } from "./persist.js";
 
 /** Where the sandbox-agent daemon is. Stays on the server: never sent to a client. */

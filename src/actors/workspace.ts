@@ -17,9 +17,9 @@ import type {
   WorkspaceBroadcasts,
   WorkspaceConnParams,
   WorkspaceUser,
-} from "./contract.js";
+} from "../protocol/index.js";
 import { SCHEMA, WorkspacePersistDriver, type Sql } from "./persist.js";
-import { newPromptId } from "./prompting.js";
+import { newPromptId, promptTooLarge } from "../protocol/index.js";
 import { SessionHost, WorkspaceError, type SandboxConnection } from "./session-host.js";
 
 export interface WorkspaceActorOptions {
@@ -173,10 +173,8 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         if (promptId === null) throw new UserError("A promptId is 8 to 64 letters, digits, _ or -.", { code: "invalid_argument" });
         if (promptId && c.vars.host.turn(promptId)) return c.vars.host.prompt(user, text, promptId);
         if (!text.trim()) throw new UserError("A prompt needs some text.", { code: "invalid_argument" });
-        const bytes = new TextEncoder().encode(text).length;
-        if (bytes > limits.maxPromptBytes) {
-          throw new UserError(`The prompt is ${bytes.toLocaleString()} bytes; the limit is ${limits.maxPromptBytes.toLocaleString()}.`, { code: "prompt_too_large" });
-        }
+        const tooLarge = promptTooLarge(text, limits.maxPromptBytes);
+        if (tooLarge) throw new UserError(tooLarge, { code: "prompt_too_large" });
         const now = Date.now();
         // Kept in memory, not in the connection's state: RivetKit writes changed state to storage,
         // and broadcasts sent while it writes are lost (see `persist.writing`).

@@ -13,9 +13,9 @@ import type {
   PresenceBroadcast,
   SessionInfo,
   TurnBroadcast,
-  WorkspaceRegistry,
-} from "../actors/index.js";
-import { isRefusal, LOST_IN_RESTART, newPromptId, turnError, turnResult, type PromptResult } from "../actors/prompting.js";
+} from "../protocol/index.js";
+import type { WorkspaceRegistry } from "../actors/index.js";
+import { isRefusal, LOST_IN_RESTART, newPromptId, promptTooLarge, turnError, turnResult, type PromptResult } from "../protocol/index.js";
 import type { RawEvent, Timeline } from "../events/index.js";
 
 export type ConnectionStatus = "idle" | "connecting" | "live" | "reconnecting" | "error";
@@ -160,11 +160,8 @@ export class WorkspaceConnection implements ReactiveController {
    */
   async prompt(text: string): Promise<{ stopReason: string }> {
     // Refused here, not by the workspace: a message over the transport's limit would close the link.
-    const max = this.limits?.maxPromptBytes;
-    const bytes = new TextEncoder().encode(text).length;
-    if (max !== undefined && bytes > max) {
-      throw Object.assign(new Error(`The prompt is ${bytes.toLocaleString()} bytes; the limit is ${max.toLocaleString()}.`), { code: "prompt_too_large" });
-    }
+    const tooLarge = promptTooLarge(text, this.limits?.maxPromptBytes);
+    if (tooLarge) throw Object.assign(new Error(tooLarge), { code: "prompt_too_large" });
     const conn = this.#require();
     const promptId = newPromptId();
     return new Promise((resolve, reject) => {

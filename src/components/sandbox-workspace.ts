@@ -3,7 +3,7 @@ import { property, state } from "lit/decorators.js";
 import { guard } from "lit/directives/guard.js";
 import { repeat } from "lit/directives/repeat.js";
 import { LATEST_TYPES, Timeline, type Entry, type MessagePart, type PermissionRequestEntry, type RawEvent } from "../events/index.js";
-import type { PermissionReply } from "../actors/index.js";
+import type { PermissionReply } from "../protocol/index.js";
 import { WorkspaceConnection, type ConnectionStatus, type ConnectionTarget } from "./connection.js";
 import { workspaceEvent, type SandboxWorkspaceErrorDetail } from "./events.js";
 import { afterRenders, inNextFrame } from "./frame.js";

@@ -8,7 +8,7 @@ import { expect } from "@open-wc/testing";
 import { executeServerCommand } from "@web/test-runner-commands";
 import { createClient } from "rivetkit/client";
 import type { PromptAccepted, WorkspaceRegistry } from "../../src/actors/index.js";
-import { runPrompt } from "../../src/actors/prompting.js";
+import { runPrompt } from "../../src/protocol/index.js";
 import type { SandboxWorkspace } from "../../src/components/index.js";
 import type { SessionEvent } from "../../src/events/index.js";
 import type { WireReport } from "../support/wire-plugin.js";

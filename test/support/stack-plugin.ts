@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
-import { runPrompt } from "../../src/actors/prompting.js";
+import { runPrompt } from "../../src/protocol/index.js";
 import { startDaemon, type Daemon } from "../../demo/daemon.js";
 import { startLinkProxy, type LinkProxy } from "./link-proxy.js";
 import { client, startStack, type Stack } from "./stack.js";

@@ -12,6 +12,16 @@ export interface PromptingConnection {
   on(event: "turn", callback: (turn: TurnBroadcast) => void): () => void;
 }
 
+/**
+ * Why a prompt of `text` is over `maxBytes`, or undefined when it fits. Both sides check: the client
+ * before sending (a message over the transport's limit would close its link), the workspace on arrival.
+ */
+export function promptTooLarge(text: string, maxBytes: number | undefined): string | undefined {
+  if (maxBytes === undefined) return undefined;
+  const bytes = new TextEncoder().encode(text).length;
+  return bytes > maxBytes ? `The prompt is ${bytes.toLocaleString()} bytes; the limit is ${maxBytes.toLocaleString()}.` : undefined;
+}
+
 /** A fresh prompt id (not `crypto.randomUUID`: pages served over plain http lack it). */
 export function newPromptId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(12));

@@ -1,6 +1,6 @@
 /**
  * What the workspace actor says to its clients: broadcast payloads and action results.
- * Types only, so the browser element can import them without pulling in Node code.
+ * Types only: the browser element and the actor share them.
  */
 import type { PermissionOption } from "@agentclientprotocol/sdk";
 import type { SessionEvent } from "sandbox-agent";
