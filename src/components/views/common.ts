@@ -6,6 +6,7 @@ import type { MessagePart } from "../../events/index.js";
 import { renderMarkdown } from "../markdown.js";
 import { escapeControls, reveal } from "../reveal.js";
 import type { ViewContext } from "./context.js";
+import { count } from "../format.js";
 
 /** Pretty JSON, cut at `limit` characters so a 5 MB field cannot freeze the page. */
 export function json(value: unknown, limit = 20_000): string {
@@ -78,31 +79,6 @@ export function contentBlock(block: Record<string, unknown> & { type: string }):
 export function inlineCode(text: string): TemplateResult {
   const pieces = reveal(text).split(/`([^`\n]+)`/);
   return html`${pieces.map((piece, i) => (i % 2 ? html`<code>${piece}</code>` : piece))}`;
-}
-
-/**
- * `table[key]` for a key an agent chose: only the table's own entries, so `constructor` or
- * `__proto__` name nothing rather than a function or `Object.prototype`.
- */
-export function lookup<T>(table: Readonly<Record<string, T>>, key: string | undefined): T | undefined {
-  return key !== undefined && Object.hasOwn(table, key) ? table[key] : undefined;
-}
-
-/** A time a `Date` can hold (±8.64e15 ms): formatting any other throws, and the whole render with it. */
-export function isTime(ms: number | undefined): ms is number {
-  return ms !== undefined && Math.abs(ms) <= 8.64e15;
-}
-
-/** One formatter for every count: building one per call (toLocaleString) costs more than the render. */
-const counts = new Intl.NumberFormat();
-
-/** A count with the reader's digit grouping. */
-export function count(value: number): string {
-  return counts.format(value);
-}
-
-export function plural(value: number, word: string): string {
-  return `${count(value)} ${word}${value === 1 ? "" : "s"}`;
 }
 
 export function textOf(parts: MessagePart[]): string {

@@ -2,7 +2,8 @@
 import { html, nothing } from "lit";
 import type { EntryView } from "./context.js";
 import { reveal } from "../reveal.js";
-import { count, isTime, lookup, messageParts, plural, preview, textOf } from "./common.js";
+import { messageParts, preview, textOf } from "./common.js";
+import { count, isTime, lookup, plural } from "../format.js";
 
 export const agentMessage: EntryView<"agent-message"> = {
   label: () => "Agent",

@@ -4,7 +4,8 @@ import type { PermissionRequestEntry } from "../../events/index.js";
 import type { EntryView } from "./context.js";
 import { replyFor } from "../../events/index.js";
 import { reveal } from "../reveal.js";
-import { inlineCode, jsonBlock, lookup } from "./common.js";
+import { inlineCode, jsonBlock } from "./common.js";
+import { lookup } from "../format.js";
 import { STOP_WORDS } from "./messages.js";
 
 const OPTION_ICONS: Record<string, string> = { allow_once: "✓", allow_always: "✓✓", reject_once: "✕", reject_always: "✕✕" };

@@ -6,7 +6,8 @@ import type { SessionConfigOption } from "@agentclientprotocol/sdk";
 import { html, nothing } from "lit";
 import type { EntryView } from "./context.js";
 import { reveal } from "../reveal.js";
-import { count, jsonBlock, lookup, plural } from "./common.js";
+import { jsonBlock } from "./common.js";
+import { configChoices, count, formatCost, formatTokens, lookup, modeName, plural } from "../format.js";
 
 const PLAN_MARKS: Record<string, string> = { completed: "✓", in_progress: "◐", pending: "○" };
 /** Plans are rendered up to this many items; the rest are counted. */
@@ -36,29 +37,6 @@ export const plan: EntryView<"plan"> = {
     ${entry.versions > 1 ? html`<p class="muted">Updated ${plural(entry.versions - 1, "time")}.</p>` : nothing}
   `,
 };
-
-export function formatTokens(count: number | undefined): string {
-  if (count === undefined) return "?";
-  return count >= 1000 ? `${(count / 1000).toFixed(count >= 100_000 ? 0 : 1)}k` : String(count);
-}
-
-const currencies = new Map<string, Intl.NumberFormat>();
-
-export function formatCost(cost: { amount: number; currency: string } | undefined): string {
-  if (!cost) return "";
-  const currency = cost.currency || "USD";
-  try {
-    let format = currencies.get(currency);
-    if (!format) {
-      format = new Intl.NumberFormat(undefined, { style: "currency", currency, maximumFractionDigits: 4 });
-      // Currency codes come from the agent: keep a handful, not one per code it ever sent.
-      if (currencies.size < 16) currencies.set(currency, format);
-    }
-    return format.format(cost.amount);
-  } catch {
-    return `${cost.amount} ${cost.currency}`;
-  }
-}
 
 export const usage: EntryView<"usage"> = {
   label: () => "Usage",
@@ -127,11 +105,6 @@ export const currentMode: EntryView<"current-mode"> = {
   </ul>`,
 };
 
-export function modeName(entry: { currentModeId?: string; availableModes: Array<{ id: string; name: string }> }): string {
-  const id = entry.currentModeId;
-  return entry.availableModes.find((mode) => mode.id === id)?.name ?? id ?? "unknown";
-}
-
 export const configOptions: EntryView<"config-options"> = {
   label: () => "Options",
   summary: (entry) => entry.options.map((option) => `${option.name}: ${optionValue(option)}`).join(" · ") || "none",
@@ -141,7 +114,7 @@ export const configOptions: EntryView<"config-options"> = {
       (option) => html`<dt>${reveal(String(option.name))}${option.category ? html` <span class="muted">(${reveal(String(option.category))})</span>` : nothing}</dt>
         <dd>
           <strong>${optionValue(option)}</strong>
-          ${option.type === "select" ? html`<span class="muted"> of ${reveal(choices(option).map((choice) => choice.name).join(", "))}</span>` : nothing}
+          ${option.type === "select" ? html`<span class="muted"> of ${reveal(configChoices(option).map((choice) => choice.name).join(", "))}</span>` : nothing}
           ${option.description ? html`<div class="muted">${reveal(String(option.description))}</div>` : nothing}
           ${option.type !== "select" && option.type !== "boolean" ? jsonBlock(option) : nothing}
         </dd>`,
@@ -149,15 +122,8 @@ export const configOptions: EntryView<"config-options"> = {
   </dl>`,
 };
 
-function choices(option: SessionConfigOption): Array<{ value: string; name: string }> {
-  if (option.type !== "select" || !Array.isArray(option.options)) return [];
-  return (option.options as Array<Record<string, unknown>>).flatMap((item) =>
-    Array.isArray(item.options) ? (item.options as Array<{ value: string; name: string }>) : [item as { value: string; name: string }],
-  );
-}
-
 function optionValue(option: SessionConfigOption): string {
   if (option.type === "boolean") return option.currentValue ? "on" : "off";
-  if (option.type === "select") return choices(option).find((choice) => choice.value === option.currentValue)?.name ?? String(option.currentValue);
+  if (option.type === "select") return configChoices(option).find((choice) => choice.value === option.currentValue)?.name ?? String(option.currentValue);
   return String((option as { currentValue?: unknown }).currentValue ?? "");
 }

@@ -5,6 +5,7 @@ import type { EntryView } from "./context.js";
 import { reveal } from "../reveal.js";
 import { contentBlock, inlineCode, jsonBlock, staticMarkdown } from "./common.js";
 import { diffView } from "./diff.js";
+import { lookup } from "../format.js";
 
 const KIND_LABELS: Record<string, string> = {
   read: "Read",
@@ -27,13 +28,13 @@ const STATUS_WORDS: Record<string, string> = {
 };
 
 export const toolCall: EntryView<"tool-call"> = {
-  label: (entry) => KIND_LABELS[entry.kind ?? "other"] ?? "Tool",
+  label: (entry) => lookup(KIND_LABELS, entry.kind ?? "other") ?? "Tool",
   summary: (entry) => inlineCode(entry.title),
   status: (entry) => entry.status,
   open: () => false,
   body: (entry) => html`
     <dl class="facts">
-      <dt>Status</dt><dd>${STATUS_WORDS[entry.status] ?? entry.status}</dd>
+      <dt>Status</dt><dd>${lookup(STATUS_WORDS, entry.status) ?? entry.status}</dd>
       <dt>Kind</dt><dd>${entry.kind ?? "unspecified"}</dd>
       ${entry.name ? html`<dt>Tool</dt><dd><code>${entry.name}</code></dd>` : nothing}
       <dt>Id</dt><dd><code>${entry.toolCallId}</code></dd>

@@ -1,0 +1,454 @@
+/**
+ * The element's link to its workspace actor, as a reactive controller that updates its host. It
+ * connects with rivetkit/client (loaded on demand, so a page that only replays never downloads it),
+ * applies live broadcasts, reconnects when the link drops, asks the workspace on every (re)open and
+ * heartbeat where things stand, and reconciles from the answer: broadcasts can be lost, the history
+ * and the session info cannot. The history reader and the prompt ledger are its two helpers.
+ *
+ * Every async path checks that its link is still the current one (`isCurrent`): a late callback of
+ * a link that was replaced does nothing.
+ */
+import type { ReactiveController, ReactiveControllerHost } from "lit";
+import type { RawEvent } from "../../../events/index.js";
+import {
+  promptTooLarge,
+  turnResult,
+  type ErrorBroadcast,
+  type PermissionReply,
+  type PermissionRequestedBroadcast,
+  type PermissionResolvedBroadcast,
+  type PresenceBroadcast,
+  type SessionInfo,
+  type TurnBroadcast,
+} from "../../../protocol/index.js";
+import { HistoryReader } from "./history-reader.js";
+import { answered, message, NoAnswer, subprotocolSafe, type Client, type Conn, type TimelineWrites } from "./link.js";
+import { PromptLedger, type LinkState } from "./prompt-ledger.js";
+
+export type ConnectionStatus = "idle" | "connecting" | "live" | "reconnecting" | "error";
+
+export interface ConnectionTarget {
+  endpoint: string;
+  workspaceId: string;
+  actor: string;
+  userName?: string;
+  token?: string;
+}
+
+export interface ConnectionCallbacks {
+  /** The element's timeline, for what the connection itself settles in it (events go through `onEvents`). */
+  timeline(): TimelineWrites;
+  onStatus(status: ConnectionStatus, reason?: string): void;
+  onEvents(events: RawEvent[]): void;
+  onError(code: string, message: string): void;
+  /** A turn started or ended (the `turn` broadcast). */
+  onTurn?(turn: TurnBroadcast): void;
+}
+
+const RETRY_MS = [500, 1000, 2000, 4000, 8000];
+/**
+ * How often a live link asks the workspace whether it still answers. The engine keeps a client's
+ * socket open when the host running its actor dies; only a request finds out (and closes it).
+ */
+const HEARTBEAT_MS = 10_000;
+const HEARTBEAT_TIMEOUT_MS = 15_000;
+/** How long after a turn's end the element asks where the log stands (see `#checkAfterTurn`). */
+const AFTER_TURN_MS = 500;
+/** How long a new link waits for its session info before asking again. */
+const OPEN_INFO_TIMEOUT_MS = 5_000;
+/** How long a link may stay unanswered before the element says the registry is unreachable. */
+const UNREACHABLE_MS = 5_000;
+
+export class WorkspaceConnection implements ReactiveController {
+  #status: ConnectionStatus = "idle";
+  #reason?: string;
+  #users: PresenceBroadcast["users"] = [];
+  /** Permission requests waiting for an answer, by id. */
+  #pending = new Map<string, PermissionRequestedBroadcast>();
+  #turn?: TurnBroadcast;
+  #limits?: SessionInfo["limits"];
+
+  #host: ReactiveControllerHost;
+  #callbacks: ConnectionCallbacks;
+  #history: HistoryReader;
+  #prompts: PromptLedger;
+  #target?: ConnectionTarget;
+  #client?: Client;
+  #conn?: Conn;
+  /** Bumped whenever the link is replaced or closed: callbacks of older links see it and stop. */
+  #generation = 0;
+  #retries = 0;
+  #retryTimer?: ReturnType<typeof setTimeout>;
+  #wasLive = false;
+  #heartbeat?: ReturnType<typeof setInterval>;
+  #afterTurn?: ReturnType<typeof setTimeout>;
+  /** When the current link last delivered anything: a link busy delivering is alive. */
+  #lastHeard = 0;
+  /** Links opened so far (RivetKit's own reconnects included): a prompt remembers the one it went out on. */
+  #linksOpened = 0;
+  /** The workspace's start, as last reported: a change means it restarted. */
+  #bootId?: string;
+  /** `#linksOpened` when the info behind `#bootId` arrived. */
+  #bootIdLink = -1;
+  /** The workspace's last event when it last reported running no turn. */
+  #idleAt?: number;
+  /** The workspace's last event, as it last reported it. */
+  #reportedAt = 0;
+
+  constructor(host: ReactiveControllerHost, callbacks: ConnectionCallbacks) {
+    this.#host = host;
+    this.#callbacks = callbacks;
+    this.#history = new HistoryReader({
+      timeline: () => callbacks.timeline(),
+      link: () => (this.#conn ? { conn: this.#conn, generation: this.#generation } : undefined),
+      isCurrent: (generation) => this.#isCurrent(generation),
+      live: () => this.live,
+      onEvents: (events) => callbacks.onEvents(events),
+      onAnswer: (answer) => this.#resolved(answer),
+      onError: (code, text) => {
+        callbacks.onError(code, text);
+        host.requestUpdate();
+      },
+    });
+    this.#prompts = new PromptLedger(() => this.#linkState());
+    host.addController(this);
+  }
+
+  hostDisconnected(): void {
+    this.close();
+  }
+
+  get status(): ConnectionStatus {
+    return this.#status;
+  }
+
+  get live(): boolean {
+    return this.#status === "live";
+  }
+
+  /** Why the link is not live, when it is not. */
+  get reason(): string | undefined {
+    return this.#reason;
+  }
+
+  /** Who is connected to the workspace. */
+  get users(): readonly PresenceBroadcast["users"][number][] {
+    return this.#users;
+  }
+
+  /** Permission requests waiting for an answer, by id. */
+  get pending(): ReadonlyMap<string, PermissionRequestedBroadcast> {
+    return this.#pending;
+  }
+
+  /** The workspace's turn as last broadcast or reported. */
+  get turn(): TurnBroadcast | undefined {
+    return this.#turn;
+  }
+
+  /** Joins `target`, leaving any workspace joined before. */
+  open(target: ConnectionTarget): void {
+    this.close();
+    this.#target = target;
+    void this.#connect(++this.#generation);
+  }
+
+  close(): void {
+    this.#prompts.rejectAll(Object.assign(new Error("The element left the workspace before this prompt's turn ended."), { code: "connection-lost" }));
+    this.#generation++;
+    clearTimeout(this.#retryTimer);
+    this.#disposeLink();
+    this.#pending.clear();
+    this.#users = [];
+    this.#turn = undefined;
+    this.#wasLive = false;
+    this.#setStatus("idle");
+  }
+
+  /**
+   * Sends a prompt; resolves with its stop reason when its turn ends, rejects with the workspace's
+   * error (`code`, `message`). It outlives a dropped link (see PromptLedger).
+   */
+  async prompt(text: string): Promise<{ stopReason: string }> {
+    // Refused here, not by the workspace: a message over the transport's limit would close the link.
+    const tooLarge = promptTooLarge(text, this.#limits?.maxPromptBytes);
+    if (tooLarge) throw Object.assign(new Error(tooLarge), { code: "prompt_too_large" });
+    return this.#prompts.send(this.#require(), text);
+  }
+
+  async respondPermission(permissionId: string, reply: PermissionReply): Promise<void> {
+    await this.#require().respondPermission({ permissionId, reply });
+  }
+
+  async cancel(): Promise<void> {
+    await this.#require().cancel();
+  }
+
+  async setMode(modeId: string): Promise<void> {
+    await this.#require().setMode({ modeId });
+  }
+
+  async setConfigOption(configId: string, value: string): Promise<void> {
+    await this.#require().setConfigOption({ configId, value });
+  }
+
+  #require(): Conn {
+    if (!this.#conn || this.#status !== "live") throw new Error(this.#reason ?? "Not connected to the workspace.");
+    return this.#conn;
+  }
+
+  #isCurrent(generation: number): boolean {
+    return generation === this.#generation;
+  }
+
+  #linkState(): LinkState {
+    const generation = this.#generation;
+    return {
+      link: this.#linksOpened,
+      bootId: this.#bootId,
+      // The start is known only from this link's own info: the workspace may have restarted between links.
+      linkBootId: this.#bootIdLink === this.#linksOpened ? this.#bootId : undefined,
+      isCurrent: () => this.#isCurrent(generation),
+    };
+  }
+
+  async #connect(generation: number): Promise<void> {
+    const target = this.#target!;
+    this.#setStatus(this.#wasLive ? "reconnecting" : "connecting");
+    let createClient: typeof import("rivetkit/client").createClient;
+    try {
+      ({ createClient } = await import("rivetkit/client"));
+    } catch (error) {
+      this.#fail(`Could not load the connection code: ${message(error)}`);
+      return;
+    }
+    if (!this.#isCurrent(generation)) return;
+    const client = createClient<import("../../../actors/index.js").WorkspaceRegistry>({ endpoint: target.endpoint, devtools: false });
+    const handle = (client as unknown as Record<string, Client["workspace"]>)[target.actor] ?? client.workspace;
+    const params = { userName: subprotocolSafe(target.userName), token: target.token };
+    const conn = handle.getOrCreate([target.workspaceId], { params }).connect();
+    this.#client = client;
+    this.#conn = conn;
+    const current = () => this.#isCurrent(generation);
+
+    conn.onOpen(() => {
+      if (!current()) return;
+      this.#linksOpened++;
+      this.#retries = 0;
+      this.#wasLive = true;
+      this.#setStatus("live");
+      this.#beat(conn, generation);
+      // Subscriptions are re-sent after onOpen: read the history a tick later so nothing slips between.
+      setTimeout(() => current() && void this.#history.catchUp(), 0);
+      void this.#openingInfo(conn, generation);
+    });
+    conn.onStatusChange((status: string) => {
+      if (!current()) return;
+      if (status === "connected") return;
+      if (this.#status === "live") this.#setStatus("reconnecting", "The connection dropped; reconnecting…");
+      // RivetKit retries on its own, but gives up when the engine itself restarted: start over then.
+      if (status === "idle" || status === "disconnected") this.#retry(generation);
+    });
+    conn.onError((error: { code?: string; message: string }) => {
+      if (!current()) return;
+      if (error.code === "unauthorized" || error.code === "forbidden") {
+        this.#fail(`Not allowed to join workspace “${target.workspaceId}”: ${error.message}`, error.code);
+        return;
+      }
+      if (this.#status !== "live") this.#reason = `Cannot reach the workspace at ${target.endpoint}: ${error.message}`;
+      this.#retry(generation);
+    });
+
+    conn.on("session.event", (event: RawEvent) => current() && this.#receive([event]));
+    conn.on("session.events", (events: RawEvent[]) => current() && this.#receive(events));
+    conn.on("presence", (presence: PresenceBroadcast) => {
+      if (!current()) return;
+      this.#users = presence.users;
+      this.#host.requestUpdate();
+    });
+    conn.on("permission.requested", (request: PermissionRequestedBroadcast) => {
+      if (!current()) return;
+      this.#pending.set(request.permissionId, request);
+      this.#host.requestUpdate();
+    });
+    conn.on("permission.resolved", (answer: PermissionResolvedBroadcast) => current() && this.#resolved(answer));
+    conn.on("turn", (turn: TurnBroadcast) => {
+      if (!current()) return;
+      if (turn.state === "ended" && turn.promptId) this.#prompts.settle(turn.promptId, turnResult(turn));
+      this.#turn = turn;
+      this.#callbacks.onTurn?.(turn);
+      if (turn.state === "ended") {
+        this.#callbacks.timeline().endTurn(turn.stopReason);
+        this.#checkAfterTurn(conn, generation);
+      }
+      this.#host.requestUpdate();
+    });
+    conn.on("error", (error: ErrorBroadcast) => current() && this.#callbacks.onError(error.code, error.message));
+
+    // No answer at all (wrong port, nothing listening): say so rather than spin silently.
+    setTimeout(() => {
+      if (current() && this.#status === "connecting") {
+        this.#reason = `Cannot reach the workspace registry at ${target.endpoint}. Is it running? Retrying…`;
+        this.#callbacks.onError("unreachable", this.#reason);
+        this.#host.requestUpdate();
+      }
+    }, UNREACHABLE_MS);
+  }
+
+  #receive(events: RawEvent[]): void {
+    this.#lastHeard = performance.now();
+    this.#callbacks.onEvents(events);
+    const timeline = this.#callbacks.timeline();
+    if (timeline.lastIndex > timeline.contiguousIndex) void this.#history.catchUp();
+  }
+
+  /** The session info a new link starts from, asked for again when its answer does not come. */
+  async #openingInfo(conn: Conn, generation: number): Promise<void> {
+    for (let attempt = 0; attempt < 3 && this.#isCurrent(generation); attempt++) {
+      try {
+        const info = await answered(conn.getSessionInfo(), OPEN_INFO_TIMEOUT_MS);
+        if (this.#isCurrent(generation)) this.#takeInfo(conn, generation, info, true);
+        return;
+      } catch (error) {
+        if (!(error instanceof NoAnswer)) return;
+      }
+    }
+  }
+
+  /**
+   * Takes the workspace's word for where things stand. Broadcasts sent while the link was down are
+   * lost, and RivetKit drops an odd broadcast or action answer under load even on a live link, so
+   * this runs on every (re)open, every heartbeat and after every turn: no answer button, Stop, turn
+   * or prompt then outlives what it was for, and events missed at the end of a stream are read.
+   */
+  #takeInfo(conn: Conn, generation: number, info: SessionInfo, opened: boolean): void {
+    this.#users = info.users;
+    this.#limits = info.limits;
+    this.#bootId = info.bootId;
+    this.#bootIdLink = this.#linksOpened;
+    this.#prompts.startReported(info.bootId);
+    this.#pending = new Map(info.pendingPermissions.map((request) => [request.permissionId, request]));
+    if (info.running && this.#turn?.state !== "running") this.#turn = { state: "running", queued: info.queued };
+    else if (!info.running && (opened || this.#turn?.state === "running")) this.#turn = undefined;
+    this.#prompts.check(conn);
+    // While a turn streams, its events are on their way over the link: read the history only when the
+    // timeline is behind what the workspace reported last time, not just now. With no turn running
+    // nothing is on its way, so what is missing is lost (a stream's end has no later event to show the gap).
+    const contiguous = this.#callbacks.timeline().contiguousIndex;
+    if (contiguous < info.lastEventIndex && (opened || !info.running || contiguous < this.#reportedAt)) void this.#history.catchUp(info.lastEventIndex);
+    this.#reportedAt = info.lastEventIndex;
+    // A turn's last events may still be on their way: settle a turn the log leaves open on opening,
+    // or once the workspace has reported the same idle state twice in a row.
+    const idle = info.running ? undefined : info.lastEventIndex;
+    if (idle !== undefined && (opened || idle === this.#idleAt)) void this.#settleInterruptedTurn(generation, idle);
+    this.#idleAt = idle;
+    this.#host.requestUpdate();
+  }
+
+  /**
+   * The workspace runs no turn, yet the log leaves one open (its prompt has no response): the turn
+   * died with the workspace (a registry restart) and nothing will end it. Once the history is in up
+   * to what the workspace reported, and nothing newer arrived, end it as interrupted.
+   */
+  async #settleInterruptedTurn(generation: number, lastEventIndex: number): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await this.#history.catchUp();
+    const timeline = this.#callbacks.timeline();
+    if (!this.#isCurrent(generation) || this.#turn?.state === "running" || !timeline.summary.running) return;
+    if (timeline.contiguousIndex < lastEventIndex || timeline.lastIndex > lastEventIndex) return;
+    timeline.endTurn("interrupted");
+    this.#host.requestUpdate();
+  }
+
+  #resolved(answer: PermissionResolvedBroadcast): void {
+    this.#pending.delete(answer.permissionId);
+    if (answer.toolCallId) {
+      this.#callbacks.timeline().resolvePermission(answer.toolCallId, {
+        reply: answer.reply,
+        by: answer.by && { id: answer.by.userId, name: answer.by.userName },
+        at: answer.at,
+      });
+    }
+    this.#host.requestUpdate();
+  }
+
+  /**
+   * A turn ended: its last events may be lost on the way, with no later event to show the gap, and
+   * the SDK can log some only after the turn's end. Shortly after, ask where the log stands.
+   */
+  #checkAfterTurn(conn: Conn, generation: number): void {
+    clearTimeout(this.#afterTurn);
+    this.#afterTurn = setTimeout(() => {
+      if (!this.#isCurrent(generation) || this.#status !== "live") return;
+      answered(conn.getSessionInfo(), HEARTBEAT_TIMEOUT_MS).then(
+        (info) => this.#isCurrent(generation) && this.#takeInfo(conn, generation, info, false),
+        () => undefined, // the heartbeat is the judge of a dead link
+      );
+    }, AFTER_TURN_MS);
+  }
+
+  #retry(generation: number): void {
+    if (!this.#isCurrent(generation) || this.#retryTimer || this.#status === "error") return;
+    const delay = RETRY_MS[Math.min(this.#retries++, RETRY_MS.length - 1)];
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      if (!this.#isCurrent(generation) || this.#status === "live") return;
+      this.#disposeLink();
+      void this.#connect(++this.#generation);
+    }, delay);
+  }
+
+  /** While live, asks the workspace every HEARTBEAT_MS; no answer means the link is dead: start over. */
+  #beat(conn: Conn, generation: number): void {
+    clearInterval(this.#heartbeat);
+    let asking = false;
+    this.#heartbeat = setInterval(() => {
+      if (!this.#isCurrent(generation)) return clearInterval(this.#heartbeat);
+      if (asking || this.#status !== "live") return;
+      asking = true;
+      answered(conn.getSessionInfo(), HEARTBEAT_TIMEOUT_MS)
+        .then(
+          (info) => {
+            if (!this.#isCurrent(generation)) return;
+            this.#lastHeard = performance.now();
+            this.#takeInfo(conn, generation, info, false);
+          },
+          () => {
+            if (!this.#isCurrent(generation) || this.#status !== "live") return;
+            // A page too busy to read its socket answers late, not never: events still arriving mean the link lives.
+            if (performance.now() - this.#lastHeard < HEARTBEAT_TIMEOUT_MS) return;
+            this.#setStatus("reconnecting", "The workspace stopped answering; reconnecting…");
+            this.#retry(generation);
+          },
+        )
+        .finally(() => (asking = false));
+    }, HEARTBEAT_MS);
+  }
+
+  /** Drops the current connection and client; their late callbacks are ignored by generation. */
+  #disposeLink(): void {
+    clearInterval(this.#heartbeat);
+    clearTimeout(this.#afterTurn);
+    void this.#conn?.dispose().catch(() => undefined);
+    void this.#client?.dispose().catch(() => undefined);
+    this.#conn = undefined;
+    this.#client = undefined;
+  }
+
+  #fail(reason: string, code = "error"): void {
+    clearTimeout(this.#retryTimer);
+    this.#generation++;
+    this.#reason = reason;
+    this.#setStatus("error", reason);
+    this.#callbacks.onError(code, reason);
+  }
+
+  #setStatus(status: ConnectionStatus, reason?: string): void {
+    if (status === "live") this.#reason = undefined;
+    else if (reason) this.#reason = reason;
+    const changed = status !== this.#status;
+    this.#status = status;
+    if (changed) this.#callbacks.onStatus(status, this.#reason);
+    this.#host.requestUpdate();
+  }
+}

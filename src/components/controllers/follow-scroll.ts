@@ -1,0 +1,86 @@
+/**
+ * Following the newest entries: while the reader is at the end of the transcript it stays there as
+ * entries arrive; scrolling up stops that and counts what arrives unseen; reaching the end again, or
+ * "jump to latest", resumes it. Layout moving the list is not the reader scrolling: only a scroll
+ * soon after a wheel, touch, key or pointer stops following.
+ */
+import type { ReactiveControllerHost } from "lit";
+import { afterRenders } from "../frame.js";
+
+/** How close to the end counts as at the end, in pixels. */
+const END_SLACK_PX = 48;
+/** How long after a wheel, touch, key or pointer a scroll is the reader's. */
+const USER_SCROLL_MS = 1000;
+
+export class FollowScroll {
+  /** Whether the transcript keeps to its newest entries. */
+  following = true;
+  /** Entries that arrived while the reader was elsewhere. */
+  unseen = 0;
+
+  #host: ReactiveControllerHost;
+  #list: () => HTMLElement | null;
+  #lastScrollTop = 0;
+  #userScrollAt = -Infinity;
+
+  /** `list`: the scrolling list (the transcript or the raw event list), when rendered. */
+  constructor(host: ReactiveControllerHost, list: () => HTMLElement | null) {
+    this.#host = host;
+    this.#list = list;
+  }
+
+  /** `added` entries arrived: counted as unseen unless the reader follows. */
+  arrived(added: number): void {
+    if (this.following || added <= 0) return;
+    this.unseen += added;
+    this.#host.requestUpdate();
+  }
+
+  /** Follow again (the reader sent a prompt, or asked for the latest). */
+  follow(): void {
+    this.following = true;
+    this.unseen = 0;
+    this.#host.requestUpdate();
+  }
+
+  jumpToLatest = (): void => {
+    this.follow();
+    this.scrollToEnd();
+  };
+
+  /** After the host rendered: keep to the end, once every element on the page has rendered this frame (one layout for all). */
+  afterRender(live: boolean): void {
+    if (this.following && live) afterRenders(() => this.scrollToEnd());
+  }
+
+  scrollToEnd(): void {
+    const list = this.#list();
+    if (!list) return;
+    list.scrollTop = list.scrollHeight;
+    // Entries off screen are laid out late (content-visibility): settle at the end once more.
+    requestAnimationFrame(() => {
+      if (this.following) list.scrollTop = list.scrollHeight;
+      this.#lastScrollTop = list.scrollTop;
+    });
+  }
+
+  /** Wheel, touch, keys or a scrollbar drag: the reader, not layout, is moving the list. */
+  onUserScroll = (): void => {
+    this.#userScrollAt = performance.now();
+  };
+
+  /** Following stops when the reader scrolls up, and resumes when they reach the end again. */
+  onScroll = (event: Event): void => {
+    const list = event.currentTarget as HTMLElement;
+    const atEnd = list.scrollTop + list.clientHeight >= list.scrollHeight - END_SLACK_PX;
+    if (atEnd) {
+      if (!this.following || this.unseen) this.follow();
+    } else if (list.scrollTop < this.#lastScrollTop - 4 && performance.now() - this.#userScrollAt < USER_SCROLL_MS) {
+      if (this.following) {
+        this.following = false;
+        this.#host.requestUpdate();
+      }
+    }
+    this.#lastScrollTop = list.scrollTop;
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * Markdown rendered where the reader looks first. A render that brings many entries at once (a
+ * history opening, a replay) shows the text of entries far from view plain and renders their
+ * markdown as they come near, in idle time, or for a printout; a long open block that streams shows
+ * its newest text plain until the stream pauses (see StreamingMarkdown).
+ *
+ * The element drives it from its own hooks, in this order: `willUpdate` → `beforeRender`, each
+ * entry's render → `forEntry`, `updated` → `afterRender`. Listeners (resize, print, idle) follow the
+ * host's connection.
+ */
+import type { ReactiveController, ReactiveControllerHost } from "lit";
+import type { Entry, MessagePart } from "../../events/index.js";
+import { StreamingMarkdown } from "../markdown.js";
+
+/** How long a stream must pause before long open blocks are rendered in full. */
+const SETTLE_MS = 150;
+/** A render that brings more new entries than this is a bulk render. */
+const BULK_ENTRIES = 8;
+/** In a bulk render, the entries nearest the reader's end render markdown at once, about this many lines of them. */
+const BULK_SHOWN_LINES = 80;
+/** Entries whose plain text is rendered as markdown per idle period. */
+const IDLE_ENTRIES = 3;
+
+export interface ProgressiveMarkdownHost {
+  /** The transcript's list, when it is rendered. */
+  list(): HTMLElement | null;
+  /** Whether the reader follows the newest entries of a live workspace (so idle time may render above them). */
+  followingLive(): boolean;
+  isOpen(entry: Entry): boolean;
+  /** Renders now, before the frame is painted. */
+  renderNow(): void;
+}
+
+/** What one entry's render asks for its text parts. */
+export interface EntryMarkdown {
+  /** The part's renderer, up to date; undefined while the entry waits as plain text. */
+  markdown(part: MessagePart & { kind: "text" }): StreamingMarkdown | undefined;
+}
+
+export class ProgressiveMarkdown implements ReactiveController {
+  #host: ReactiveControllerHost;
+  #config: ProgressiveMarkdownHost;
+  #renderers = new WeakMap<object, StreamingMarkdown>();
+  /** Entries whose long open block shows its newest text plain. */
+  #stale = new Set<string>();
+  /** How often each entry's stale text was settled: a change re-renders it. */
+  #settled = new Map<string, number>();
+  #settleTimer?: ReturnType<typeof setTimeout>;
+  /** Entries whose text renders as markdown. */
+  #shown = new Set<string>();
+  /** Entries showing plain text in place of markdown. */
+  #plain = new Set<string>();
+  #bulk = false;
+  #renderedSize = 0;
+  /** The next update renders before the frame is painted (plain text coming into view). */
+  #urgent = false;
+  #resizing?: ResizeObserver;
+  #idle?: number;
+
+  constructor(host: ReactiveControllerHost, config: ProgressiveMarkdownHost) {
+    this.#host = host;
+    this.#config = config;
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    // Grown taller, the element shows entries that were out of view.
+    this.#resizing ??= new ResizeObserver(() => this.showNearView());
+    this.#resizing.observe(this.#host as unknown as Element);
+    window.addEventListener("beforeprint", this.#onPrint);
+  }
+
+  hostDisconnected(): void {
+    this.#resizing?.disconnect();
+    if (this.#idle !== undefined) cancelIdleCallback(this.#idle);
+    this.#idle = undefined;
+    window.removeEventListener("beforeprint", this.#onPrint);
+  }
+
+  /** Whether the next update must render before the frame is painted; asking clears it. */
+  takeUrgent(): boolean {
+    const urgent = this.#urgent;
+    this.#urgent = false;
+    return urgent;
+  }
+
+  /** A new transcript: nothing of the old one is shown. */
+  reset(): void {
+    this.#shown.clear();
+    this.#plain.clear();
+    this.#renderedSize = 0;
+  }
+
+  /**
+   * Before a render of `entries`: a bulk render shows markdown, without geometry yet, for about a
+   * screen of entries at the reader's end (`fromEnd`: the newest).
+   */
+  beforeRender(entries: Iterable<Entry>, size: number, fromEnd: boolean): void {
+    this.#bulk = size - this.#renderedSize > BULK_ENTRIES;
+    this.#renderedSize = size;
+    if (!this.#bulk) return;
+    const all = [...entries];
+    let lines = 0;
+    for (let n = 0; n < all.length && lines < BULK_SHOWN_LINES; n++) {
+      const entry = all[fromEnd ? all.length - 1 - n : n];
+      this.#shown.add(entry.id);
+      lines += 1;
+      if (!this.#config.isOpen(entry) || !("parts" in entry)) continue;
+      for (const part of entry.parts) if (part.kind === "text") lines += textLines(part.text);
+    }
+  }
+
+  /** What a render of entry `id` changes with: it re-renders when either does. */
+  revision(id: string): string {
+    return `${this.#shown.has(id) ? 1 : 0}:${this.#settled.get(id) ?? 0}`;
+  }
+
+  /** The markdown of one entry's render; `plain(id)` afterwards says whether it showed any text plain. */
+  forEntry(id: string): EntryMarkdown {
+    this.#plain.delete(id);
+    return {
+      markdown: (part) => {
+        if (!this.#shown.has(id)) {
+          if (this.#bulk) {
+            this.#plain.add(id);
+            return undefined;
+          }
+          this.#shown.add(id);
+        }
+        let md = this.#renderers.get(part);
+        if (!md) this.#renderers.set(part, (md = new StreamingMarkdown()));
+        md.update(part.text);
+        if (md.stale) this.#stale.add(id);
+        return md;
+      },
+    };
+  }
+
+  plain(id: string): boolean {
+    return this.#plain.has(id);
+  }
+
+  afterRender(): void {
+    // Entries just added are laid out at a placeholder height until the next frame (content-visibility):
+    // only then does geometry say which plain ones are in view.
+    if (this.#bulk) requestAnimationFrame(() => this.showNearView());
+    if (this.#plain.size > 0) this.#showWhenIdle();
+    if (this.#stale.size > 0) {
+      clearTimeout(this.#settleTimer);
+      this.#settleTimer = setTimeout(() => {
+        for (const id of this.#stale) this.#settled.set(id, (this.#settled.get(id) ?? 0) + 1);
+        this.#stale.clear();
+        this.#host.requestUpdate();
+      }, SETTLE_MS);
+    }
+  }
+
+  /**
+   * Entries showing plain text in or near the visible part of the transcript get their markdown, in an
+   * update that runs before the frame is painted (and again if that brings more into view). Entries
+   * are in document order, top to bottom: a binary search finds the first one in view. The margin is
+   * small because entries never shown are laid out at a placeholder height (content-visibility).
+   */
+  showNearView(): void {
+    if (this.#plain.size === 0) return;
+    const list = this.#config.list();
+    if (!list) return;
+    const items = list.querySelectorAll<HTMLElement>(":scope > .entry[data-plain]");
+    const view = list.getBoundingClientRect();
+    const top = view.top - view.height / 4;
+    const bottom = view.bottom + view.height / 4;
+    let low = 0;
+    let high = items.length;
+    while (low < high) {
+      const middle = (low + high) >> 1;
+      if (items[middle].getBoundingClientRect().bottom < top) low = middle + 1;
+      else high = middle;
+    }
+    let found = false;
+    for (let i = low; i < items.length; i++) {
+      if (items[i].getBoundingClientRect().top > bottom) break;
+      this.#shown.add(items[i].dataset.entryId!);
+      found = true;
+    }
+    if (!found) return;
+    this.#urgent = true;
+    this.#host.requestUpdate();
+  }
+
+  /**
+   * While the reader follows a live workspace at its end, the plain text above is rendered as
+   * markdown in idle time, a few entries at a time, nearest first: it is ready before they scroll
+   * there, and assistive technology reads it formatted. (Not while the reader is elsewhere: entries
+   * growing above the view would move what they read.)
+   */
+  #showWhenIdle(): void {
+    if (this.#idle !== undefined || typeof requestIdleCallback !== "function") return;
+    this.#idle = requestIdleCallback(
+      () => {
+        this.#idle = undefined;
+        if (!this.#config.followingLive() || this.#plain.size === 0) return;
+        for (const id of [...this.#plain].slice(-IDLE_ENTRIES)) this.#shown.add(id);
+        this.#host.requestUpdate();
+      },
+      { timeout: 2000 },
+    );
+  }
+
+  /** A printout has no scrolling: every text is rendered as markdown, now. */
+  #onPrint = (): void => {
+    if (this.#plain.size === 0) return;
+    for (const id of this.#plain) this.#shown.add(id);
+    this.#host.requestUpdate();
+    this.#config.renderNow();
+  };
+}
+
+/** Roughly how many lines a text takes: enough to tell a screenful from a few words. */
+export function textLines(text: string): number {
+  let lines = 1;
+  for (let at = text.indexOf("\n"); at !== -1 && lines < 1000; at = text.indexOf("\n", at + 1)) lines++;
+  return lines + Math.floor(text.length / 100);
+}

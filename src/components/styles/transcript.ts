@@ -1,0 +1,118 @@
+import { css } from "lit";
+
+/** The transcript: the entry list and raw list, each entry's accordion header, badges and body. */
+export const transcript = css`
+  .timeline,
+  .raw-list {
+    list-style: none;
+    margin: 0;
+    padding: var(--_space);
+    overflow: auto;
+    flex: 1 1 auto;
+    min-height: 0;
+    display: flex;
+    flex-direction: column;
+    gap: calc(var(--_space) * 0.75);
+  }
+
+  .entry {
+    background: var(--_entry-bg);
+    border: 1px solid var(--_border);
+    border-radius: var(--_radius);
+    /* Off-screen entries skip layout and paint: long transcripts stay light. */
+    content-visibility: auto;
+    contain-intrinsic-size: auto 2.5em;
+  }
+  .entry[data-type="user-message"] {
+    background: var(--_user-bg);
+  }
+  .entry[data-type="error"] {
+    border-color: var(--_danger);
+  }
+  .entry[data-type="permission-request"][data-status="pending"] {
+    border-color: var(--_warning);
+    border-width: 2px;
+  }
+  .summary {
+    display: flex;
+    align-items: baseline;
+    gap: var(--_space);
+    width: 100%;
+    padding: calc(var(--_space) * 0.75) calc(var(--_space) * 1.25);
+    font: inherit;
+    color: inherit;
+    text-align: start;
+    background: none;
+    border: 0;
+    border-radius: var(--_radius);
+    cursor: pointer;
+  }
+  .summary:hover {
+    background: var(--_entry-hover);
+  }
+  .chevron {
+    flex: none;
+    width: 0.8em;
+    color: var(--_muted);
+    transition: transform 0.15s;
+  }
+  .chevron::before {
+    content: "▸";
+  }
+  .summary[aria-expanded="true"] .chevron {
+    transform: rotate(90deg);
+  }
+  .label {
+    flex: none;
+    font-weight: 600;
+    white-space: nowrap;
+  }
+  .entry-title {
+    flex: 1 1 auto;
+    min-width: 0;
+    color: var(--_muted);
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .entry-title code {
+    font-family: var(--_mono);
+  }
+  .status,
+  .badge {
+    flex: none;
+    font-size: 0.78em;
+    padding: 0 8px;
+    border-radius: 999px;
+    border: 1px solid currentColor;
+    white-space: nowrap;
+    color: var(--_muted);
+  }
+  [data-status="completed"] > .summary .status,
+  [data-status="allowed"] > .summary .status {
+    color: var(--_success);
+  }
+  [data-status="failed"] > .summary .status,
+  [data-status="rejected"] > .summary .status,
+  [data-status="cancelled"] > .summary .status {
+    color: var(--_danger);
+  }
+  [data-status="pending"] > .summary .status,
+  [data-status="in_progress"] > .summary .status {
+    color: var(--_warning);
+  }
+  .when {
+    flex: none;
+    color: var(--_muted);
+    font-size: 0.8em;
+    font-variant-numeric: tabular-nums;
+  }
+  .body {
+    padding: 0 calc(var(--_space) * 1.5) var(--_space) calc(var(--_space) * 3.25);
+    overflow-wrap: anywhere;
+  }
+  .body[hidden] {
+    display: none;
+  }
+
+`;

@@ -1,0 +1,59 @@
+/** The prompt form below a live transcript: the text area, slash-command suggestions, Send and Stop. */
+import { html, nothing, type TemplateResult } from "lit";
+import type { AvailableCommandsEntry } from "../../events/index.js";
+import { reveal } from "../reveal.js";
+
+type Command = AvailableCommandsEntry["commands"][number];
+
+export interface ComposerProps {
+  draft: string;
+  /** The link is live: prompts can be sent. */
+  ready: boolean;
+  /** Why not, when not ready. */
+  reason: string;
+  running: boolean;
+  suggestions: Command[];
+  onInput: (event: Event) => void;
+  onKey: (event: KeyboardEvent) => void;
+  onSubmit: (event: Event) => void;
+  onPickCommand: (event: Event) => void;
+  onStop: () => void;
+}
+
+/** The agent's slash commands that complete `draft` ("/re" → "/review"), at most 8. */
+export function commandSuggestions(draft: string, commands: AvailableCommandsEntry | undefined): Command[] {
+  const match = /^\/(\S*)$/.exec(draft);
+  if (!match || !commands) return [];
+  return commands.commands.filter((command) => command.name.startsWith(match[1])).slice(0, 8);
+}
+
+export function composer(props: ComposerProps): TemplateResult {
+  const { draft, ready, reason, running, suggestions } = props;
+  return html`<form part="composer" class="composer" @submit=${props.onSubmit}>
+    ${suggestions.length
+      ? html`<ul part="command-list" class="command-list" role="listbox" aria-label="Commands">
+          ${suggestions.map(
+            (command, i) => html`<li role="option" aria-selected=${i === 0 ? "true" : "false"}>
+              <button type="button" class="command" data-command=${command.name} @click=${props.onPickCommand}><code>/${reveal(command.name)}</code> <span class="muted">${reveal(String(command.description ?? ""))}</span></button>
+            </li>`,
+          )}
+        </ul>`
+      : nothing}
+    <textarea
+      part="composer-input"
+      class="composer-input"
+      aria-label="Prompt"
+      rows="2"
+      .value=${draft}
+      ?disabled=${!ready}
+      placeholder=${ready ? "Ask the agent… (Enter sends, Shift+Enter for a new line, / for commands)" : reason}
+      @input=${props.onInput}
+      @keydown=${props.onKey}
+    ></textarea>
+    <div class="composer-actions">
+      ${!ready ? html`<span part="composer-reason" class="muted" role="status">${reason}</span>` : nothing}
+      ${running && ready ? html`<button type="button" class="tool" part="stop" @click=${props.onStop}>Stop</button>` : nothing}
+      <button class="tool primary" part="send" ?disabled=${!ready || !draft.trim()}>Send</button>
+    </div>
+  </form>`;
+}
