@@ -7,7 +7,8 @@ import { createInterface } from "node:readline";
 import { actor, setup } from "rivetkit";
 import { db } from "rivetkit/db";
 import type { SessionEvent } from "sandbox-agent";
-import { SCHEMA, WorkspacePersistDriver, type Sql } from "../src/actors/persist.js";
+import { WorkspacePersistDriver } from "../src/actors/storage/persist-driver.js";
+import { migrate } from "../src/actors/storage/schema.js";
 import { stopEmbeddedEngine } from "../src/actors/registry.js";
 
 process.env.RIVET_RUN_SERVICES ??= "0";
@@ -34,12 +35,8 @@ function chunk(sessionId: string, eventIndex: number): SessionEvent {
 }
 
 const store = actor({
-  db: db({
-    onMigrate: async (database) => {
-      for (const statement of SCHEMA) await database.execute(statement);
-    },
-  }),
-  createVars: (c): { persist: WorkspacePersistDriver } => ({ persist: new WorkspacePersistDriver(c.db as unknown as Sql, { maxEventsPerSession: 1_000_000 }) }),
+  db: db({ onMigrate: migrate }),
+  createVars: (c): { persist: WorkspacePersistDriver } => ({ persist: new WorkspacePersistDriver(c.db, { maxEventsPerSession: 1_000_000 }) }),
   actions: {
     /** Stores events up to `upTo` the way the SDK does (each insert awaited), then waits for them to be written. */
     fill: async (c, upTo: number) => {

@@ -15,7 +15,7 @@ import type {
   WorkspaceErrorCode,
   WorkspaceUser,
 } from "../protocol/index.js";
-import type { WorkspacePersistDriver } from "./persist.js";
+import type { WorkspacePersistDriver } from "./storage/persist-driver.js";
 
 /** Where the sandbox-agent daemon is. Stays on the server: never sent to a client. */
 export type SandboxConnection = Pick<SandboxAgentConnectOptions, "headers" | "token"> & { baseUrl: string };
@@ -121,7 +121,7 @@ export class SessionHost {
     const persist = this.#options.persist;
     const promised = (event: SessionEvent) => persist.isPromised(event.sessionId, event.eventIndex);
     while (this.#sent < this.#outbox.length && performance.now() < deadline) {
-      // Nothing goes out while the actor's SQLite is being written (see `persist.writing`).
+      // Nothing goes out while the actor's SQLite is being written (see `WriteGate`).
       if (persist.writing) {
         void persist.whenNotWriting().then(() => this.#pump());
         return;

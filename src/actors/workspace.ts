@@ -9,18 +9,17 @@ import type {
   HistoryPage,
   HistoryPageJson,
   PermissionReply,
-  PermissionResolvedBroadcast,
   PresenceBroadcast,
   PromptAccepted,
   SessionInfo,
   TurnOutcome,
-  WorkspaceBroadcasts,
   WorkspaceConnParams,
   WorkspaceUser,
 } from "../protocol/index.js";
-import { SCHEMA, WorkspacePersistDriver, type Sql } from "./persist.js";
 import { newPromptId, promptTooLarge } from "../protocol/index.js";
 import { SessionHost, WorkspaceError, type SandboxConnection } from "./session-host.js";
+import { WorkspacePersistDriver } from "./storage/persist-driver.js";
+import { migrate, readPermissions, recordPermission } from "./storage/schema.js";
 
 export interface WorkspaceActorOptions {
   /** The sandbox-agent daemon, or a function of the workspace id for one sandbox per workspace. */
@@ -82,16 +81,11 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
   return actor({
     createState: () => ({ createdAt: Date.now() }),
 
-    db: db({
-      onMigrate: async (database) => {
-        for (const statement of SCHEMA) await database.execute(statement);
-      },
-    }),
+    db: db({ onMigrate: migrate }),
 
     createVars: (c) => {
       const workspaceId = String(c.key[0]);
-      const sql = c.db as unknown as Sql;
-      const persist = new WorkspacePersistDriver(sql, {
+      const persist = new WorkspacePersistDriver(c.db, {
         maxEventsPerSession: limits.maxEvents,
         onError: (error) => c.broadcast("error", { code: "persist_failed", message: `Saving events failed, will retry: ${String(error)}`, at: Date.now() }),
       });
@@ -103,14 +97,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         persist,
         emit: (name, payload) => c.broadcast(name, payload),
         audience: () => c.conns.size,
-        recordPermission: async (resolution) => {
-          await persist.execute(
-            `INSERT INTO permissions (permission_id, tool_call_id, json) VALUES (?, ?, ?) ON CONFLICT (permission_id) DO UPDATE SET json = excluded.json`,
-            resolution.permissionId,
-            resolution.toolCallId ?? null,
-            JSON.stringify(resolution),
-          );
-        },
+        recordPermission: (resolution) => recordPermission(persist, resolution),
       });
       /** When each connection last prompted, for the per-minute limit. */
       const promptTimes = new Map<string, number[]>();
@@ -177,7 +164,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         if (tooLarge) throw new UserError(tooLarge, { code: "prompt_too_large" });
         const now = Date.now();
         // Kept in memory, not in the connection's state: RivetKit writes changed state to storage,
-        // and broadcasts sent while it writes are lost (see `persist.writing`).
+        // and broadcasts sent while it writes are lost (see `WriteGate`).
         const times = (c.vars.promptTimes.get(c.conn.id) ?? []).filter((t) => now - t < 60_000);
         if (times.length >= limits.promptsPerMinute) {
           throw new UserError(`Too many prompts: at most ${limits.promptsPerMinute} a minute.`, { code: "rate_limited" });
@@ -198,7 +185,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         const sessionId = c.vars.host.sessionId;
         const { after, limit } = historyRequest(input, limits.maxHistoryPage);
         const page = await c.vars.persist.readEvents(sessionId, after, limit);
-        return { events: page.events, nextAfter: page.more ? page.events.at(-1)!.eventIndex : undefined, ...(await historyExtras(c.db as unknown as Sql, c.vars.persist, sessionId)) };
+        return { events: page.events, nextAfter: page.more ? page.events.at(-1)!.eventIndex : undefined, ...(await historyExtras(c.vars.persist, sessionId)) };
       },
 
       /**
@@ -209,7 +196,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         const sessionId = c.vars.host.sessionId;
         const { after, limit } = historyRequest(input, limits.maxHistoryPage);
         const page = await c.vars.persist.readEventsJson(sessionId, after, limit);
-        return { eventsJson: page.json, nextAfter: page.more ? page.last : undefined, ...(await historyExtras(c.db as unknown as Sql, c.vars.persist, sessionId)) };
+        return { eventsJson: page.json, nextAfter: page.more ? page.last : undefined, ...(await historyExtras(c.vars.persist, sessionId)) };
       },
 
       respondPermission: (c, input: { permissionId: string; reply: PermissionReply }) =>
@@ -250,12 +237,8 @@ function historyRequest(input: { after?: number; limit?: number } | undefined, m
 }
 
 /** What a history page says besides its events: who answered permissions, and what a crash lost. */
-async function historyExtras(sql: Sql, persist: WorkspacePersistDriver, sessionId: string): Promise<Pick<HistoryPage, "permissions" | "lost">> {
-  const rows = await sql.execute(`SELECT json FROM permissions`);
-  return {
-    permissions: rows.map((row) => JSON.parse(String((row as { json: string }).json)) as PermissionResolvedBroadcast),
-    lost: await persist.lostRanges(sessionId),
-  };
+async function historyExtras(persist: WorkspacePersistDriver, sessionId: string): Promise<Pick<HistoryPage, "permissions" | "lost">> {
+  return { permissions: await readPermissions(persist), lost: await persist.lostRanges(sessionId) };
 }
 
 /** Connection params come from the client: keep only the strings we know. */
@@ -280,5 +263,3 @@ function presence(conns: Iterable<{ id: string; state: unknown; isHibernatable?:
     users: [...conns].filter((conn) => conn.isHibernatable !== false).map((conn) => ({ connectionId: conn.id, ...userOf(conn.state as ConnState) })),
   };
 }
-
-export type { WorkspaceBroadcasts };

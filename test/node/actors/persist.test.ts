@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { SessionEvent } from "sandbox-agent";
-import { WorkspacePersistDriver, type Sql } from "../../src/actors/persist.js";
+import { WorkspacePersistDriver } from "../../../src/actors/storage/persist-driver.js";
+import type { Sql } from "../../../src/actors/storage/schema.js";
 
 /** Records each events write: when it started and which indices it stored. */
 class RecordingSql implements Sql {
