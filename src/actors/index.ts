@@ -5,5 +5,6 @@ export { createWorkspaceActor, DEFAULT_LIMITS, type WorkspaceActorOptions, type 
 export { createWorkspaceRegistry, registry, stopEmbeddedEngine, workspaceOptionsFromEnv, type WorkspaceRegistry, type WorkspaceRegistryOptions } from "./registry.js";
 export { WorkspacePersistDriver } from "./storage/persist-driver.js";
 export { isRefusal, newPromptId, promptTooLarge, runPrompt, turnError, turnResult, type PromptingConnection, type PromptResult } from "../protocol/index.js";
-export { WorkspaceError, type SandboxConnection } from "./session-host.js";
+export { WorkspaceError } from "./session/errors.js";
+export type { SandboxConnection } from "./session/session-host.js";
 export type * from "../protocol/contract.js";

@@ -17,7 +17,8 @@ import type {
   WorkspaceUser,
 } from "../protocol/index.js";
 import { newPromptId, promptTooLarge } from "../protocol/index.js";
-import { SessionHost, WorkspaceError, type SandboxConnection } from "./session-host.js";
+import { WorkspaceError } from "./session/errors.js";
+import { SessionHost, type SandboxConnection } from "./session/session-host.js";
 import { WorkspacePersistDriver } from "./storage/persist-driver.js";
 import { migrate, readPermissions, recordPermission } from "./storage/schema.js";
 

@@ -3,7 +3,7 @@
  * history, runs prompts one at a time, holds permission requests until a person answers, and says
  * what happened through `emit`. Knows nothing of RivetKit: the actor wires it to broadcasts.
  */
-import { SandboxAgent, type PermissionReply as SdkReply, type SandboxAgentConnectOptions, type Session, type SessionEvent, type SessionPermissionRequest } from "sandbox-agent";
+import { SandboxAgent, type PermissionReply as SdkReply, type SandboxAgentConnectOptions, type Session, type SessionPermissionRequest } from "sandbox-agent";
 import type {
   ErrorBroadcast,
   PermissionReply,
@@ -14,8 +14,10 @@ import type {
   WorkspaceBroadcasts,
   WorkspaceErrorCode,
   WorkspaceUser,
-} from "../protocol/index.js";
-import type { WorkspacePersistDriver } from "./storage/persist-driver.js";
+} from "../../protocol/index.js";
+import type { WorkspacePersistDriver } from "../storage/persist-driver.js";
+import { BroadcastPump } from "./broadcast-pump.js";
+import { describeFailure, WorkspaceError, withTimeout } from "./errors.js";
 
 /** Where the sandbox-agent daemon is. Stays on the server: never sent to a client. */
 export type SandboxConnection = Pick<SandboxAgentConnectOptions, "headers" | "token"> & { baseUrl: string };
@@ -26,7 +28,7 @@ export interface SessionHostOptions {
   sandbox: () => SandboxConnection | Promise<SandboxConnection>;
   persist: WorkspacePersistDriver;
   emit: <K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBroadcasts[K]) => void;
-  /** How many connections a broadcast goes to (paces event broadcasts, see `GAP_PER_CONNECTION_MS`). */
+  /** How many connections a broadcast goes to (paces event broadcasts, see `BroadcastPump`). */
   audience?: () => number;
   /** Records an answer to a permission request (the SDK's log does not). */
   recordPermission: (resolution: PermissionResolvedBroadcast) => Promise<void>;
@@ -34,41 +36,17 @@ export interface SessionHostOptions {
   cwd?: string;
 }
 
-/** An error a person can act on; `code` tells a program what happened. */
-export class WorkspaceError extends Error {
-  constructor(
-    readonly code: WorkspaceErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "WorkspaceError";
-  }
-}
-
 const REPLIES: readonly PermissionReply[] = ["once", "always", "reject"];
 /** How often a running turn checks that the agent and the daemon are alive. */
 const WATCH_INTERVAL_MS = 500;
 /** How long connecting to the daemon and resuming the session may take. */
 const CONNECT_TIMEOUT_MS = 20_000;
-/** Longest stretch spent broadcasting before the event loop gets a turn. */
-const PUMP_SLICE_MS = 8;
-/** Most events in one `session.events` broadcast (RivetKit refuses messages over 1 MiB). */
-const MAX_BATCH = 200;
-/**
- * Event broadcasts are at least this far apart per connection they go to (about 1,000 messages a
- * second in all); events that come between go out together, and a full batch goes at once. A
- * message costs RivetKit far more than its bytes. Measured with Node clients on a 100 chunks/s
- * stream: sent every chunk, 25 connections (2,500 messages/s) fell 750 ms behind at the median and
- * lost 24% of the events; at 1 ms a connection, p50 46 ms and nothing lost (2 ms: 55 ms; 4 ms:
- * 64 ms). One connection is never held back by a stream that slow.
- */
-const GAP_PER_CONNECTION_MS = 1;
-const MAX_GAP_MS = 100;
 /** Prompt outcomes kept for clients that were away when their turn ended. */
 const TURNS_KEPT = 1000;
 
 export class SessionHost {
   #options: SessionHostOptions;
+  #broadcasts: BroadcastPump;
   #sdk?: SandboxAgent;
   #session?: Session;
   #connecting?: Promise<Session>;
@@ -81,89 +59,12 @@ export class SessionHost {
   #answered = new Map<string, PermissionResolvedBroadcast>();
   /** Aborted when the host is disposed: turns then end rather than wait on an SDK that is gone. */
   #stopping = new AbortController();
-  /** A promise that rejects once the host is disposed; `release` when no longer raced. */
-  #stopped(): { promise: Promise<never>; release: () => void } {
-    let stop = () => {};
-    const promise = new Promise<never>((_, reject) => {
-      stop = () => reject(new WorkspaceError("prompt_failed", "The workspace stopped while this prompt ran."));
-      if (this.#stopping.signal.aborted) stop();
-      else this.#stopping.signal.addEventListener("abort", stop, { once: true });
-    });
-    return { promise, release: () => this.#stopping.signal.removeEventListener("abort", stop) };
-  }
   /** Prompts given to this host, by id, oldest first. */
   #turns = new Map<string, TurnOutcome>();
 
-  #outbox: Array<[keyof WorkspaceBroadcasts, unknown, (() => void)?]> = [];
-  #sent = 0;
-  #pumping = false;
-  /** When the last event broadcast left. */
-  #eventsSentAt = -Infinity;
-
   constructor(options: SessionHostOptions) {
     this.#options = options;
-  }
-
-  /**
-   * Broadcasts in order, a slice per macrotask. The SDK hands events over in one long promise
-   * chain; broadcasting inside it (a fraction of a millisecond each) starves the socket the SDK
-   * reads the daemon's stream from, and under a firehose the daemon then drops the stream.
-   */
-  #emit<K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBroadcasts[K], sent?: () => void): void {
-    this.#outbox.push([name, payload, sent]);
-    if (this.#pumping) return;
-    this.#pumping = true;
-    setImmediate(() => this.#pump());
-  }
-
-  #pump(): void {
-    const deadline = performance.now() + PUMP_SLICE_MS;
-    const persist = this.#options.persist;
-    const promised = (event: SessionEvent) => persist.isPromised(event.sessionId, event.eventIndex);
-    while (this.#sent < this.#outbox.length && performance.now() < deadline) {
-      // Nothing goes out while the actor's SQLite is being written (see `WriteGate`).
-      if (persist.writing) {
-        void persist.whenNotWriting().then(() => this.#pump());
-        return;
-      }
-      const [name, payload, sent] = this.#outbox[this.#sent];
-      if (name !== "session.event") {
-        this.#sent++;
-        this.#options.emit(name, payload as never);
-        sent?.();
-        continue;
-      }
-      // An event goes out once its index is promised (not yet written: that would add the write to
-      // every event's latency), in order with everything else: a crash then cannot give the index
-      // a client holds to another event.
-      const head = payload as SessionEvent;
-      if (!promised(head)) {
-        void persist.whenPromised(head.sessionId, head.eventIndex).then(() => this.#pump());
-        return;
-      }
-      // A broadcast costs far more than its bytes: events waiting together go as one message, and a
-      // message that is not full waits for more, up to the gap.
-      let end = this.#sent;
-      while (end - this.#sent < MAX_BATCH && this.#outbox[end]?.[0] === "session.event" && promised(this.#outbox[end][1] as SessionEvent)) end++;
-      const gap = Math.min(MAX_GAP_MS, GAP_PER_CONNECTION_MS * (this.#options.audience?.() ?? 1));
-      const wait = this.#eventsSentAt + gap - performance.now();
-      if (wait > 0 && end - this.#sent < MAX_BATCH) {
-        setTimeout(() => this.#pump(), wait);
-        return;
-      }
-      this.#eventsSentAt = performance.now();
-      const batch = this.#outbox.slice(this.#sent, end).map(([, event]) => event as SessionEvent);
-      this.#sent = end;
-      if (batch.length === 1) this.#options.emit("session.event", batch[0]);
-      else this.#options.emit("session.events", batch);
-    }
-    if (this.#sent < this.#outbox.length) {
-      setImmediate(() => this.#pump());
-      return;
-    }
-    this.#outbox = [];
-    this.#sent = 0;
-    this.#pumping = false;
+    this.#broadcasts = new BroadcastPump({ persist: options.persist, emit: options.emit, audience: options.audience });
   }
 
   get sessionId(): string {
@@ -314,6 +215,21 @@ export class SessionHost {
     await this.#options.persist.close();
   }
 
+  #emit<K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBroadcasts[K], sent?: () => void): void {
+    this.#broadcasts.send(name, payload, sent);
+  }
+
+  /** A promise that rejects once the host is disposed; `release` when no longer raced. */
+  #stopped(): { promise: Promise<never>; release: () => void } {
+    let stop = () => {};
+    const promise = new Promise<never>((_, reject) => {
+      stop = () => reject(new WorkspaceError("prompt_failed", "The workspace stopped while this prompt ran."));
+      if (this.#stopping.signal.aborted) stop();
+      else this.#stopping.signal.addEventListener("abort", stop, { once: true });
+    });
+    return { promise, release: () => this.#stopping.signal.removeEventListener("abort", stop) };
+  }
+
   #ensureSession(): Promise<Session> {
     if (this.#session) return Promise.resolve(this.#session);
     this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
@@ -434,29 +350,4 @@ export class SessionHost {
     this.#emit("error", payload);
     return failure;
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new WorkspaceError("sandbox_unreachable", message)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Names the failure without leaking the sandbox's address or token. */
-export function describeFailure(error: unknown, fallback: WorkspaceErrorCode): WorkspaceError {
-  const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error);
-  if (/ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|fetch failed|socket hang up|other side closed|UND_ERR/i.test(text)) {
-    return new WorkspaceError("sandbox_unreachable", "The sandbox-agent daemon cannot be reached. The workspace will reconnect on the next prompt once it is back.");
-  }
-  if (/exit|exited|terminated|killed|process (closed|ended)/i.test(text)) {
-    return new WorkspaceError("agent_exited", "The agent process exited. The next prompt starts it again and resumes the session.");
-  }
-  return new WorkspaceError(fallback, scrub(error instanceof Error ? error.message : String(error)));
-}
-
-/** Error messages from the SDK can carry the daemon's URL; a client never needs it. */
-export function scrub(message: string): string {
-  return message.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"')]+/gi, "<sandbox>").replace(/(token|authorization|bearer)[=: ]+\S+/gi, "$1 <redacted>");
 }

@@ -1,0 +1,101 @@
+/**
+ * The session's broadcasts, in order, a slice per macrotask: the SDK hands events over in one long
+ * promise chain, and broadcasting inside it (a fraction of a millisecond each) starves the socket
+ * the SDK reads the daemon's stream from; under a firehose the daemon then drops the stream.
+ */
+import type { SessionEvent } from "sandbox-agent";
+import type { WorkspaceBroadcasts } from "../../protocol/index.js";
+import type { WorkspacePersistDriver } from "../storage/persist-driver.js";
+
+/** Longest stretch spent broadcasting before the event loop gets a turn. */
+const PUMP_SLICE_MS = 8;
+/** Most events in one `session.events` broadcast (RivetKit refuses messages over 1 MiB). */
+const MAX_BATCH = 200;
+/**
+ * Event broadcasts are at least this far apart per connection they go to, at most `MAX_GAP_MS`;
+ * events that come between go out together, and a full batch goes at once. A message costs
+ * RivetKit far more than its bytes (measured: README § Broadcasts).
+ */
+const GAP_PER_CONNECTION_MS = 1;
+const MAX_GAP_MS = 100;
+
+type Emit = <K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBroadcasts[K]) => void;
+
+export interface BroadcastPumpOptions {
+  /** The storage whose writes and index promises hold broadcasts back. */
+  persist: Pick<WorkspacePersistDriver, "writing" | "whenNotWriting" | "isPromised" | "whenPromised">;
+  emit: Emit;
+  /** How many connections a broadcast goes to (paces event broadcasts). */
+  audience?: () => number;
+}
+
+export class BroadcastPump {
+  #options: BroadcastPumpOptions;
+  #outbox: Array<[keyof WorkspaceBroadcasts, unknown, (() => void)?]> = [];
+  /** How many of the outbox's broadcasts have left. */
+  #sent = 0;
+  #pumping = false;
+  /** When the last event broadcast left. */
+  #eventsSentAt = -Infinity;
+
+  constructor(options: BroadcastPumpOptions) {
+    this.#options = options;
+  }
+
+  /** Queues a broadcast behind the ones before it; `sent` runs once it has left. */
+  send<K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBroadcasts[K], sent?: () => void): void {
+    this.#outbox.push([name, payload, sent]);
+    if (this.#pumping) return;
+    this.#pumping = true;
+    setImmediate(() => this.#pump());
+  }
+
+  #pump(): void {
+    const deadline = performance.now() + PUMP_SLICE_MS;
+    const persist = this.#options.persist;
+    const promised = (event: SessionEvent) => persist.isPromised(event.sessionId, event.eventIndex);
+    while (this.#sent < this.#outbox.length && performance.now() < deadline) {
+      // Nothing goes out while the actor's SQLite is being written (see `WriteGate`).
+      if (persist.writing) {
+        void persist.whenNotWriting().then(() => this.#pump());
+        return;
+      }
+      const [name, payload, sent] = this.#outbox[this.#sent];
+      if (name !== "session.event") {
+        this.#sent++;
+        this.#options.emit(name, payload as never);
+        sent?.();
+        continue;
+      }
+      // An event goes out once its index is promised (not yet written: that would add the write to
+      // every event's latency), in order with everything else: a crash then cannot give the index
+      // a client holds to another event.
+      const head = payload as SessionEvent;
+      if (!promised(head)) {
+        void persist.whenPromised(head.sessionId, head.eventIndex).then(() => this.#pump());
+        return;
+      }
+      // Events waiting together go as one message, and a message that is not full waits for more, up to the gap.
+      let end = this.#sent;
+      while (end - this.#sent < MAX_BATCH && this.#outbox[end]?.[0] === "session.event" && promised(this.#outbox[end][1] as SessionEvent)) end++;
+      const gap = Math.min(MAX_GAP_MS, GAP_PER_CONNECTION_MS * (this.#options.audience?.() ?? 1));
+      const wait = this.#eventsSentAt + gap - performance.now();
+      if (wait > 0 && end - this.#sent < MAX_BATCH) {
+        setTimeout(() => this.#pump(), wait);
+        return;
+      }
+      this.#eventsSentAt = performance.now();
+      const batch = this.#outbox.slice(this.#sent, end).map(([, event]) => event as SessionEvent);
+      this.#sent = end;
+      if (batch.length === 1) this.#options.emit("session.event", batch[0]);
+      else this.#options.emit("session.events", batch);
+    }
+    if (this.#sent < this.#outbox.length) {
+      setImmediate(() => this.#pump());
+      return;
+    }
+    this.#outbox = [];
+    this.#sent = 0;
+    this.#pumping = false;
+  }
+}
