@@ -1,8 +1,10 @@
 /**
  * The backend for `<sandbox-workspace>`: the `workspace` actor and the registry hosts run.
+ * Importing it starts nothing and installs nothing.
  */
 export { createWorkspaceActor, DEFAULT_LIMITS, type WorkspaceActorOptions, type WorkspaceLimits } from "./workspace.js";
-export { createWorkspaceRegistry, registry, stopEmbeddedEngine, workspaceOptionsFromEnv, type WorkspaceRegistry, type WorkspaceRegistryOptions } from "./registry.js";
+export { createWorkspaceRegistry, stopEmbeddedEngine, type WorkspaceRegistry, type WorkspaceRegistryOptions } from "./registry.js";
+export { registry, workspaceOptionsFromEnv } from "./env.js";
 export { WorkspacePersistDriver } from "./storage/persist-driver.js";
 export { isRefusal, newPromptId, promptTooLarge, runPrompt, turnError, turnResult, type PromptingConnection, type PromptResult } from "../protocol/index.js";
 export { WorkspaceError } from "./session/errors.js";

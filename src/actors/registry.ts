@@ -13,13 +13,12 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { setup } from "rivetkit";
 import { createWorkspaceActor, type WorkspaceActorOptions } from "./workspace.js";
-
-let guarded = false;
+// env.ts imports this module to build its registry: nothing here may run at import but declarations.
+export { workspaceOptionsFromEnv } from "./env.js";
 
 export type WorkspaceRegistryOptions = WorkspaceActorOptions;
 
 export function createWorkspaceRegistry(options: WorkspaceRegistryOptions) {
-  guardSdkRejections();
   return setup({
     use: { workspace: createWorkspaceActor(options) },
     noWelcome: true,
@@ -30,24 +29,6 @@ export function createWorkspaceRegistry(options: WorkspaceRegistryOptions) {
 }
 
 export type WorkspaceRegistry = ReturnType<typeof createWorkspaceRegistry>;
-
-/**
- * Options from the environment: `SANDBOX_AGENT_URL` (default `http://127.0.0.1:2468`),
- * `SANDBOX_AGENT_TOKEN`, `WORKSPACE_AGENT` (default `claude`), `WORKSPACE_CWD`,
- * `WORKSPACE_SLEEP_TIMEOUT_MS`, `WORKSPACE_MAX_EVENTS`.
- */
-export function workspaceOptionsFromEnv(env: Record<string, string | undefined> = process.env): WorkspaceRegistryOptions {
-  return {
-    sandbox: { baseUrl: env.SANDBOX_AGENT_URL || "http://127.0.0.1:2468", token: env.SANDBOX_AGENT_TOKEN || undefined },
-    agent: env.WORKSPACE_AGENT || "claude",
-    cwd: env.WORKSPACE_CWD || undefined,
-    sleepTimeoutMs: Number(env.WORKSPACE_SLEEP_TIMEOUT_MS) || undefined,
-    limits: env.WORKSPACE_MAX_EVENTS ? { maxEvents: Number(env.WORKSPACE_MAX_EVENTS) } : undefined,
-  };
-}
-
-/** A registry configured from the environment (see `workspaceOptionsFromEnv`). Nothing runs until it is started. */
-export const registry = createWorkspaceRegistry(workspaceOptionsFromEnv());
 
 /**
  * RivetKit starts its embedded engine as an orphan so it outlives restarts of the host; a host that
@@ -73,26 +54,4 @@ function alive(pid: number): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * sandbox-agent's SDK lets some transport failures escape as unhandled rejections (a dead daemon,
- * a dead agent), which would end the host process. The workspace already reports those to its
- * clients; here they are logged instead of crashing. Anything else keeps Node's default behaviour.
- */
-function guardSdkRejections(): void {
-  if (guarded) return;
-  guarded = true;
-  process.on("unhandledRejection", (reason) => {
-    const name = reason instanceof Error ? reason.name : "";
-    const text = reason instanceof Error ? `${reason.message} ${String(reason.cause ?? "")}` : String(reason);
-    if (/AcpHttpError|AcpRpcError|SandboxAgentError/.test(name) || /fetch failed|ECONNREFUSED|ECONNRESET|Broken pipe|ACP client is closed/i.test(text)) {
-      console.warn(`[sandbox-workspace] sandbox-agent transport failure (reported to clients): ${name} ${text.slice(0, 200)}`);
-      return;
-    }
-    // Not ours: fail as Node would have.
-    setImmediate(() => {
-      throw reason;
-    });
-  });
 }

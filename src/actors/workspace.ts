@@ -17,6 +17,7 @@ import type {
   WorkspaceUser,
 } from "../protocol/index.js";
 import { newPromptId, promptTooLarge } from "../protocol/index.js";
+import { guardSdkRejections } from "./sdk-rejections.js";
 import { WorkspaceError } from "./session/errors.js";
 import { SessionHost, type SandboxConnection } from "./session/session-host.js";
 import { WorkspacePersistDriver } from "./storage/persist-driver.js";
@@ -85,6 +86,8 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
     db: db({ onMigrate: migrate }),
 
     createVars: (c) => {
+      // The SDK's transport failures may escape as unhandled rejections from here on.
+      guardSdkRejections();
       const workspaceId = String(c.key[0]);
       const persist = new WorkspacePersistDriver(c.db, {
         maxEventsPerSession: limits.maxEvents,
