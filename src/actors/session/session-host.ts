@@ -97,12 +97,12 @@ export class SessionHost {
     this.#remember(outcome);
     this.#queued++;
     const createdAt = Date.now();
-    this.#emit("chat.user", { userId: user.userId, userName: user.userName, text, createdAt });
+    this.#broadcasts.send("chat.user", { userId: user.userId, userName: user.userName, text, createdAt });
     this.#queue = this.#queue.then(async () => {
       this.#queued--;
       this.#running = user;
       outcome.state = "running";
-      this.#emit("turn", { state: "running", promptId, by: user, queued: this.#queued });
+      this.#broadcasts.send("turn", { state: "running", promptId, by: user, queued: this.#queued });
       try {
         if (this.#stopping.signal.aborted) throw new WorkspaceError("prompt_failed", "The workspace stopped before this prompt ran.");
         const session = await this.#ensureSession();
@@ -126,7 +126,7 @@ export class SessionHost {
         // Ended for getTurn once the broadcast leaves, behind the turn's last events: a client
         // that learns the end from getTurn then has had every event of the turn sent to it.
         const { stopReason, error } = outcome;
-        this.#emit("turn", { state: "ended", promptId, stopReason, error, by: user, queued: this.#queued }, () => (outcome.state = "ended"));
+        this.#broadcasts.send("turn", { state: "ended", promptId, stopReason, error, by: user, queued: this.#queued }, () => (outcome.state = "ended"));
       }
     }).catch((error: unknown) => console.error("[sandbox-workspace] a turn failed to settle:", error));
     return { promptId, ahead };
@@ -178,7 +178,7 @@ export class SessionHost {
       throw this.#fail(error, "prompt_failed");
     }
     await this.#options.recordPermission(resolution);
-    this.#emit("permission.resolved", resolution);
+    this.#broadcasts.send("permission.resolved", resolution);
     return resolution;
   }
 
@@ -215,10 +215,6 @@ export class SessionHost {
     await this.#options.persist.close();
   }
 
-  #emit<K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBroadcasts[K], sent?: () => void): void {
-    this.#broadcasts.send(name, payload, sent);
-  }
-
   /** A promise that rejects once the host is disposed; `release` when no longer raced. */
   #stopped(): { promise: Promise<never>; release: () => void } {
     let stop = () => {};
@@ -253,7 +249,7 @@ export class SessionHost {
         "Starting the agent session timed out.",
       );
       this.#unsubscribe = [
-        session.onEvent((event) => this.#emit("session.event", event)),
+        session.onEvent((event) => this.#broadcasts.send("session.event", event)),
         session.onPermissionRequest((request) => this.#holdPermission(request)),
       ];
       this.#sdk = sdk;
@@ -318,7 +314,7 @@ export class SessionHost {
       requestedAt: request.createdAt,
     };
     this.#pending.set(request.id, held);
-    this.#emit("permission.requested", held);
+    this.#broadcasts.send("permission.requested", held);
   }
 
   /** A turn that ended (cancelled, failed) took its open permission requests with it. */
@@ -326,7 +322,7 @@ export class SessionHost {
     for (const request of this.#pending.values()) {
       const resolution: PermissionResolvedBroadcast = { permissionId: request.permissionId, toolCallId: request.toolCallId, reply: "cancelled", at: Date.now() };
       this.#answered.set(request.permissionId, resolution);
-      this.#emit("permission.resolved", resolution);
+      this.#broadcasts.send("permission.resolved", resolution);
       void this.#options.recordPermission(resolution);
     }
     this.#pending.clear();
@@ -347,7 +343,7 @@ export class SessionHost {
     const failure = error instanceof WorkspaceError ? error : describeFailure(error, fallback);
     if (failure.code === "sandbox_unreachable" || failure.code === "agent_exited") this.#dropSession();
     const payload: ErrorBroadcast = { code: failure.code, message: failure.message, at: Date.now() };
-    this.#emit("error", payload);
+    this.#broadcasts.send("error", payload);
     return failure;
   }
 }

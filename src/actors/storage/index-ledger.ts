@@ -1,8 +1,7 @@
 /**
- * Which eventIndex each session's next event gets, and which indices clients may hear of. Clients
- * hear of an event before it is written, so its index is promised durably first, a block at a time:
- * a crash can take back events they hold but never give their index to another event. Indices
- * promised but never stored are recorded as a lost range (see README § Persistence).
+ * Which eventIndex each session's next event gets, and which indices clients may hear of: clients
+ * hear of events before they are written, so indices are promised durably first, and a crash can
+ * never give an index a client holds to another event (README § Persistence).
  */
 import type { SessionEvent } from "sandbox-agent";
 import type { LostRange } from "../../protocol/index.js";

@@ -15,10 +15,9 @@ const QUIET_MS = 100;
 const WRITE_WITHIN_MS = 500;
 
 /**
- * Counts the writes that go through `sql`. RivetKit loses messages when a broadcast is sent while
- * the actor's SQLite is being written: some connections then stop receiving anything, action
- * answers included (seen with 25 clients; never with broadcasts kept apart from writes). So every
- * write of the workspace goes through one gate, and nothing is broadcast while `writing`.
+ * Counts the writes that go through `sql`. RivetKit loses messages broadcast while the actor's
+ * SQLite is being written (README § Persistence), so every write of the workspace goes through one
+ * gate, and nothing is broadcast while `writing`.
  */
 export class WriteGate {
   /** The database, with every statement but a SELECT counted as a write. */
@@ -75,10 +74,7 @@ export interface WriteQueueOptions {
   onError?: (error: unknown) => void;
 }
 
-/**
- * Events waiting to be written. Streamed chunks wait for a pause in the stream, or until the oldest
- * has waited `WRITE_WITHIN_MS`; anything else is written at once, with whatever waited before it.
- */
+/** Events waiting to be written: streamed chunks wait for a pause, anything else goes at once. */
 export class WriteQueue {
   #sql: Sql;
   #options: WriteQueueOptions;
