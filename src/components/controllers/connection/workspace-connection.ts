@@ -21,6 +21,7 @@ import {
   type SessionInfo,
   type TurnBroadcast,
 } from "../../../protocol/index.js";
+import { Heartbeat, HEARTBEAT_TIMEOUT_MS } from "./heartbeat.js";
 import { HistoryReader } from "./history-reader.js";
 import { answered, message, NoAnswer, subprotocolSafe, type Client, type Conn, type TimelineWrites } from "./link.js";
 import { PromptLedger, type LinkState } from "./prompt-ledger.js";
@@ -46,12 +47,6 @@ export interface ConnectionCallbacks {
 }
 
 const RETRY_MS = [500, 1000, 2000, 4000, 8000];
-/**
- * How often a live link asks the workspace whether it still answers. The engine keeps a client's
- * socket open when the host running its actor dies; only a request finds out (and closes it).
- */
-const HEARTBEAT_MS = 10_000;
-const HEARTBEAT_TIMEOUT_MS = 15_000;
 /** How long after a turn's end the element asks where the log stands (see `#checkAfterTurn`). */
 const AFTER_TURN_MS = 500;
 /** How long a new link waits for its session info before asking again. */
@@ -72,6 +67,7 @@ export class WorkspaceConnection implements ReactiveController {
   #callbacks: ConnectionCallbacks;
   #history: HistoryReader;
   #prompts: PromptLedger;
+  #heartbeat: Heartbeat;
   #target?: ConnectionTarget;
   #client?: Client;
   #conn?: Conn;
@@ -80,10 +76,7 @@ export class WorkspaceConnection implements ReactiveController {
   #retries = 0;
   #retryTimer?: ReturnType<typeof setTimeout>;
   #wasLive = false;
-  #heartbeat?: ReturnType<typeof setInterval>;
   #afterTurn?: ReturnType<typeof setTimeout>;
-  /** When the current link last delivered anything: a link busy delivering is alive. */
-  #lastHeard = 0;
   /** Links opened so far (RivetKit's own reconnects included): a prompt remembers the one it went out on. */
   #linksOpened = 0;
   /** The workspace's start, as last reported: a change means it restarted. */
@@ -111,6 +104,15 @@ export class WorkspaceConnection implements ReactiveController {
       },
     });
     this.#prompts = new PromptLedger(() => this.#linkState());
+    this.#heartbeat = new Heartbeat({
+      isCurrent: (generation) => this.#isCurrent(generation),
+      live: () => this.live,
+      onInfo: (conn, generation, info) => this.#takeInfo(conn, generation, info, false),
+      onDead: (generation) => {
+        this.#setStatus("reconnecting", "The workspace stopped answering; reconnecting…");
+        this.#retry(generation);
+      },
+    });
     host.addController(this);
   }
 
@@ -219,7 +221,7 @@ export class WorkspaceConnection implements ReactiveController {
     try {
       ({ createClient } = await import("rivetkit/client"));
     } catch (error) {
-      this.#fail(`Could not load the connection code: ${message(error)}`);
+      this.#fail(`Could not load the connection code: ${message(error)}`, "client-load-failed");
       return;
     }
     if (!this.#isCurrent(generation)) return;
@@ -237,7 +239,7 @@ export class WorkspaceConnection implements ReactiveController {
       this.#retries = 0;
       this.#wasLive = true;
       this.#setStatus("live");
-      this.#beat(conn, generation);
+      this.#heartbeat.start(conn, generation);
       // Subscriptions are re-sent after onOpen: read the history a tick later so nothing slips between.
       setTimeout(() => current() && void this.#history.catchUp(), 0);
       void this.#openingInfo(conn, generation);
@@ -296,7 +298,7 @@ export class WorkspaceConnection implements ReactiveController {
   }
 
   #receive(events: RawEvent[]): void {
-    this.#lastHeard = performance.now();
+    this.#heartbeat.heard();
     this.#callbacks.onEvents(events);
     const timeline = this.#callbacks.timeline();
     if (timeline.lastIndex > timeline.contiguousIndex) void this.#history.catchUp();
@@ -398,36 +400,9 @@ export class WorkspaceConnection implements ReactiveController {
     }, delay);
   }
 
-  /** While live, asks the workspace every HEARTBEAT_MS; no answer means the link is dead: start over. */
-  #beat(conn: Conn, generation: number): void {
-    clearInterval(this.#heartbeat);
-    let asking = false;
-    this.#heartbeat = setInterval(() => {
-      if (!this.#isCurrent(generation)) return clearInterval(this.#heartbeat);
-      if (asking || this.#status !== "live") return;
-      asking = true;
-      answered(conn.getSessionInfo(), HEARTBEAT_TIMEOUT_MS)
-        .then(
-          (info) => {
-            if (!this.#isCurrent(generation)) return;
-            this.#lastHeard = performance.now();
-            this.#takeInfo(conn, generation, info, false);
-          },
-          () => {
-            if (!this.#isCurrent(generation) || this.#status !== "live") return;
-            // A page too busy to read its socket answers late, not never: events still arriving mean the link lives.
-            if (performance.now() - this.#lastHeard < HEARTBEAT_TIMEOUT_MS) return;
-            this.#setStatus("reconnecting", "The workspace stopped answering; reconnecting…");
-            this.#retry(generation);
-          },
-        )
-        .finally(() => (asking = false));
-    }, HEARTBEAT_MS);
-  }
-
   /** Drops the current connection and client; their late callbacks are ignored by generation. */
   #disposeLink(): void {
-    clearInterval(this.#heartbeat);
+    this.#heartbeat.stop();
     clearTimeout(this.#afterTurn);
     void this.#conn?.dispose().catch(() => undefined);
     void this.#client?.dispose().catch(() => undefined);
@@ -435,7 +410,7 @@ export class WorkspaceConnection implements ReactiveController {
     this.#client = undefined;
   }
 
-  #fail(reason: string, code = "error"): void {
+  #fail(reason: string, code: string): void {
     clearTimeout(this.#retryTimer);
     this.#generation++;
     this.#reason = reason;
