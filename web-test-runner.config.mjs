@@ -7,9 +7,23 @@ import { stackPlugin } from "./test/support/stack-plugin.ts";
 import { wirePlugin } from "./test/support/wire-plugin.ts";
 import { pagePlugin } from "./test/support/page-plugin.ts";
 
+/**
+ * One group per folder of test/browser, and no top-level `files` (they would run again as the
+ * "default" group). `npm run test:browser` runs every group; one alone:
+ *   npm run test:browser -- --group element   # replays only: no daemon, no registry
+ *   npm run test:browser -- --group stack     # live against the real stack (minutes)
+ *   npm run test:browser -- --group package   # the built drop-in file: `npm run build` first
+ * Files named on the command line run alone, without the groups:
+ *   npm run test:browser -- test/browser/element/markdown.test.ts
+ */
+const groups = ["element", "stack", "package"].map((name) => ({ name, files: `test/browser/${name}/**/*.test.ts` }));
+const args = process.argv.slice(2);
+const valued = new Set(["--group", "--groups", "--config", "--port", "--concurrency", "--concurrent-browsers", "--root-dir", "--browsers", "--esbuild-target"]);
+const namesFiles = args.some((arg, i) => arg === "--files" || arg.startsWith("--files=") || (!arg.startsWith("-") && !valued.has(args[i - 1])));
+
 /** @type {import("@web/test-runner").TestRunnerConfig} */
 export default {
-  files: ["test/browser/**/*.test.ts"],
+  groups: namesFiles ? undefined : groups,
   nodeResolve: true,
   filterBrowserLogs: ({ args }) => !String(args[0]).includes("Lit is in dev mode"),
   // 2 cores: one Chromium, two test files at a time.

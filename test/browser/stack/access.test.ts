@@ -7,12 +7,14 @@
 import { expect } from "@open-wc/testing";
 import { executeServerCommand } from "@web/test-runner-commands";
 import { createClient } from "rivetkit/client";
-import type { PromptAccepted, WorkspaceRegistry } from "../../src/actors/index.js";
-import { runPrompt } from "../../src/protocol/index.js";
-import type { SandboxWorkspace } from "../../src/components/index.js";
-import type { SessionEvent } from "../../src/events/index.js";
-import type { WireReport } from "../support/wire-plugin.js";
-import { answer, caughtUp, chip, compareWithHistory, errorsOf, fresh, join, notice, shadow, stack, textOf, until, type StoredHistory } from "./stack-helpers.js";
+import type { PromptAccepted, WorkspaceRegistry } from "../../../src/actors/index.js";
+import { runPrompt } from "../../../src/protocol/index.js";
+import type { SandboxWorkspace } from "../../../src/components/index.js";
+import type { SessionEvent } from "../../../src/events/index.js";
+import type { WireReport } from "../../support/wire-plugin.js";
+import { until } from "../../shared/until.js";
+import { $, JOIN_MS, answer, chip, errorsOf, join, notice, textOf } from "../support/harness.js";
+import { caughtUp, compareWithHistory, fresh, stack, type StoredHistory } from "../support/stack.js";
 
 const NAME = "access";
 const WORKSPACE_TOKEN = `pass-${Math.random().toString(36).slice(2)}`;
@@ -50,7 +52,7 @@ const agentText = (el: SandboxWorkspace) =>
 const entryTexts = (el: SandboxWorkspace, type: string) => [...el.shadowRoot!.querySelectorAll(`[part~="entry-${type}"]`)].map((node) => textOf(node));
 
 describe("access: authorize decides who joins", function () {
-  this.timeout(60_000);
+  this.timeout(60_000 + JOIN_MS); // what a test does, plus one slow join (see `join`)
 
   it("a refused connection shows a clear error, and stays refused", async () => {
     for (const token of [undefined, "wrong"]) {
@@ -61,7 +63,7 @@ describe("access: authorize decides who joins", function () {
       expect(errors.map((e) => e.code)).to.include("unauthorized");
       expect(notice(el)?.text).to.match(/Not allowed to join workspace “refused-[^”]+”: You are not allowed to join this workspace\./);
       expect(chip(el)).to.equal("Error");
-      expect(shadow(el, '[part="composer-input"]')!.hasAttribute("disabled"), "no composer for a refused user").to.equal(true);
+      expect($(el, '[part="composer-input"]').hasAttribute("disabled"), "no composer for a refused user").to.equal(true);
       // It does not knock again and again.
       await new Promise((resolve) => setTimeout(resolve, 1500));
       expect(el.connectionStatus).to.equal("error");
@@ -79,7 +81,7 @@ describe("access: authorize decides who joins", function () {
 });
 
 describe("access: one workspace's clients never receive another's events", function () {
-  this.timeout(90_000);
+  this.timeout(90_000 + JOIN_MS);
 
   it("two elements on two workspaces, both prompted, each see only their own session", async () => {
     const ids = [fresh("alpha"), fresh("beta")];
@@ -125,7 +127,7 @@ describe("access: one workspace's clients never receive another's events", funct
 });
 
 describe("access: a client cannot act as another user", function () {
-  this.timeout(90_000);
+  this.timeout(90_000 + JOIN_MS);
 
   it("the author and the one who answered are the connection's user, whatever the call claims", async () => {
     const id = fresh("ident");
@@ -180,7 +182,7 @@ describe("access: a client cannot act as another user", function () {
 });
 
 describe("access: limits answer with a clear error in the element", function () {
-  this.timeout(90_000);
+  this.timeout(90_000 + JOIN_MS);
 
   it("a prompt over the size limit is refused, and says so", async () => {
     const el = await join(endpoint, fresh("size"), "Ada", { token: WORKSPACE_TOKEN });
@@ -207,12 +209,12 @@ describe("access: limits answer with a clear error in the element", function () 
     expect(refused).to.deep.equal(["rate_limited"]);
     await caughtUp([el], NAME, id);
     // Typed into the composer, as a person would.
-    const input = shadow(el, '[part="composer-input"]') as HTMLTextAreaElement;
+    const input = $(el, '[part="composer-input"]') as HTMLTextAreaElement;
     input.value = "one more";
     input.dispatchEvent(new Event("input"));
     await el.updateComplete;
     const error = new Promise<string>((resolve) => el.addEventListener("sandbox-workspace-error", (event) => resolve(event.detail.code), { once: true }));
-    shadow(el, '[part~="send"]')!.click();
+    $(el, '[part~="send"]').click();
     expect(await error).to.equal("rate_limited");
     await el.updateComplete;
     expect(notice(el)).to.deep.equal({ code: "rate_limited", text: "Too many prompts: at most 30 a minute." });
@@ -222,7 +224,7 @@ describe("access: limits answer with a clear error in the element", function () 
 });
 
 describe("access: secrets stay on the server", function () {
-  this.timeout(90_000);
+  this.timeout(90_000 + JOIN_MS);
 
   it("a full turn, a failing prompt, a dead sandbox and a late joiner: the page is told no sandbox URL, port or token", async () => {
     const id = fresh("secret");

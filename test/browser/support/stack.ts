@@ -1,20 +1,15 @@
 /**
- * Live elements against the real stack, for the fault, access and load tests: stack commands, joining,
- * answering permissions through the element's buttons, and checking a transcript against the
- * history the workspace stored, read independently from Node.
+ * The real stack behind live elements, for the stack suites: commands to the test runner's stack
+ * plugin (start, kill, restart, cut a link, read what a workspace stored, from Node), and checks of a
+ * transcript against the history the workspace stored.
  */
 import { expect, fixture, html } from "@open-wc/testing";
 import { executeServerCommand } from "@web/test-runner-commands";
-import type { SandboxWorkspace, SandboxWorkspaceErrorDetail } from "../../src/components/index.js";
-import type { SessionEvent } from "../../src/events/index.js";
-import "../../src/components/index.js";
-
-export interface StackSpec {
-  daemonEnv?: Record<string, string>;
-  registryEnv?: Record<string, string>;
-  daemonToken?: boolean;
-  proxy?: boolean;
-}
+import type { SandboxWorkspace } from "../../../src/components/index.js";
+import type { SessionEvent } from "../../../src/events/index.js";
+import "../../../src/components/index.js";
+import { until } from "../../shared/until.js";
+import type { StackSpec } from "../../support/stack-plugin.js";
 
 export interface StoredHistory {
   events: SessionEvent[];
@@ -30,74 +25,24 @@ export const stack = <T = { endpoint: string; direct: string }>(payload: Command
 let counter = 0;
 export const fresh = (name: string) => `${name}-${Date.now().toString(36)}-${counter++}`;
 
-export async function until(check: () => boolean | Promise<boolean>, what: string | (() => string), ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${typeof what === "string" ? what : what()}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-export async function join(endpoint: string, workspaceId: string, userName: string, props: { token?: string } = {}): Promise<SandboxWorkspace> {
-  const el = await fixture<SandboxWorkspace>(
-    html`<sandbox-workspace endpoint=${endpoint} workspace-id=${workspaceId} user-name=${userName} .token=${props.token} style="height: 500px"></sandbox-workspace>`,
-  );
-  await until(
-    () => el.connectionStatus === "live",
-    () => `${userName} is live on ${workspaceId} (${el.connectionStatus}: ${JSON.stringify(notice(el))})`,
-    30_000,
-  );
-  return el;
-}
-
-/** `promise`, or a failure naming `what` after `ms`: a hang reports itself instead of running into the test's timeout. */
-export function within<T>(promise: Promise<T>, ms: number, what: string | (() => string | Promise<string>)): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(async () => reject(new Error(`timed out after ${ms} ms: ${typeof what === "string" ? what : await what()}`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Every `sandbox-workspace-error` the element fires, as a host page would see them. */
-export function errorsOf(el: SandboxWorkspace): SandboxWorkspaceErrorDetail[] {
-  const seen: SandboxWorkspaceErrorDetail[] = [];
-  el.addEventListener("sandbox-workspace-error", (event) => seen.push(event.detail));
-  return seen;
-}
-
-export const shadow = (el: SandboxWorkspace, selector: string) => el.shadowRoot!.querySelector<HTMLElement>(selector);
-export const textOf = (node: Element | null | undefined) => (node?.textContent ?? "").replace(/\s+/g, " ").trim();
-/** What the header's connection chip says. */
-export const chip = (el: SandboxWorkspace) => textOf(shadow(el, '[part="connection"]'));
-/** The notice above the transcript: its text and code, or undefined when none shows. */
-export const notice = (el: SandboxWorkspace) => {
-  const node = shadow(el, '[part="notice"]');
-  return node ? { code: node.dataset.code, text: textOf(node) } : undefined;
-};
-
 /**
  * Waits until the workspace runs no turn and every element holds every event up to the newest one
  * it reports (an action's answer can arrive before the broadcasts of its last events).
  */
 export async function caughtUp(els: SandboxWorkspace[], stackName: string, workspaceId: string, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const info = await stack<{ lastEventIndex: number; running: boolean; queued: number }>({ name: stackName, action: "info", workspaceId });
-    const last = info.lastEventIndex;
-    const behind = els.filter((el) => el.timeline.summary.running || el.timeline.contiguousIndex !== last || el.timeline.lastIndex !== last);
-    if (!info.running && !info.queued && behind.length === 0) return;
-    if (Date.now() > deadline) {
-      throw new Error(`timed out: ${behind.length} of ${els.length} elements behind event ${last} on ${workspaceId} (at ${behind.slice(0, 5).map((el) => el.timeline.lastIndex).join(", ")})`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-/** Answers the first pending permission request through the element's own buttons. */
-export async function answer(el: SandboxWorkspace, reply: "once" | "always" | "reject", ms = 30_000): Promise<void> {
-  await until(() => !!shadow(el, `[part~="permission-${reply}"]`), "answer buttons appear", ms);
-  shadow(el, `[part~="permission-${reply}"]`)!.click();
+  let last = 0;
+  let behind: SandboxWorkspace[] = [];
+  await until(
+    async () => {
+      const info = await stack<{ lastEventIndex: number; running: boolean; queued: number }>({ name: stackName, action: "info", workspaceId });
+      last = info.lastEventIndex;
+      behind = els.filter((el) => el.timeline.summary.running || el.timeline.contiguousIndex !== last || el.timeline.lastIndex !== last);
+      return !info.running && !info.queued && behind.length === 0;
+    },
+    () => `${behind.length} of ${els.length} elements behind event ${last} on ${workspaceId} (at ${behind.slice(0, 5).map((el) => el.timeline.lastIndex).join(", ")})`,
+    ms,
+    200,
+  );
 }
 
 export const keyOf = (event: unknown) => `${(event as SessionEvent).eventIndex}:${(event as SessionEvent).id}`;
@@ -113,15 +58,15 @@ export interface Comparison {
   extra: number;
 }
 
-/**
- * The element's transcript against the stored history (read from Node): the same eventIndex and
- * id lists, and the same entries as a fresh element replaying what was stored.
- */
 /** Whether `index` is in one of the ranges a crash kept from storage. */
 export function inLost(lost: StoredHistory["lost"], index: number): boolean {
   return lost.some((range) => index > range.after && index <= range.through);
 }
 
+/**
+ * The element's transcript against the stored history (read from Node): the same eventIndex and
+ * id lists, and the same entries as a fresh element replaying what was stored.
+ */
 export async function compareWithHistory(el: SandboxWorkspace, stackName: string, workspaceId: string): Promise<Comparison> {
   // Updates can land just after a turn's end: give the element a moment to show what is stored.
   let events: SessionEvent[] = [];

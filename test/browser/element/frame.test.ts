@@ -1,5 +1,5 @@
 import { expect } from "@open-wc/testing";
-import { afterRenders, inNextFrame } from "../../src/components/frame.js";
+import { afterRenders, inNextFrame } from "../../../src/components/frame.js";
 
 describe("the page's shared render frame", () => {
   it("runs every element's render in one frame, then what reads layout, after all of them", async () => {

@@ -5,9 +5,11 @@
  * the complete transcript: the same event indices and ids as the history stored, read from Node.
  */
 import { expect } from "@open-wc/testing";
-import type { SandboxWorkspace } from "../../src/components/index.js";
-import type { SessionEvent } from "../../src/events/index.js";
-import { answer, caughtUp, compareWithHistory, fresh, keyOf, shadow, stack, textOf, until, within, type Comparison } from "./stack-helpers.js";
+import type { SandboxWorkspace } from "../../../src/components/index.js";
+import type { SessionEvent } from "../../../src/events/index.js";
+import { until, within } from "../../shared/until.js";
+import { $, JOIN_MS, answer, presence, textOf } from "../support/harness.js";
+import { caughtUp, compareWithHistory, fresh, keyOf, stack, type Comparison } from "../support/stack.js";
 
 const NAME = "load";
 const totals = { elements: 0, workspaces: 0, checked: 0, turns: 0 };
@@ -34,7 +36,7 @@ async function mountAll(targets: Array<{ workspaceId: string; userName: string }
   await until(
     () => els.every((el) => el.connectionStatus === "live"),
     () => `every element is live (${els.filter((el) => el.connectionStatus === "live").length} of ${els.length})`,
-    60_000,
+    JOIN_MS,
   );
   totals.elements += els.length;
   return els;
@@ -50,7 +52,7 @@ async function fullTurn(el: SandboxWorkspace, reply: string, by: string): Promis
   for (const type of ["user-message", "agent-thought", "agent-message", "tool-call", "plan", "usage", "permission-request", "turn-end"]) {
     expect(types.has(type as never), `${el.workspaceId} has ${type}`).to.equal(true);
   }
-  const permission = shadow(el, '[part~="entry-permission-request"]')!;
+  const permission = $(el, '[part~="entry-permission-request"]');
   expect(permission.dataset.status).to.equal(reply);
   expect(textOf(permission)).to.contain(`by ${by}`);
 }
@@ -63,7 +65,7 @@ describe("load: 25 elements on one workspace", function () {
     const els = await mountAll(Array.from({ length: 25 }, (_, i) => ({ workspaceId: id, userName: `Reader ${i + 1}` })));
     totals.workspaces++;
     try {
-      await until(() => els.every((el) => textOf(shadow(el, '[part="presence"]')).includes("Reader 25")), "everyone sees the last to join", 30_000);
+      await until(() => els.every((el) => presence(el).includes("Reader 25")), "everyone sees the last to join", 30_000);
       const turn = els[0].prompt("Fix the flaky test");
       // Someone else in the room answers, through the buttons their element shows.
       await answer(els[17], "once", 30_000);

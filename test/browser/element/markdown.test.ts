@@ -1,7 +1,7 @@
 import { expect } from "@open-wc/testing";
-import { StreamingMarkdown, renderMarkdown } from "../../src/components/index.js";
-import { SessionRecorder, block, fixtureSession } from "../fixtures/session.js";
-import { entries, mount } from "./helpers.js";
+import { StreamingMarkdown, renderMarkdown } from "../../../src/components/index.js";
+import { SessionRecorder, block, fixtureSession } from "../../fixtures/session.js";
+import { entries, mount } from "../support/harness.js";
 
 /** HTML as a reader sees it: the same elements and text, whatever the whitespace between blocks. */
 function normalize(html: string): string {

@@ -1,8 +1,8 @@
 import { expect } from "@open-wc/testing";
 import { sendKeys } from "@web/test-runner-commands";
-import { ENTRY_TYPES } from "../../src/events/index.js";
-import { ADA, GRACE, SessionRecorder, block, fixtureSession, prompt } from "../fixtures/session.js";
-import { $, $$, entries, mount, open, openAll, text } from "./helpers.js";
+import { ENTRY_TYPES } from "../../../src/events/index.js";
+import { ADA, GRACE, SessionRecorder, block, fixtureSession, prompt } from "../../fixtures/session.js";
+import { $, $$, entries, mount, open, openAll, textOf } from "../support/harness.js";
 
 describe("a replayed session reads as a transcript of accordions", () => {
   it("renders an accordion for every entry type, with its type in the part name", async () => {
@@ -24,12 +24,12 @@ describe("a replayed session reads as a transcript of accordions", () => {
 
   it("shows the session title, mode, usage and turn state in the header", async () => {
     const el = await mount(fixtureSession());
-    expect(text($(el, '[part="title"]'))).to.equal("Fix flaky auth middleware test");
-    const meta = text($(el, '[part="header-meta"]'));
+    expect(textOf($(el, '[part="title"]'))).to.equal("Fix flaky auth middleware test");
+    const meta = textOf($(el, '[part="header-meta"]'));
     expect(meta).to.contain("Accept Edits");
     expect(meta).to.contain("31.9k / 200k");
     expect(meta).to.contain("$0.1012");
-    expect(text($(el, '[part="turn-status"]'))).to.contain("cancelled");
+    expect(textOf($(el, '[part="turn-status"]'))).to.contain("cancelled");
   });
 });
 
@@ -46,7 +46,7 @@ describe("accordions are disclosure widgets", () => {
     await el.updateComplete;
     expect(summary.getAttribute("aria-expanded")).to.equal("true");
     expect(body.hidden).to.be.false;
-    expect(text(body)).to.contain("Intermittent failures");
+    expect(textOf(body)).to.contain("Intermittent failures");
   });
 
   it("toggle with Enter and Space, and move between headers with the arrow keys, Home and End", async () => {
@@ -74,7 +74,7 @@ describe("each event type has a view made for it", () => {
   it("agent messages: markdown, open by default, one entry per block", async () => {
     const el = await mount(fixtureSession());
     const messages = entries(el, "agent-message");
-    const rootCause = messages.find((m) => text(m).includes("Root cause"))!;
+    const rootCause = messages.find((m) => textOf(m).includes("Root cause"))!;
     const body = rootCause.querySelector('[part="entry-body"]')!;
     expect(body.hasAttribute("hidden")).to.be.false;
     expect(body.querySelector("h2")?.textContent).to.equal("Root cause");
@@ -85,34 +85,34 @@ describe("each event type has a view made for it", () => {
   it("thoughts: collapsed, summary says it is a thought", async () => {
     const el = await mount(fixtureSession());
     const [thought] = entries(el, "agent-thought");
-    expect(text(thought.querySelector('[part="entry-summary"]')!)).to.match(/^Thought \d+ words/);
+    expect(textOf(thought.querySelector('[part="entry-summary"]')!)).to.match(/^Thought \d+ words/);
   });
 
   it("user messages: the prompt with who sent it", async () => {
     const el = await mount(fixtureSession());
     const [first, second] = entries(el, "user-message");
-    expect(text(first.querySelector('[part="entry-label"]')!)).to.equal(ADA.name);
-    expect(text(second.querySelector('[part="entry-label"]')!)).to.equal(GRACE.name);
-    expect(text(first.querySelector('[part="entry-body"]')!)).to.contain("Can you find out why?");
+    expect(textOf(first.querySelector('[part="entry-label"]')!)).to.equal(ADA.name);
+    expect(textOf(second.querySelector('[part="entry-label"]')!)).to.equal(GRACE.name);
+    expect(textOf(first.querySelector('[part="entry-body"]')!)).to.contain("Can you find out why?");
   });
 
   it("tool calls: title, kind and status in the summary; locations, input, content and output in the body", async () => {
     const el = await mount(fixtureSession());
     const [read, run, edit] = entries(el, "tool-call");
-    expect(text(read.querySelector('[part="entry-summary"]')!)).to.match(/Read Read src\/auth\/middleware\.ts completed/);
+    expect(textOf(read.querySelector('[part="entry-summary"]')!)).to.match(/Read Read src\/auth\/middleware\.ts completed/);
     expect(read.dataset.status).to.equal("completed");
     const readBody = await open(el, read);
-    expect(text(readBody)).to.contain("/workspace/acme-api/src/auth/middleware.ts:1");
-    expect(text(readBody)).to.contain("Input");
-    expect(text(readBody)).to.contain("file_path");
+    expect(textOf(readBody)).to.contain("/workspace/acme-api/src/auth/middleware.ts:1");
+    expect(textOf(readBody)).to.contain("Input");
+    expect(textOf(readBody)).to.contain("file_path");
     const runBody = await open(el, run);
     expect(run.querySelector('[part="entry-title"] code')!.textContent).to.equal("npm test -- auth");
     expect(runBody.querySelector('[part="terminal"]')).to.exist;
     expect(runBody.querySelector(".markdown pre")).to.exist;
-    expect(text(runBody)).to.contain('"exitCode": 1');
+    expect(textOf(runBody)).to.contain('"exitCode": 1');
     const editBody = await open(el, edit);
     const diff = editBody.querySelector('[part="diff"]')!;
-    expect(text(diff.querySelector("figcaption")!)).to.contain("src/auth/middleware.ts");
+    expect(textOf(diff.querySelector("figcaption")!)).to.contain("src/auth/middleware.ts");
     expect(diff.querySelectorAll('[part="diff-add"]').length).to.be.greaterThan(0);
     expect(diff.querySelectorAll('[part="diff-del"]').length).to.be.greaterThan(0);
   });
@@ -121,30 +121,30 @@ describe("each event type has a view made for it", () => {
     const el = await mount(fixtureSession());
     const [plan] = entries(el, "plan");
     expect(entries(el, "plan")).to.have.length(1);
-    expect(text(plan.querySelector('[part="entry-summary"]')!)).to.contain("3/4");
+    expect(textOf(plan.querySelector('[part="entry-summary"]')!)).to.contain("3/4");
     const items = plan.querySelectorAll(".plan-item");
     expect(items).to.have.length(4);
     expect((items[0] as HTMLElement).dataset.status).to.equal("completed");
-    expect(text(items[0])).to.contain("high");
+    expect(textOf(items[0])).to.contain("high");
   });
 
   it("usage: tokens used of the context, and cost", async () => {
     const el = await mount(fixtureSession());
     const [usage] = entries(el, "usage");
-    expect(text(usage.querySelector('[part="entry-summary"]')!)).to.contain("31.9k / 200k tokens · $0.1012");
-    expect(text(await open(el, usage))).to.contain("31,877 tokens");
+    expect(textOf(usage.querySelector('[part="entry-summary"]')!)).to.contain("31.9k / 200k tokens · $0.1012");
+    expect(textOf(await open(el, usage))).to.contain("31,877 tokens");
   });
 
   it("session info, commands, mode and config options", async () => {
     const el = await mount(fixtureSession());
-    expect(text(entries(el, "session-info")[0])).to.contain("Fix flaky auth middleware test");
+    expect(textOf(entries(el, "session-info")[0])).to.contain("Fix flaky auth middleware test");
     const commands = await open(el, entries(el, "available-commands")[0]);
-    expect(text(commands)).to.contain("/review");
+    expect(textOf(commands)).to.contain("/review");
     const mode = await open(el, entries(el, "current-mode")[0]);
-    expect(text(mode.querySelector('[aria-current="true"]')!)).to.contain("Accept Edits");
+    expect(textOf(mode.querySelector('[aria-current="true"]')!)).to.contain("Accept Edits");
     const options = await open(el, entries(el, "config-options")[0]);
-    expect(text(options)).to.contain("Extended thinking");
-    expect(text(options)).to.contain("Sonnet 4.5");
+    expect(textOf(options)).to.contain("Extended thinking");
+    expect(textOf(options)).to.contain("Sonnet 4.5");
   });
 
   it("permission requests: the tool, its options, and the resolved answer", async () => {
@@ -153,10 +153,10 @@ describe("each event type has a view made for it", () => {
     expect(allowed.dataset.status).to.equal("allowed");
     expect(rejected.dataset.status).to.equal("rejected");
     const body = await open(el, allowed);
-    expect(text(body)).to.contain("Edit src/auth/middleware.ts");
+    expect(textOf(body)).to.contain("Edit src/auth/middleware.ts");
     expect(body.querySelectorAll('[part="permission-option"]').length).to.equal(3);
-    expect(text(body.querySelector('[aria-current="true"]')!)).to.contain("Allow");
-    expect(text(rejected.querySelector('[part="entry-summary"]')!)).to.contain("answered “Reject”");
+    expect(textOf(body.querySelector('[aria-current="true"]')!)).to.contain("Allow");
+    expect(textOf(rejected.querySelector('[part="entry-summary"]')!)).to.contain("answered “Reject”");
   });
 
   it("a pending permission request is open and says it waits", async () => {
@@ -170,25 +170,25 @@ describe("each event type has a view made for it", () => {
     const el = await mount(rec.events);
     const [permission] = entries(el, "permission-request");
     expect(permission.querySelector('[part="entry-summary"]')!.getAttribute("aria-expanded")).to.equal("true");
-    expect(text(permission)).to.contain("waiting for an answer");
-    expect(text($(el, '[part="header-meta"]'))).to.contain("1 permission request waiting");
-    expect(text($(el, '[part="turn-status"]'))).to.contain("Running");
+    expect(textOf(permission)).to.contain("waiting for an answer");
+    expect(textOf($(el, '[part="header-meta"]'))).to.contain("1 permission request waiting");
+    expect(textOf($(el, '[part="turn-status"]'))).to.contain("Running");
   });
 
   it("turn ends: the stop reason", async () => {
     const el = await mount(fixtureSession());
-    const ends = entries(el, "turn-end").map((entry) => text(entry.querySelector('[part="entry-title"]')!));
+    const ends = entries(el, "turn-end").map((entry) => textOf(entry.querySelector('[part="entry-title"]')!));
     expect(ends).to.deep.equal(["done (end_turn)", "done (end_turn)", "done (end_turn)", "cancelled (cancelled)"]);
   });
 
   it("errors, malformed events and unknown updates: visible, with the raw JSON", async () => {
     const el = await mount(fixtureSession());
     const [rpc, malformed] = entries(el, "error");
-    expect(text(rpc)).to.contain("session/set_mode: Invalid params");
-    expect(text(malformed.querySelector('[part="entry-label"]')!)).to.equal("Malformed event");
+    expect(textOf(rpc)).to.contain("session/set_mode: Invalid params");
+    expect(textOf(malformed.querySelector('[part="entry-label"]')!)).to.equal("Malformed event");
     expect(malformed.querySelector('[part="json"]')!.textContent).to.contain('"jsonrpc": "2.0"');
-    const unknown = entries(el, "unknown").find((entry) => text(entry).includes("workspace_snapshot"))!;
-    expect(text(await open(el, unknown))).to.contain("workspace_snapshot");
+    const unknown = entries(el, "unknown").find((entry) => textOf(entry).includes("workspace_snapshot"))!;
+    expect(textOf(await open(el, unknown))).to.contain("workspace_snapshot");
   });
 });
 
@@ -197,7 +197,7 @@ describe("raw events stay one click away", () => {
     const el = await mount(fixtureSession());
     const message = entries(el, "agent-message")[0];
     const raw = message.querySelector<HTMLDetailsElement>('[part="entry-raw"]')!;
-    expect(text(raw.querySelector("summary")!)).to.equal("Raw events (12)");
+    expect(textOf(raw.querySelector("summary")!)).to.equal("Raw events (12)");
     raw.open = true;
     await new Promise((resolve) => raw.addEventListener("toggle", resolve, { once: true }));
     await el.updateComplete;
@@ -213,7 +213,7 @@ describe("raw events stay one click away", () => {
     expect(toggle.getAttribute("aria-pressed")).to.equal("true");
     expect($$(el, '[part="timeline"]')).to.be.empty;
     expect($$(el, ".raw-event")).to.have.length(200);
-    expect(text($$(el, ".raw-event")[0])).to.contain("#1 client session/new");
+    expect(textOf($$(el, ".raw-event")[0])).to.contain("#1 client session/new");
     $(el, "[data-more]").click();
     await el.updateComplete;
     expect($$(el, ".raw-event")).to.have.length(400);
@@ -258,7 +258,7 @@ describe("streaming", () => {
     el.events = rec.events;
     await el.updateComplete;
     expect($$(el, '[part~="entry"]')).to.have.length(1);
-    expect(text(entries(el, "user-message")[0])).to.contain("A different session");
+    expect(textOf(entries(el, "user-message")[0])).to.contain("A different session");
   });
 });
 
@@ -285,7 +285,7 @@ describe("long transcripts", () => {
     expect(last.querySelector(".markdown.plain"), "the last answer waits as plain text").to.exist;
     expect(last.querySelector("h1")).to.not.exist;
     // Nothing is lost while it waits: every answer's words are in the transcript.
-    messages.forEach((message, n) => expect(text(message)).to.contain(`Part ${n}`).and.contain("bold"));
+    messages.forEach((message, n) => expect(textOf(message)).to.contain(`Part ${n}`).and.contain("bold"));
 
     const list = $(el, '[part="timeline"]');
     list.scrollTop = list.scrollHeight;

@@ -2,30 +2,21 @@
  * The element live, in real Chromium, against the real stack: sandbox-agent daemon + demo agent +
  * workspace registry on RivetKit's engine (started by the test runner's stack plugin).
  */
-import { expect, fixture, html, oneEvent } from "@open-wc/testing";
-import type { SandboxWorkspace, SandboxWorkspaceErrorEvent } from "../../src/components/index.js";
-import type { SessionEvent } from "../../src/events/index.js";
-import { $, $$, entries, text } from "./helpers.js";
-import { caughtUp, fresh, stack, until } from "./stack-helpers.js";
-
-async function join(endpoint: string, workspaceId: string, userName: string): Promise<SandboxWorkspace> {
-  const el = await fixture<SandboxWorkspace>(
-    html`<sandbox-workspace endpoint=${endpoint} workspace-id=${workspaceId} user-name=${userName} style="height: 700px"></sandbox-workspace>`,
-  );
-  await until(() => el.connectionStatus === "live", `${userName} is live`);
-  return el;
-}
+import { expect, oneEvent } from "@open-wc/testing";
+import type { SandboxWorkspace, SandboxWorkspaceErrorEvent } from "../../../src/components/index.js";
+import type { SessionEvent } from "../../../src/events/index.js";
+import { until } from "../../shared/until.js";
+import { $, JOIN_MS, answer, entries, join, presence, textOf } from "../support/harness.js";
+import { caughtUp, fresh, stack } from "../support/stack.js";
 
 const indices = (el: SandboxWorkspace) => el.timeline.events.map((event) => (event as SessionEvent).eventIndex);
 const settled = (els: SandboxWorkspace[]) => els.every((el) => !el.timeline.summary.running && el.timeline.contiguousIndex === el.timeline.lastIndex);
 
-/** Answers the first pending permission request through the element's own buttons. */
-async function answer(el: SandboxWorkspace, reply: "once" | "always" | "reject"): Promise<void> {
-  await until(() => !!el.shadowRoot!.querySelector(`[part~="permission-${reply}"]`), "answer buttons appear");
-  el.shadowRoot!.querySelector<HTMLButtonElement>(`[part~="permission-${reply}"]`)!.click();
-}
+/** Mocha's default 30 s for what a test does, plus one slow join (see `join`). */
+const TEST_MS = JOIN_MS + 30_000;
 
-describe("live: the element joins its workspace", () => {
+describe("live: the element joins its workspace", function () {
+  this.timeout(TEST_MS);
   let endpoint: string;
   before(async () => {
     ({ endpoint } = await stack({ action: "start" }));
@@ -48,9 +39,9 @@ describe("live: the element joins its workspace", () => {
     for (const type of ["user-message", "agent-thought", "agent-message", "tool-call", "plan", "usage", "session-info", "available-commands", "current-mode", "config-options", "permission-request", "turn-end"]) {
       expect(entries(el, type), type).to.not.be.empty;
     }
-    expect(text(entries(el, "user-message")[0])).to.contain("Ada");
+    expect(textOf(entries(el, "user-message")[0])).to.contain("Ada");
     expect(entries(el, "permission-request")[0].dataset.status).to.equal("allowed");
-    expect(text($(el, '[part="connection"]'))).to.equal("Live");
+    expect(textOf($(el, '[part="connection"]'))).to.equal("Live");
     expect(indices(el)).to.deep.equal(Array.from({ length: el.timeline.lastIndex }, (_, i) => i + 1), "every event, once, in order");
   });
 
@@ -58,7 +49,7 @@ describe("live: the element joins its workspace", () => {
     const id = fresh("two");
     const ada = await join(endpoint, id, "Ada");
     const grace = await join(endpoint, id, "Grace");
-    await until(() => text($(ada, '[part="presence"]')).includes("Grace"), "Ada sees Grace");
+    await until(() => presence(ada).includes("Grace"), "Ada sees Grace");
     const turn = ada.prompt("Fix the flaky test");
     await answer(grace, "reject");
     expect((await turn)?.stopReason).to.equal("end_turn");
@@ -71,7 +62,7 @@ describe("live: the element joins its workspace", () => {
     for (const el of [ada, grace]) {
       const [permission] = entries(el, "permission-request");
       expect(permission.dataset.status).to.equal("rejected");
-      expect(text(permission)).to.contain("by Grace");
+      expect(textOf(permission)).to.contain("by Grace");
     }
   });
 
@@ -83,7 +74,7 @@ describe("live: the element joins its workspace", () => {
     await until(() => settled([ada]) && ada.timeline.size > 0, "the first workspace has a turn");
     ada.workspaceId = fresh("second");
     await until(() => ada.connectionStatus === "live" && ada.timeline.size === 0, "Ada is live in an empty workspace");
-    await until(() => !text($(grace, '[part="presence"]')).includes("Ada"), "Grace sees Ada leave the first workspace");
+    await until(() => !presence(grace).includes("Ada"), "Grace sees Ada leave the first workspace");
     const left = oneEvent(grace, "sandbox-workspace-disconnected");
     grace.remove();
     expect((await left).detail.workspaceId).to.equal(first);
@@ -156,13 +147,14 @@ describe("live: the element joins its workspace", () => {
     const { detail } = await error;
     expect(detail.code).to.equal("unreachable");
     await el.updateComplete;
-    expect(text($(el, '[part="notice"]'))).to.contain("http://127.0.0.1:9");
+    expect(textOf($(el, '[part="notice"]'))).to.contain("http://127.0.0.1:9");
     expect($(el, '[part="composer-input"]').hasAttribute("disabled")).to.be.true;
     el.remove();
   });
 });
 
-describe("live: reconnecting loses nothing", () => {
+describe("live: reconnecting loses nothing", function () {
+  this.timeout(TEST_MS);
   it("fills what it missed while the registry was down, with no duplicates", async () => {
     const { endpoint } = await stack({ name: "restart", action: "start" });
     const id = fresh("restart");
@@ -181,6 +173,6 @@ describe("live: reconnecting loses nothing", () => {
     await until(() => settled([el]) && el.timeline.lastIndex > before + 40, "it caught up");
     await el.updateComplete;
     expect(indices(el)).to.deep.equal(Array.from({ length: el.timeline.lastIndex }, (_, i) => i + 1), "nothing lost, nothing twice");
-    expect(entries(el, "user-message").map((entry) => text(entry.querySelector('[part="entry-title"]')!))).to.deep.equal(["/long 30 before", "/long 40 while you were away"]);
+    expect(entries(el, "user-message").map((entry) => textOf(entry.querySelector('[part="entry-title"]')!))).to.deep.equal(["/long 30 before", "/long 40 while you were away"]);
   });
 });

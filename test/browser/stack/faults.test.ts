@@ -6,9 +6,11 @@
  * independently from Node): the same event indices and ids, nothing lost, nothing twice.
  */
 import { expect } from "@open-wc/testing";
-import type { SandboxWorkspace } from "../../src/components/index.js";
-import type { SessionEvent } from "../../src/events/index.js";
-import { caughtUp, chip, compareWithHistory, errorsOf, fresh, inLost, join, notice, shadow, stack, tally, textOf, until, type Comparison, type StoredHistory } from "./stack-helpers.js";
+import type { SandboxWorkspace } from "../../../src/components/index.js";
+import type { SessionEvent } from "../../../src/events/index.js";
+import { until } from "../../shared/until.js";
+import { $, $$, JOIN_MS, chip, errorsOf, join, notice, textOf } from "../support/harness.js";
+import { caughtUp, compareWithHistory, fresh, inLost, stack, tally, type Comparison, type StoredHistory } from "../support/stack.js";
 
 /** `takenBack`: events the element held when the host crashed that storage never got (and it dropped, saying so). */
 const totals: Comparison & { faults: number; takenBack: number } = { faults: 0, checked: 0, lost: 0, duplicated: 0, extra: 0, takenBack: 0 };
@@ -39,7 +41,8 @@ async function check(el: SandboxWorkspace, stackName: string, workspaceId: strin
 }
 
 describe("faults: the element says what happened, recovers, and loses nothing", function () {
-  this.timeout(120_000);
+  // What a test does, plus one slow join (see `join`).
+  this.timeout(120_000 + JOIN_MS);
   const NAME = "faults";
   let endpoint: string;
 
@@ -69,7 +72,7 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
       expect(chip(el), "the link to the workspace itself is fine").to.equal("Live");
       await until(() => !el.timeline.summary.running, "the turn shows as ended");
       await el.updateComplete;
-      expect(textOf(shadow(el, '[part="turn-status"]'))).to.not.contain("Running");
+      expect(textOf($(el, '[part="turn-status"]'))).to.not.contain("Running");
     } finally {
       // Same port and data: the registry's sandbox URL is right again.
       await stack({ name: NAME, action: "start-daemon" });
@@ -137,8 +140,8 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     // The turn died with the registry: the element must not go on showing it as running.
     await until(() => !el.timeline.summary.running, "the interrupted turn shows as ended");
     await el.updateComplete;
-    expect(textOf(shadow(el, '[part="turn-status"]'))).to.equal("Idle · last turn interrupted");
-    expect(shadow(el, '[part="stop"]'), "no Stop button for a turn that is gone").to.equal(null);
+    expect(textOf($(el, '[part="turn-status"]'))).to.equal("Idle · last turn interrupted");
+    expect($$(el, '[part="stop"]'), "no Stop button for a turn that is gone").to.deep.equal([]);
     await recovers(el, "/long 20 after the registry restart", NAME, id);
     await check(el, NAME, id);
   });
@@ -172,7 +175,7 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
       throw new Error(`${error.message} (element: contiguous ${el.timeline.contiguousIndex}, last ${el.timeline.lastIndex}; workspace ${JSON.stringify(info)}; lost ${JSON.stringify(lost)})`);
     });
     await el.updateComplete;
-    expect(textOf(shadow(el, '[part="turn-status"]'))).to.equal("Idle · last turn interrupted");
+    expect(textOf($(el, '[part="turn-status"]'))).to.equal("Idle · last turn interrupted");
     await recovers(el, "/long 20 after the crash", NAME, id);
     await check(el, NAME, id);
     // Events the host sent but never wrote are taken back, with a word; no index held goes to another event.
@@ -240,7 +243,7 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     expect(heldAtEnd, "the stream's end was lost on the way").to.be.below(last);
     await until(() => el.timeline.contiguousIndex >= last, "the element reads the stream's end once the turn ends", 2_000);
     await el.updateComplete;
-    expect(textOf(shadow(el, '[data-type="agent-message"]'))).to.contain("chunk 99");
+    expect(textOf($(el, '[data-type="agent-message"]'))).to.contain("chunk 99");
     expect(errors, "nothing to report: nothing is missing").to.deep.equal([]);
     expect((await losing).lost, "event messages were lost on the way").to.be.above(0);
     await check(el, NAME, id);
@@ -258,15 +261,15 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     await until(() => turn.done, "the prompt settles");
     await caughtUp([el], NAME, id);
     await el.updateComplete;
-    expect(textOf(shadow(el, '[part="turn-status"]'))).to.equal("Idle · last turn end turn");
-    expect(shadow(el, '[part="stop"]'), "no Stop button for a turn that ended").to.equal(null);
+    expect(textOf($(el, '[part="turn-status"]'))).to.equal("Idle · last turn end turn");
+    expect($$(el, '[part="stop"]'), "no Stop button for a turn that ended").to.deep.equal([]);
     await recovers(el, "/long 20 after the outage", NAME, id);
     await check(el, NAME, id);
   });
 });
 
 describe("faults: the actor sleeps and wakes", function () {
-  this.timeout(90_000);
+  this.timeout(90_000 + JOIN_MS);
   const NAME = "faults-sleep";
   let endpoint: string;
 
