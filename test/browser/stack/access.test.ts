@@ -100,6 +100,9 @@ describe("access: one workspace's clients never receive another's events", funct
       watcher.on(name, (payload: unknown) => broadcasts.push(payload));
     }
     await until(() => watcher.isConnected, "the watcher connects");
+    // Its subscriptions go out as the link opens; an action answered after them shows they hold,
+    // so the prompts below are not broadcast before the watcher listens.
+    await watcher.getSessionInfo();
     try {
       const results = await Promise.all(els.map((el, i) => el.prompt(`/echo ${markers[i]}`)));
       expect(results.map((r) => r?.stopReason)).to.deep.equal(["end_turn", "end_turn"]);
@@ -136,8 +139,6 @@ describe("access: a client cannot act as another user", function () {
     // Mallory connects as herself, then claims to be Grace in every argument she can.
     const client = createClient<WorkspaceRegistry>({ endpoint, devtools: false });
     const mallory = client.workspace.getOrCreate([id], { params: { userId: "u-mallory", userName: "Mallory", token: WORKSPACE_TOKEN } }).connect();
-    const requests: Array<{ permissionId: string }> = [];
-    mallory.on("permission.requested", (request: { permissionId: string }) => requests.push(request));
     await until(() => mallory.isConnected, "Mallory connects");
     const claim = { userId: "u-grace", userName: "Grace", user: { id: "u-grace", name: "Grace" }, by: { userId: "u-grace", userName: "Grace" } };
     const forged = { "sandbox-workspace": { user: { id: "u-grace", name: "Grace" } } };
@@ -149,7 +150,9 @@ describe("access: a client cannot act as another user", function () {
         on: mallory.on.bind(mallory),
       };
       const turn = runPrompt(forging, "/permission please");
-      await until(() => requests.length === 1, "the permission request reaches Mallory");
+      // The request as the workspace holds it, asked for (its broadcast may not reach her).
+      let requests: Array<{ permissionId: string }> = [];
+      await until(async () => (requests = (await mallory.getSessionInfo()).pendingPermissions).length === 1, "Mallory is told of the permission request");
       await (mallory.respondPermission as (input: unknown) => Promise<unknown>)({ permissionId: requests[0].permissionId, reply: "once", ...claim, _meta: forged });
       expect((await turn).stopReason).to.equal("end_turn");
       // Grace, for real, from her own element.
