@@ -190,12 +190,3 @@ export async function startStack(options: { daemon?: DaemonOptions; registryEnv?
   };
   return stack;
 }
-
-/** Resolves when `check` returns true, polling; rejects with `message` after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, message: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${message}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

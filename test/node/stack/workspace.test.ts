@@ -1,12 +1,20 @@
 /**
  * The workspace actor against the real stack: sandbox-agent daemon + demo ACP agent + RivetKit's
  * embedded engine, each in its own process on free ports.
+ *
+ * RivetKit can drop a broadcast to one connection (the README: clients reconcile from the history
+ * and `getSessionInfo`). So what the workspace did (who asked, which turns ran, how they ended, who
+ * answered) is read back from it, as any client may; the broadcasts a client received are held to
+ * agree with that, as far as they arrived. Only the event streams are expected whole: they are what
+ * the broadcast pump is tested on here (see "delivers a fast agent's firehose").
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { isDeepStrictEqual } from "node:util";
 import type { SessionEvent } from "sandbox-agent";
-import { runPrompt, type WorkspaceBroadcasts } from "../../../src/actors/index.js";
-import { client, startStack, until, type Stack, type WorkspaceClient } from "../../support/stack.js";
+import { runPrompt, type PermissionReply, type SessionInfo, type WorkspaceBroadcasts } from "../../../src/actors/index.js";
+import { until } from "../../shared/until.js";
+import { client, startStack, type Stack, type WorkspaceClient } from "../../support/stack.js";
 
 type Name = keyof WorkspaceBroadcasts;
 const NAMES: Name[] = ["session.event", "chat.user", "permission.requested", "permission.resolved", "turn", "presence", "error"];
@@ -21,11 +29,17 @@ async function join(c: WorkspaceClient, workspaceId: string, userName: string, p
   const errors: Array<{ code?: string; message: string }> = [];
   conn.onError((error: any) => errors.push({ code: error.code, message: error.message }));
   await until(() => conn.isConnected || errors.length > 0, `${userName} connects`);
+  // The client subscribes to broadcasts with messages it sends as the link opens, and the actor
+  // handles a link's messages in order: once an action sent after them is answered, they hold.
+  // (Without this, a broadcast sent moments after connecting could go out before they arrived.)
+  if (conn.isConnected) await conn.getSessionInfo();
   const of = <N extends Name>(name: N): WorkspaceBroadcasts[N][] => seen.filter((entry) => entry.name === name).map((entry) => entry.payload);
   /** Sends a prompt and waits for its turn to end, as a host's Node code would. */
   const run = (text: string) => runPrompt(conn, text);
   return { conn, seen, errors, of, run, indices: () => of("session.event").map((event) => event.eventIndex) };
 }
+
+type Client = Awaited<ReturnType<typeof join>>;
 
 /** Every stored event of a workspace, by paging getHistory. */
 async function history(conn: { getHistory(input: { after?: number; limit?: number }): Promise<{ events: SessionEvent[]; nextAfter?: number }> }): Promise<SessionEvent[]> {
@@ -37,6 +51,59 @@ async function history(conn: { getHistory(input: { after?: number; limit?: numbe
     if (page.nextAfter === undefined) return events;
     after = page.nextAfter;
   }
+}
+
+/** The prompts a workspace stored, in the order they reached it: text, and who asked under which prompt id (their `_meta`). */
+function promptsIn(events: SessionEvent[]): Array<{ text: string; promptId: string; user?: { id: string; name?: string } }> {
+  return events
+    .filter((event: any) => event.payload?.method === "session/prompt")
+    .map((event: any) => {
+      const block = event.payload.params.prompt.at(-1);
+      const meta = block._meta?.["sandbox-workspace"];
+      return { text: block.text, promptId: meta?.promptId, user: meta?.user };
+    });
+}
+
+/**
+ * What arrived of the broadcasts `expected` (some may be lost): nothing else, nothing twice, in
+ * their order. Compared as JSON, the form both the wire and storage keep.
+ */
+function arrivedOf(arrived: unknown[], expected: unknown[], what: string): void {
+  const json = (value: unknown) => JSON.parse(JSON.stringify(value)) as unknown;
+  let next = 0;
+  for (const item of arrived) {
+    const at = expected.findIndex((candidate, i) => i >= next && isDeepStrictEqual(json(candidate), json(item)));
+    assert.ok(at >= 0, `${what}: ${JSON.stringify(item)} arrived, but is not next of ${JSON.stringify(expected.slice(next))} (all that arrived: ${JSON.stringify(arrived)})`);
+    next = at + 1;
+  }
+}
+
+/** A turn as its broadcasts tell it: state, prompt id and who asked. */
+const turnOf = (turn: WorkspaceBroadcasts["turn"]) => `${turn.state}:${turn.promptId}:${turn.by?.userName}`;
+/** The turn broadcasts a run of stored prompts makes, each running then ended. */
+const turnsOf = (prompts: ReturnType<typeof promptsIn>) => prompts.flatMap((prompt) => ["running", "ended"].map((state) => `${state}:${prompt.promptId}:${prompt.user?.name}`));
+
+/**
+ * Answers each permission request the workspace holds, as it appears: asked for every 100 ms, not
+ * learnt from the `permission.requested` broadcast. Call the function it returns before disposing.
+ */
+function answering(conn: Client["conn"], reply: PermissionReply): () => Promise<void> {
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      try {
+        const info: SessionInfo = await conn.getSessionInfo();
+        for (const { permissionId } of info.pendingPermissions) await conn.respondPermission({ permissionId, reply });
+      } catch {
+        // Answered meanwhile, or the answer was lost: the next look tells.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return async () => {
+    on = false;
+    await loop;
+  };
 }
 
 /** Waits until every client has received the newest stored event; returns its index. */
@@ -69,8 +136,9 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
 
   it("streams a prompt's events in order, with no gaps, and keeps them", async () => {
     const ada = await join(c, "w-stream", "Ada");
-    ada.conn.on("permission.requested", (request: any) => void ada.conn.respondPermission({ permissionId: request.permissionId, reply: "once" }));
+    const stopAnswering = answering(ada.conn, "once");
     const result = await ada.run("Fix the flaky test");
+    await stopAnswering();
     assert.equal(result?.stopReason, "end_turn");
     const info = { lastEventIndex: await settled([ada], ada.conn) };
     const live = ada.indices();
@@ -90,24 +158,32 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     }
     const prompt = stored.find((e: any) => e.payload.method === "session/prompt") as any;
     assert.deepEqual(prompt.payload.params.prompt[0]._meta["sandbox-workspace"].user, { id: "u-ada", name: "Ada" }, "the log says who asked");
-    assert.deepEqual(ada.of("chat.user").map((m) => [m.userId, m.text]), [["u-ada", "Fix the flaky test"]]);
-    assert.deepEqual(ada.of("turn").map((t) => t.state), ["running", "ended"]);
+    // The turn, as the workspace tells whoever asks; the broadcasts that said so agree, as far as they arrived.
+    const prompts = promptsIn(stored);
+    assert.deepEqual(prompts.map((p) => [p.user?.id, p.text]), [["u-ada", "Fix the flaky test"]]);
+    assert.deepEqual(await ada.conn.getTurn({ promptId: prompts[0].promptId }), { promptId: prompts[0].promptId, state: "ended", stopReason: "end_turn" });
+    arrivedOf(ada.of("chat.user").map((m) => [m.userId, m.text]), [["u-ada", "Fix the flaky test"]], "chat.user");
+    arrivedOf(ada.of("turn").map(turnOf), turnsOf(prompts), "turn");
     await ada.conn.dispose();
   });
 
   it("shows two clients the identical stream, and who is connected", async () => {
     const ada = await join(c, "w-two", "Ada");
     const grace = await join(c, "w-two", "Grace");
-    await until(() => ada.of("presence").some((p) => p.users.length === 2), "Ada sees Grace join");
-    assert.deepEqual(ada.of("presence").at(-1)!.users.map((u) => u.userName).sort(), ["Ada", "Grace"]);
+    const connected = async () => (await ada.conn.getSessionInfo()).users.map((u) => u.userName).sort();
+    await until(async () => (await connected()).length === 2, "Ada is told Grace joined");
+    assert.deepEqual(await connected(), ["Ada", "Grace"]);
     const done = grace.run("/long 300");
     await done;
     await settled([ada, grace], ada.conn);
     assert.deepEqual(ada.of("session.event"), grace.of("session.event"));
     assert.ok(ada.indices().length >= 300);
-    assert.deepEqual(ada.of("chat.user").map((m) => m.userName), ["Grace"], "Ada sees who prompted");
+    assert.deepEqual(promptsIn(await history(ada.conn)).map((p) => p.user?.name), ["Grace"], "Ada can tell who prompted");
+    arrivedOf(ada.of("chat.user").map((m) => m.userName), ["Grace"], "chat.user");
+    for (const { users } of ada.of("presence")) assert.ok(users.every((u) => u.userName === "Ada" || u.userName === "Grace"), `presence names only who is there: ${JSON.stringify(users)}`);
     await grace.conn.dispose();
-    await until(() => ada.of("presence").at(-1)!.users.length === 1, "Ada sees Grace leave");
+    await until(async () => (await connected()).length === 1, "Ada is told Grace left");
+    assert.deepEqual(await connected(), ["Ada"]);
     await ada.conn.dispose();
   });
 
@@ -134,17 +210,24 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     const ada = await join(c, "w-perm", "Ada");
     const grace = await join(c, "w-perm", "Grace");
     const turn = ada.run("/permission");
-    await until(() => ada.of("permission.requested").length === 1 && grace.of("permission.requested").length === 1, "both see the request");
-    const { permissionId } = ada.of("permission.requested")[0];
+    const pending = async (who: Client) => (await who.conn.getSessionInfo()).pendingPermissions.map((p) => p.permissionId);
+    await until(async () => (await pending(ada)).length === 1 && (await pending(grace)).length === 1, "both are told of the request");
+    const [permissionId] = await pending(ada);
+    assert.deepEqual(await pending(grace), [permissionId], "the same request, for both");
     const answer = await grace.conn.respondPermission({ permissionId, reply: "reject" });
     assert.equal(answer?.by?.userName, "Grace");
     await assert.rejects(ada.conn.respondPermission({ permissionId, reply: "once" }), (error: any) => error.code === "permission_answered" && /Grace already answered/.test(error.message));
-    await until(() => ada.of("permission.resolved").length === 1 && grace.of("permission.resolved").length === 1, "both see the answer");
-    assert.deepEqual(ada.of("permission.resolved")[0], grace.of("permission.resolved")[0]);
-    assert.equal(ada.of("permission.resolved")[0].reply, "reject");
+    assert.deepEqual([await pending(ada), await pending(grace)], [[], []], "resolved for both");
     assert.equal((await turn)?.stopReason, "end_turn", "a rejected permission ends the turn");
     const page = await ada.conn.getHistory({ after: 0 });
-    assert.equal(page.permissions.find((p) => p.permissionId === permissionId)?.by?.userName, "Grace", "the answer is stored");
+    const stored = page.permissions.find((p) => p.permissionId === permissionId);
+    assert.equal(stored?.by?.userName, "Grace", "the answer is stored");
+    assert.equal(stored?.reply, "reject");
+    assert.deepEqual(JSON.parse(JSON.stringify(answer)), stored, "as it was answered");
+    for (const who of [ada, grace]) {
+      arrivedOf(who.of("permission.requested").map((request) => request.permissionId), [permissionId], "permission.requested");
+      arrivedOf(who.of("permission.resolved"), [stored], "permission.resolved");
+    }
     await ada.conn.dispose();
     await grace.conn.dispose();
   });
@@ -154,16 +237,15 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     const grace = await join(c, "w-queue", "Grace");
     const results = await Promise.all([ada.run("/long 40 first"), grace.run("/long 40 second"), ada.run("/long 40 third")]);
     assert.deepEqual(results.map((r) => r?.stopReason), ["end_turn", "end_turn", "end_turn"]);
-    await until(() => ada.of("turn").length === 6, "Ada sees all six turn broadcasts");
-    const arrived = ada.of("chat.user").map((m) => m.text);
-    // Calls sent at the same instant may reach the actor in any order; arrival order is the queue's order.
-    assert.deepEqual([...arrived].sort(), ["/long 40 first", "/long 40 second", "/long 40 third"]);
-    const turns = ada.of("turn").map((t) => `${t.state}:${t.by?.userName}`);
-    const expected = arrived.flatMap((text) => [`running:${text.includes("second") ? "Grace" : "Ada"}`, `ended:${text.includes("second") ? "Grace" : "Ada"}`]);
-    assert.deepEqual(turns, expected, "turns run in arrival order, one at a time");
     const stored = await history(ada.conn);
-    const prompts = stored.filter((e: any) => e.payload.method === "session/prompt").map((e: any) => e.payload.params.prompt.at(-1).text);
-    assert.deepEqual(prompts, arrived);
+    const prompts = promptsIn(stored);
+    // Calls sent at the same instant may reach the actor in any order; arrival order is the queue's order.
+    const arrived = prompts.map((p) => p.text);
+    assert.deepEqual([...arrived].sort(), ["/long 40 first", "/long 40 second", "/long 40 third"]);
+    assert.deepEqual(prompts.map((p) => p.user?.name), arrived.map((text) => (text.includes("second") ? "Grace" : "Ada")), "each ran as the one who sent it");
+    for (const { promptId } of prompts) assert.deepEqual(await grace.conn.getTurn({ promptId }), { promptId, state: "ended", stopReason: "end_turn" });
+    arrivedOf(ada.of("turn").map(turnOf), turnsOf(prompts), "turns run in arrival order, one at a time");
+    arrivedOf(ada.of("chat.user").map((m) => m.text), arrived, "chat.user");
     // Never interleaved: each prompt's response comes before the next prompt is sent.
     const marks = stored.filter((e: any) => e.payload.method === "session/prompt" || (e.sender === "agent" && e.payload.result?.stopReason)).map((e: any) => (e.payload.method ? "prompt" : "end"));
     assert.deepEqual(marks, ["prompt", "end", "prompt", "end", "prompt", "end"]);
@@ -174,23 +256,31 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
   it("answers a prompt once queued, runs a prompt id once, and tells its outcome to whoever asks", async () => {
     const ada = await join(c, "w-turns", "Ada");
     const grace = await join(c, "w-turns", "Grace");
+    const ID = "p-ada-once-0001";
     assert.equal(await ada.conn.getTurn({ promptId: "p-never-sent" }), null);
-    const accepted = await ada.conn.prompt({ text: "/long 200 once", promptId: "p-ada-once-0001" });
-    assert.deepEqual(accepted, { promptId: "p-ada-once-0001", ahead: 0 }, "answered at once, before the turn ends");
-    assert.notEqual((await grace.conn.getTurn({ promptId: "p-ada-once-0001" }))?.state, "ended");
+    const accepted = await ada.conn.prompt({ text: "/long 200 once", promptId: ID });
+    assert.deepEqual(accepted, { promptId: ID, ahead: 0 }, "answered at once, before the turn ends");
+    assert.notEqual((await grace.conn.getTurn({ promptId: ID }))?.state, "ended");
     // Sent again (a client that cannot tell whether it arrived): not run twice, whoever sends it.
-    await ada.conn.prompt({ text: "/long 200 once", promptId: "p-ada-once-0001" });
-    await grace.conn.prompt({ text: "/long 200 once", promptId: "p-ada-once-0001" });
-    await until(() => grace.of("turn").some((t) => t.promptId === "p-ada-once-0001" && t.state === "ended"), "Grace hears the turn end", 30_000);
-    assert.deepEqual(await grace.conn.getTurn({ promptId: "p-ada-once-0001" }), { promptId: "p-ada-once-0001", state: "ended", stopReason: "end_turn" });
-    assert.deepEqual(ada.of("chat.user").map((m) => m.text), ["/long 200 once"], "one prompt ran");
-    assert.deepEqual(grace.of("turn").map((t) => `${t.state}:${t.promptId}:${t.by?.userName}`), ["running:p-ada-once-0001:Ada", "ended:p-ada-once-0001:Ada"]);
-    // A failed turn ends with its error, for getTurn too.
-    await assert.rejects(ada.run("/error"), (error: any) => error.code === "prompt_failed");
-    await until(() => grace.of("turn").length === 4, "Grace hears the failed turn end");
-    const failed = grace.of("turn").at(-1)!;
-    assert.equal(failed.stopReason, "error");
-    assert.deepEqual(await ada.conn.getTurn({ promptId: failed.promptId! }), { promptId: failed.promptId, state: "ended", stopReason: "error", error: failed.error });
+    await ada.conn.prompt({ text: "/long 200 once", promptId: ID });
+    await grace.conn.prompt({ text: "/long 200 once", promptId: ID });
+    await until(async () => (await grace.conn.getTurn({ promptId: ID }))?.state === "ended", "Grace, asking, learns the turn ended", 30_000);
+    assert.deepEqual(await grace.conn.getTurn({ promptId: ID }), { promptId: ID, state: "ended", stopReason: "end_turn" });
+    const ran = promptsIn(await history(ada.conn));
+    assert.deepEqual(ran.map((p) => [p.text, p.promptId, p.user?.name]), [["/long 200 once", ID, "Ada"]], "one prompt ran, Ada's");
+    arrivedOf(ada.of("chat.user").map((m) => m.text), ["/long 200 once"], "chat.user: one prompt ran");
+    arrivedOf(grace.of("turn").map(turnOf), [`running:${ID}:Ada`, `ended:${ID}:Ada`], "turn");
+    // A failed turn ends with its error, for getTurn too, whoever asks.
+    let failure: { code?: string; message?: string } = {};
+    await assert.rejects(ada.run("/error"), (error: any) => ((failure = error), error.code === "prompt_failed"));
+    const failed = promptsIn(await history(ada.conn)).find((p) => p.text === "/error")!;
+    const outcome = { promptId: failed.promptId, state: "ended", stopReason: "error", error: { code: failure.code, message: failure.message } };
+    assert.deepEqual(await ada.conn.getTurn({ promptId: failed.promptId }), outcome);
+    assert.deepEqual(await grace.conn.getTurn({ promptId: failed.promptId }), outcome);
+    arrivedOf(grace.of("turn").map(turnOf), [`running:${ID}:Ada`, `ended:${ID}:Ada`, `running:${failed.promptId}:Ada`, `ended:${failed.promptId}:Ada`], "turn");
+    for (const turn of grace.of("turn").filter((t) => t.promptId === failed.promptId && t.state === "ended")) {
+      assert.deepEqual({ stopReason: turn.stopReason, error: turn.error }, { stopReason: outcome.stopReason, error: outcome.error }, "the broadcast end says the same");
+    }
     await ada.conn.dispose();
     await grace.conn.dispose();
   });
@@ -293,13 +383,20 @@ describe("failures are explicit, and the workspace recovers", { timeout: 240_000
   it("says so when the daemon dies mid-turn, and the next prompt after it restarts works", async () => {
     const ada = await join(c, "w-daemon", "Ada");
     await ada.run("/long 5 warm-up");
+    const before = (await ada.conn.getSessionInfo()).lastEventIndex;
     const turn = ada.run("/slow 50");
-    await until(() => ada.of("session.event").length > 20, "the turn is under way");
+    await until(async () => (await ada.conn.getSessionInfo()).lastEventIndex > before + 10, "the turn is under way");
     const { port, dataDir } = stack.daemon;
     stack.daemon.kill("SIGKILL");
     await assert.rejects(turn, (error: any) => error.code === "sandbox_unreachable" && /cannot be reached/.test(error.message));
-    await until(() => ada.of("error").some((e) => e.code === "sandbox_unreachable"), "an error broadcast");
-    assert.deepEqual(ada.of("turn").at(-1), { ...ada.of("turn").at(-1), state: "ended" });
+    // Everyone can learn why: the turn's outcome says so to whoever asks, and the broadcasts that arrived agree.
+    const prompts = promptsIn(await history(ada.conn));
+    const slow = prompts.find((p) => p.text === "/slow 50")!;
+    const outcome = await ada.conn.getTurn({ promptId: slow.promptId });
+    assert.deepEqual([outcome?.state, outcome?.stopReason, outcome?.error?.code], ["ended", "error", "sandbox_unreachable"]);
+    assert.equal((await ada.conn.getSessionInfo()).running, false, "the turn is over");
+    arrivedOf(ada.of("turn").map(turnOf), turnsOf(prompts), "turn");
+    for (const error of ada.of("error")) assert.equal(error.code, "sandbox_unreachable", error.message);
     await assert.rejects(ada.run("while it is down"), (error: any) => error.code === "sandbox_unreachable");
 
     const { startDaemon } = await import("../../../demo/daemon.js");
@@ -314,7 +411,11 @@ describe("failures are explicit, and the workspace recovers", { timeout: 240_000
   it("says so when the agent process exits mid-turn, and the next prompt starts it again", async () => {
     const ada = await join(c, "w-exit", "Ada");
     await assert.rejects(ada.run("/exit"), (error: any) => error.code === "agent_exited" && /agent process exited/.test(error.message));
-    await until(() => ada.of("error").some((e) => e.code === "agent_exited"), "an agent_exited broadcast");
+    // Everyone can learn why: the turn's outcome says so to whoever asks, and the broadcasts that arrived agree.
+    const [exit] = promptsIn(await history(ada.conn));
+    const outcome = await ada.conn.getTurn({ promptId: exit.promptId });
+    assert.deepEqual([outcome?.state, outcome?.stopReason, outcome?.error?.code], ["ended", "error", "agent_exited"]);
+    for (const error of ada.of("error")) assert.equal(error.code, "agent_exited", error.message);
     const result = await ada.run("/long 10 again");
     assert.equal(result?.stopReason, "end_turn");
     await ada.conn.dispose();
@@ -363,15 +464,17 @@ describe("access and secrets", { timeout: 240_000 }, () => {
     const ada = await join(c, "w-ident", "Ada", { token: "let-me-in" });
     const claimingGrace = { prompt: (input: { text: string }) => ada.conn.prompt({ ...input, userId: "u-grace" } as typeof input), getTurn: (input: { promptId: string }) => ada.conn.getTurn(input), getSessionInfo: () => ada.conn.getSessionInfo(), on: ada.conn.on.bind(ada.conn) };
     await runPrompt(claimingGrace, "/long 5");
-    assert.deepEqual(ada.of("chat.user").map((m) => m.userId), ["u-ada"]);
+    assert.deepEqual(promptsIn(await history(ada.conn)).map((p) => p.user?.id), ["u-ada"]);
+    arrivedOf(ada.of("chat.user").map((m) => m.userId), ["u-ada"], "chat.user");
     await ada.conn.dispose();
   });
 
   it("never sends the sandbox token or URL to a client", async () => {
     const ada = await join(c, "w-secret", "Ada", { token: "let-me-in" });
-    ada.conn.on("permission.requested", (request: any) => void ada.conn.respondPermission({ permissionId: request.permissionId, reply: "once" }));
+    const stopAnswering = answering(ada.conn, "once");
     const results: unknown[] = [];
     results.push(await ada.run("Fix the flaky test"));
+    await stopAnswering();
     results.push(await ada.conn.getSessionInfo());
     results.push(await history(ada.conn));
     results.push(await ada.conn.getHistory({ after: 0 }));
