@@ -1,7 +1,9 @@
 /**
  * Runs the workspace registry in this process, configured from the environment, until told to
- * stop. Prints `READY <endpoint>` once clients can connect. Stops on SIGINT/SIGTERM or a `stop`
- * line on stdin, and takes RivetKit's embedded engine down with it (unless `KEEP_ENGINE=1`).
+ * stop. Prints `READY <endpoint>` once clients can connect. Takes RivetKit's embedded engine down
+ * with it (unless `KEEP_ENGINE=1`) when it stops, which it does on SIGINT, SIGTERM or SIGHUP, on a
+ * `stop` line on stdin, when stdin is a pipe and its other end closes, and when its parent process
+ * exits: whoever started it dying, even by SIGKILL, stops it and the engine.
  *
  *   SANDBOX_AGENT_URL, SANDBOX_AGENT_TOKEN, WORKSPACE_AGENT   the sandbox and agent
  *   WORKSPACE_TOKEN                 if set, clients must connect with params.token equal to it
@@ -11,9 +13,12 @@
  */
 import { createInterface } from "node:readline";
 import { createWorkspaceRegistry, stopEmbeddedEngine, workspaceOptionsFromEnv } from "../src/actors/registry.js";
+import { ignoreBrokenOutput, stdinIsPipe, watchParent } from "./lifetime.js";
 
 process.env.RIVET_RUN_SERVICES ??= "0";
 process.env.RIVET_LOG_LEVEL ??= "error";
+// A parent that died closed our stdout; writing to it must not end the clean-up.
+ignoreBrokenOutput();
 
 const token = process.env.WORKSPACE_TOKEN;
 const registry = createWorkspaceRegistry({
@@ -21,24 +26,37 @@ const registry = createWorkspaceRegistry({
   authorize: token ? ({ params }) => params.token === token : undefined,
 });
 
-const started = performance.now();
-await registry.startAndWait();
-const endpoint = process.env.RIVET_ENDPOINT || `http://127.0.0.1:${process.env.RIVET_RUN_ENGINE_PORT || 6420}`;
-console.log(`READY ${endpoint} ${Math.round(performance.now() - started)}ms`);
-
 let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
+  // Told to stop while starting: the engine may be on its way up; let the start finish first.
+  await Promise.race([starting.catch(() => undefined), sleep(20_000)]);
   // Shutdown waits for actors to sleep; do not let a stuck one keep the engine alive.
-  await Promise.race([registry.shutdown().catch((error: unknown) => console.error("registry shutdown:", error)), new Promise((resolve) => setTimeout(resolve, 8_000))]);
+  await Promise.race([registry.shutdown().catch((error: unknown) => console.error("registry shutdown:", error)), sleep(8_000)]);
   if (!process.env.RIVET_ENDPOINT && process.env.KEEP_ENGINE !== "1") await stopEmbeddedEngine();
   // RivetKit's native runtime keeps the event loop alive after shutdown.
   process.exit(0);
 }
 
-process.on("SIGINT", () => void stop());
-process.on("SIGTERM", () => void stop());
+const started = performance.now();
+const starting = registry.startAndWait();
+
+// Listen from the start: a signal during start-up must still take the engine down.
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop());
+watchParent(() => void stop());
 if (!process.stdin.isTTY) {
-  createInterface({ input: process.stdin }).on("line", (line) => line.trim() === "stop" && void stop());
+  const pipe = stdinIsPipe();
+  const lines = createInterface({ input: process.stdin });
+  lines.on("line", (line) => line.trim() === "stop" && void stop());
+  // The end of a pipe is the end of whoever spawned us; the end of /dev/null means nothing.
+  lines.on("close", () => pipe && void stop());
+}
+
+await starting;
+const endpoint = process.env.RIVET_ENDPOINT || `http://127.0.0.1:${process.env.RIVET_RUN_ENGINE_PORT || 6420}`;
+if (!stopping) console.log(`READY ${endpoint} ${Math.round(performance.now() - started)}ms`);
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
