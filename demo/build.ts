@@ -18,7 +18,14 @@ export async function viteBuild(config: InlineConfig): Promise<void> {
   }
 }
 
-/** Builds the drop-in file and the library into dist/ with the project's vite.config.ts. */
-export function buildDropIn(): Promise<void> {
-  return viteBuild({ configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)), logLevel: "warn" });
+/**
+ * Builds the drop-in file (and its chunks) with the project's vite.config.ts into `outDir`
+ * (default dist/), emptying it first.
+ */
+export function buildDropIn(outDir?: string): Promise<void> {
+  return viteBuild({
+    configFile: fileURLToPath(new URL("../vite.config.ts", import.meta.url)),
+    logLevel: "warn",
+    ...(outDir ? { build: { outDir, emptyOutDir: true } } : {}),
+  });
 }

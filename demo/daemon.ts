@@ -37,6 +37,11 @@ export interface DaemonOptions {
   startTimeoutMs?: number;
   /** Receives the daemon's log lines (default: the last 50 are kept for error messages only). */
   onLog?: (line: string) => void;
+  /**
+   * Called as soon as the daemon runs, before it answers: its pid (which is its process group's)
+   * and data dir, for a watcher that must stop it if this process dies (demo/lifetime.ts's reaper).
+   */
+  onSpawn?: (pid: number, dataDir: string) => void;
 }
 
 export interface Daemon {
@@ -127,6 +132,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
     throw error;
   });
+  options.onSpawn?.(pid, dataDir);
 
   let running = true;
   const signalGroup = (signal: NodeJS.Signals) => {
