@@ -9,7 +9,7 @@ import type { SandboxWorkspace } from "../../../src/components/index.js";
 import { SessionRecorder } from "../../fixtures/session.js";
 import { XSS_VECTORS, place } from "../../fixtures/xss.js";
 import { dangers } from "../support/dangers.js";
-import { CLEAN, FIELDS, LONG_PARAGRAPH, OTHER_FIELDS, STREAMED, grace, guardPage, itIsWatched, hostileSession, junk, missing, normalise, openDetails, openEntries, settle, visibleText, watchPage } from "../support/hostile.js";
+import { CLEAN, FIELDS, LONG_PARAGRAPH, OTHER_FIELDS, STREAMED, grace, guardPage, hostileSession, itIsWatched, junk, missing, normalise, openDetails, openEntries, settle, visibleText, watchPage } from "../support/hostile.js";
 
 const BATCH = 20;
 
