@@ -42,8 +42,6 @@ after(async () => {
 // Last resort if the process exits first (--test-force-exit): SIGKILL what is left, synchronously.
 process.on("exit", () => runs.forEach(killAll));
 
-/** The start script execs node, so npm's own signal handling reaches start.ts. */
-const startExecs = /^exec\s/.test((JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } }).scripts.start);
 
 interface Proc {
   pid: number;
@@ -305,19 +303,14 @@ async function stopsEverything(
 
 const signal = (pid: number, name: NodeJS.Signals) => process.kill(pid, name);
 
-describe("npm start stops everything it started", { skip: process.platform !== "linux" && "reads /proc" }, () => {
+// Linux only, as the daemon's binary is: the process tree is read from /proc.
+describe("npm start stops everything it started", () => {
   const bounded = { timeout: CASE_MS };
 
   it("on Ctrl-C (SIGINT to its process group, as a terminal sends it)", bounded, (t) => stopsEverything(t, (run) => signal(-run.root.pid!, "SIGINT")));
 
-  it(
-    "on SIGINT to npm alone (pm2's stop signal)",
-    {
-      ...bounded,
-      skip: !startExecs && "npm hands SIGINT to the start script's shell, which holds it until its child exits: it reaches start.ts only if package.json's start script execs node",
-    },
-    (t) => stopsEverything(t, (run) => signal(run.root.pid!, "SIGINT")),
-  );
+  // npm hands SIGINT to the start script's shell, which holds it until its child exits: the start script execs node so it reaches start.ts.
+  it("on SIGINT to npm alone (pm2's stop signal)", bounded, (t) => stopsEverything(t, (run) => signal(run.root.pid!, "SIGINT")));
 
   it("on SIGTERM to npm alone (a process manager, timeout, a container stop), mid-turn", bounded, (t) =>
     stopsEverything(t, (run) => signal(run.root.pid!, "SIGTERM"), { busy: true }));
