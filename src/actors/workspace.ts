@@ -91,7 +91,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
       const workspaceId = String(c.key[0]);
       const persist = new WorkspacePersistDriver(c.db, {
         maxEventsPerSession: limits.maxEvents,
-        onError: (error) => c.broadcast("error", { code: "persist_failed", message: `Saving events failed, will retry: ${String(error)}`, at: Date.now() }),
+        onError: (error) => c.broadcast("error", { code: "persist-failed", message: `Saving events failed, will retry: ${String(error)}`, at: Date.now() }),
       });
       const host = new SessionHost({
         workspaceId,
@@ -161,17 +161,17 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         const user = userOf(c.conn.state as ConnState);
         const text = typeof input?.text === "string" ? input.text : "";
         const promptId = input?.promptId === undefined ? undefined : readPromptId(input.promptId);
-        if (promptId === null) throw new UserError("A promptId is 8 to 64 letters, digits, _ or -.", { code: "invalid_argument" });
+        if (promptId === null) throw new UserError("A promptId is 8 to 64 letters, digits, _ or -.", { code: "invalid-argument" });
         if (promptId && c.vars.host.turn(promptId)) return c.vars.host.prompt(user, text, promptId);
-        if (!text.trim()) throw new UserError("A prompt needs some text.", { code: "invalid_argument" });
+        if (!text.trim()) throw new UserError("A prompt needs some text.", { code: "invalid-argument" });
         const tooLarge = promptTooLarge(text, limits.maxPromptBytes);
-        if (tooLarge) throw new UserError(tooLarge, { code: "prompt_too_large" });
+        if (tooLarge) throw new UserError(tooLarge, { code: "prompt-too-large" });
         const now = Date.now();
         // Kept in memory, not in the connection's state: RivetKit writes changed state to storage,
         // and broadcasts sent while it writes are lost (see `WriteGate`).
         const times = (c.vars.promptTimes.get(c.conn.id) ?? []).filter((t) => now - t < 60_000);
         if (times.length >= limits.promptsPerMinute) {
-          throw new UserError(`Too many prompts: at most ${limits.promptsPerMinute} a minute.`, { code: "rate_limited" });
+          throw new UserError(`Too many prompts: at most ${limits.promptsPerMinute} a minute.`, { code: "rate-limited" });
         }
         times.push(now);
         c.vars.promptTimes.set(c.conn.id, times);

@@ -1,26 +1,49 @@
 /**
- * DOM events `<sandbox-workspace>` fires for its host page. All bubble and cross shadow roots.
+ * DOM events `<sandbox-workspace>` fires for its host page. All bubble and cross shadow roots, so a
+ * listener on `document` hears them too (typed through `GlobalEventHandlersEventMap`).
  */
+import type { WorkspaceErrorCode } from "../protocol/index.js";
 
+/**
+ * What went wrong, for a host to act on: the element's own codes, the workspace's (see
+ * `WorkspaceErrorCode`), and RivetKit's, which pass through as they come. One spelling: lowercase
+ * words joined by hyphens.
+ */
 export type SandboxWorkspaceErrorCode =
   /** Neither `workspace-id` nor `events` is set: there is nothing to show. */
   | "missing-workspace-id"
   /** `workspace-id` is set but `endpoint` is not. */
   | "missing-endpoint"
-  /** The registry does not answer at `endpoint`. */
+  /** The registry does not answer at `endpoint`; the element keeps retrying. */
   | "unreachable"
+  /** The connection code (rivetkit/client, a chunk beside the drop-in file) could not be loaded. */
+  | "client-load-failed"
   /** The workspace refused the connection (its `authorize`). */
   | "unauthorized"
+  /** The workspace refused an action this user may not take. */
+  | "forbidden"
   /** A prompt was refused or its turn failed; `message` says why. */
   | "prompt-failed"
-  /** The link to the workspace dropped while a prompt ran (the turn may go on; the transcript catches up). */
+  /** A prompt over the workspace's size limit, refused before it was sent. */
+  | "prompt-too-large"
+  /** Stop was refused or failed. */
+  | "cancel-failed"
+  /** An answer to a permission request was refused or failed. */
+  | "permission-failed"
+  /** Changing the agent's mode was refused or failed. */
+  | "mode-failed"
+  /** Changing one of the agent's config options was refused or failed. */
+  | "config-failed"
+  /** A history page could not be read (other than by a timeout, which the next check retries). */
+  | "history-failed"
+  /** The link to the workspace dropped while a prompt ran, or the element left before its turn ended. */
   | "connection-lost"
   /** The workspace's host died before saving events it had already sent: they are no longer shown. */
   | "events-lost"
-  /** The workspace reported an error (its codes: `sandbox_unreachable`, `agent_exited`, ...). */
-  | (string & {})
   /** Events that could not be read arrived; they are shown as error entries. */
-  | "malformed-event";
+  | "malformed-event"
+  | WorkspaceErrorCode
+  | (string & {});
 
 export interface SandboxWorkspaceErrorDetail {
   code: SandboxWorkspaceErrorCode;
@@ -48,7 +71,7 @@ export interface SandboxWorkspacePromptDetail {
 }
 
 declare global {
-  interface HTMLElementEventMap {
+  interface GlobalEventHandlersEventMap {
     "sandbox-workspace-error": SandboxWorkspaceErrorEvent;
     "sandbox-workspace-connected": CustomEvent<SandboxWorkspaceConnectionDetail>;
     "sandbox-workspace-disconnected": CustomEvent<SandboxWorkspaceConnectionDetail>;
@@ -57,6 +80,6 @@ declare global {
   }
 }
 
-export function workspaceEvent<T>(name: keyof HTMLElementEventMap & `sandbox-workspace-${string}`, detail: T): CustomEvent<T> {
+export function workspaceEvent<T>(name: keyof GlobalEventHandlersEventMap & `sandbox-workspace-${string}`, detail: T): CustomEvent<T> {
   return new CustomEvent(name, { detail, bubbles: true, composed: true });
 }

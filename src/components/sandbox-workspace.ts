@@ -27,7 +27,7 @@ import { rawEvents, rawList } from "./templates/raw-events.js";
 import type { ViewContext } from "./views/index.js";
 
 /** Errors that end a turn: the next turn to start makes them history. */
-const TURN_FAILURES = new Set(["sandbox_unreachable", "agent_exited", "prompt_failed"]);
+const TURN_FAILURES = new Set(["sandbox-unreachable", "agent-exited", "prompt-failed"]);
 
 /**
  * A coding agent's session as a readable, live transcript: one accordion per timeline entry.

@@ -88,16 +88,16 @@ export interface PresenceBroadcast {
 }
 
 export type WorkspaceErrorCode =
-  | "sandbox_unreachable"
-  | "agent_exited"
-  | "prompt_failed"
-  | "prompt_too_large"
-  | "rate_limited"
-  | "permission_not_found"
-  | "permission_answered"
-  | "not_running"
-  | "invalid_argument"
-  | "persist_failed"
+  | "sandbox-unreachable"
+  | "agent-exited"
+  | "prompt-failed"
+  | "prompt-too-large"
+  | "rate-limited"
+  | "permission-not-found"
+  | "permission-answered"
+  | "not-running"
+  | "invalid-argument"
+  | "persist-failed"
   | "unauthorized"
   | "connection-lost"
   | "internal";

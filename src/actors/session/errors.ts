@@ -12,11 +12,11 @@ export class WorkspaceError extends Error {
   }
 }
 
-/** Rejects with a `sandbox_unreachable` WorkspaceError if `promise` has not settled within `ms`. */
+/** Rejects with a `sandbox-unreachable` WorkspaceError if `promise` has not settled within `ms`. */
 export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new WorkspaceError("sandbox_unreachable", message)), ms);
+    timer = setTimeout(() => reject(new WorkspaceError("sandbox-unreachable", message)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -25,10 +25,10 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, message: string)
 export function describeFailure(error: unknown, fallback: WorkspaceErrorCode): WorkspaceError {
   const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? "")}` : String(error);
   if (/ECONNREFUSED|ECONNRESET|ENOTFOUND|EHOSTUNREACH|fetch failed|socket hang up|other side closed|UND_ERR/i.test(text)) {
-    return new WorkspaceError("sandbox_unreachable", "The sandbox-agent daemon cannot be reached. The workspace will reconnect on the next prompt once it is back.");
+    return new WorkspaceError("sandbox-unreachable", "The sandbox-agent daemon cannot be reached. The workspace will reconnect on the next prompt once it is back.");
   }
   if (/exit|exited|terminated|killed|process (closed|ended)/i.test(text)) {
-    return new WorkspaceError("agent_exited", "The agent process exited. The next prompt starts it again and resumes the session.");
+    return new WorkspaceError("agent-exited", "The agent process exited. The next prompt starts it again and resumes the session.");
   }
   return new WorkspaceError(fallback, scrub(error instanceof Error ? error.message : String(error)));
 }

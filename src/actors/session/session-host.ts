@@ -104,7 +104,7 @@ export class SessionHost {
       outcome.state = "running";
       this.#broadcasts.send("turn", { state: "running", promptId, by: user, queued: this.#queued });
       try {
-        if (this.#stopping.signal.aborted) throw new WorkspaceError("prompt_failed", "The workspace stopped before this prompt ran.");
+        if (this.#stopping.signal.aborted) throw new WorkspaceError("prompt-failed", "The workspace stopped before this prompt ran.");
         const session = await this.#ensureSession();
         const meta = { "sandbox-workspace": { user: { id: user.userId, name: user.userName }, promptId } };
         const watchdog = this.#watch();
@@ -117,7 +117,7 @@ export class SessionHost {
           stopped.release();
         }
       } catch (error) {
-        const failure = this.#fail(error, "prompt_failed");
+        const failure = this.#fail(error, "prompt-failed");
         outcome.stopReason = this.#stopping.signal.aborted ? "interrupted" : "error";
         outcome.error = { code: failure.code, message: failure.message };
       } finally {
@@ -156,18 +156,18 @@ export class SessionHost {
 
   /** First answer wins; a later one learns who answered. */
   async respondPermission(user: WorkspaceUser, permissionId: string, reply: PermissionReply): Promise<PermissionResolvedBroadcast> {
-    if (!REPLIES.includes(reply)) throw new WorkspaceError("invalid_argument", `Unknown reply “${String(reply)}”: use once, always or reject.`);
+    if (!REPLIES.includes(reply)) throw new WorkspaceError("invalid-argument", `Unknown reply “${String(reply)}”: use once, always or reject.`);
     const request = this.#pending.get(permissionId);
     if (!request) {
       const answered = this.#answered.get(permissionId);
       if (answered) {
         const who = answered.by?.userName ?? answered.by?.userId ?? "someone";
-        throw new WorkspaceError("permission_answered", `${who} already answered this permission request (${answered.reply}).`);
+        throw new WorkspaceError("permission-answered", `${who} already answered this permission request (${answered.reply}).`);
       }
-      throw new WorkspaceError("permission_not_found", `No pending permission request ${permissionId}.`);
+      throw new WorkspaceError("permission-not-found", `No pending permission request ${permissionId}.`);
     }
     if (!request.availableReplies.includes(reply)) {
-      throw new WorkspaceError("invalid_argument", `This request accepts ${request.availableReplies.join(", ")}, not ${reply}.`);
+      throw new WorkspaceError("invalid-argument", `This request accepts ${request.availableReplies.join(", ")}, not ${reply}.`);
     }
     this.#pending.delete(permissionId);
     const resolution: PermissionResolvedBroadcast = { permissionId, toolCallId: request.toolCallId, reply, by: user, at: Date.now() };
@@ -175,7 +175,7 @@ export class SessionHost {
     try {
       await this.#session!.respondPermission(permissionId, reply as SdkReply);
     } catch (error) {
-      throw this.#fail(error, "prompt_failed");
+      throw this.#fail(error, "prompt-failed");
     }
     await this.#options.recordPermission(resolution);
     this.#broadcasts.send("permission.resolved", resolution);
@@ -184,9 +184,9 @@ export class SessionHost {
 
   /** Stops the running turn. The SDK cancels by closing the agent session; the next prompt resumes it. */
   async cancel(): Promise<void> {
-    if (!this.#running || !this.#sdk) throw new WorkspaceError("not_running", "No turn is running.");
+    if (!this.#running || !this.#sdk) throw new WorkspaceError("not-running", "No turn is running.");
     await this.#sdk.destroySession(this.sessionId).catch((error: unknown) => {
-      throw this.#fail(error, "prompt_failed");
+      throw this.#fail(error, "prompt-failed");
     });
     this.#dropSession();
   }
@@ -194,14 +194,14 @@ export class SessionHost {
   async setMode(modeId: string): Promise<unknown> {
     const session = await this.#ensureSession();
     return session.setMode(modeId).catch((error: unknown) => {
-      throw this.#fail(error, "invalid_argument");
+      throw this.#fail(error, "invalid-argument");
     });
   }
 
   async setConfigOption(configId: string, value: string): Promise<unknown> {
     const session = await this.#ensureSession();
     return session.setConfigOption(configId, value).catch((error: unknown) => {
-      throw this.#fail(error, "invalid_argument");
+      throw this.#fail(error, "invalid-argument");
     });
   }
 
@@ -219,7 +219,7 @@ export class SessionHost {
   #stopped(): { promise: Promise<never>; release: () => void } {
     let stop = () => {};
     const promise = new Promise<never>((_, reject) => {
-      stop = () => reject(new WorkspaceError("prompt_failed", "The workspace stopped while this prompt ran."));
+      stop = () => reject(new WorkspaceError("prompt-failed", "The workspace stopped while this prompt ran."));
       if (this.#stopping.signal.aborted) stop();
       else this.#stopping.signal.addEventListener("abort", stop, { once: true });
     });
@@ -236,11 +236,11 @@ export class SessionHost {
     // Resolved once per connection: a host's sandbox function may do real work (look up, provision).
     const sandbox = (this.#sandbox = await this.#options.sandbox());
     let sdk: SandboxAgent;
-    if (!(await this.#healthy())) throw this.#fail(new Error("ECONNREFUSED"), "sandbox_unreachable");
+    if (!(await this.#healthy())) throw this.#fail(new Error("ECONNREFUSED"), "sandbox-unreachable");
     try {
       sdk = await SandboxAgent.connect({ ...sandbox, persist: this.#options.persist, waitForHealth: false });
     } catch (error) {
-      throw this.#fail(error, "sandbox_unreachable");
+      throw this.#fail(error, "sandbox-unreachable");
     }
     try {
       const session = await withTimeout(
@@ -257,7 +257,7 @@ export class SessionHost {
       return session;
     } catch (error) {
       await sdk.dispose().catch(() => undefined);
-      throw this.#fail(error, "sandbox_unreachable");
+      throw this.#fail(error, "sandbox-unreachable");
     }
   }
 
@@ -277,14 +277,14 @@ export class SessionHost {
         // sandbox-agent keeps the daemon's `_adapter/agent_exited` notice on its live connection.
         const live = (sdk as unknown as { liveConnections?: Map<string, { lastAdapterExit?: unknown; lastAdapterExitAt?: number }> })?.liveConnections?.get(agent);
         if (live?.lastAdapterExit && (live.lastAdapterExitAt ?? 0) >= startedAt) {
-          reject(new WorkspaceError("agent_exited", "The agent process exited during the turn. The next prompt starts it again and resumes the session."));
+          reject(new WorkspaceError("agent-exited", "The agent process exited during the turn. The next prompt starts it again and resumes the session."));
           return;
         }
         if (checking) return;
         checking = true;
         misses = (await this.#healthy()) ? 0 : misses + 1;
         checking = false;
-        if (misses >= 2) reject(describeFailure(new Error("ECONNREFUSED"), "sandbox_unreachable"));
+        if (misses >= 2) reject(describeFailure(new Error("ECONNREFUSED"), "sandbox-unreachable"));
       }, WATCH_INTERVAL_MS);
     });
     failed.catch(() => undefined);
@@ -341,7 +341,7 @@ export class SessionHost {
   /** Turns any failure into a WorkspaceError with a message a person can act on, and broadcasts it. */
   #fail(error: unknown, fallback: WorkspaceErrorCode): WorkspaceError {
     const failure = error instanceof WorkspaceError ? error : describeFailure(error, fallback);
-    if (failure.code === "sandbox_unreachable" || failure.code === "agent_exited") this.#dropSession();
+    if (failure.code === "sandbox-unreachable" || failure.code === "agent-exited") this.#dropSession();
     const payload: ErrorBroadcast = { code: failure.code, message: failure.message, at: Date.now() };
     this.#broadcasts.send("error", payload);
     return failure;

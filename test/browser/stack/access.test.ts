@@ -194,12 +194,12 @@ describe("access: limits answer with a clear error in the element", function () 
       let error: { code?: string } | undefined;
       await el.prompt("x".repeat(size)).catch((e: { code?: string }) => (error = e));
       await el.updateComplete;
-      expect(error?.code, `${size} bytes`).to.equal("prompt_too_large");
-      expect(notice(el)?.code).to.equal("prompt_too_large");
+      expect(error?.code, `${size} bytes`).to.equal("prompt-too-large");
+      expect(notice(el)?.code).to.equal("prompt-too-large");
       expect(notice(el)?.text).to.match(new RegExp(`The prompt is ${size.toLocaleString()} bytes; the limit is 32,768\\.`));
       expect(chip(el), "the connection survives").to.equal("Live");
     }
-    expect(errors.map((e) => e.code)).to.deep.equal(["prompt_too_large", "prompt_too_large"]);
+    expect(errors.map((e) => e.code)).to.deep.equal(["prompt-too-large", "prompt-too-large"]);
     expect((await el.prompt("/long 3 still fine"))?.stopReason).to.equal("end_turn");
     el.remove();
   });
@@ -209,7 +209,7 @@ describe("access: limits answer with a clear error in the element", function () 
     const el = await join(endpoint, id, "Ada", { token: WORKSPACE_TOKEN });
     const results = await Promise.allSettled(Array.from({ length: 31 }, (_, i) => el.prompt(`/long 2 number ${i}`)));
     const refused = results.filter((r) => r.status === "rejected").map((r) => (r as PromiseRejectedResult).reason.code);
-    expect(refused).to.deep.equal(["rate_limited"]);
+    expect(refused).to.deep.equal(["rate-limited"]);
     await caughtUp([el], NAME, id);
     // Typed into the composer, as a person would.
     const input = $(el, '[part="composer-input"]') as HTMLTextAreaElement;
@@ -218,9 +218,9 @@ describe("access: limits answer with a clear error in the element", function () 
     await el.updateComplete;
     const error = new Promise<string>((resolve) => el.addEventListener("sandbox-workspace-error", (event) => resolve(event.detail.code), { once: true }));
     $(el, '[part~="send"]').click();
-    expect(await error).to.equal("rate_limited");
+    expect(await error).to.equal("rate-limited");
     await el.updateComplete;
-    expect(notice(el)).to.deep.equal({ code: "rate_limited", text: "Too many prompts: at most 30 a minute." });
+    expect(notice(el)).to.deep.equal({ code: "rate-limited", text: "Too many prompts: at most 30 a minute." });
     expect(chip(el)).to.equal("Live");
     el.remove();
   });
@@ -237,11 +237,11 @@ describe("access: secrets stay on the server", function () {
     await answer(el, "once");
     expect((await turn)?.stopReason).to.equal("end_turn");
     await el.prompt("/error").catch(() => undefined);
-    await until(() => notice(el)?.code === "prompt_failed", "the agent's error shows");
+    await until(() => notice(el)?.code === "prompt-failed", "the agent's error shows");
     await stack({ name: NAME, action: "kill-daemon" });
     try {
       await el.prompt("/long 5 while the sandbox is down").catch(() => undefined);
-      await until(() => notice(el)?.code === "sandbox_unreachable", "the dead sandbox shows");
+      await until(() => notice(el)?.code === "sandbox-unreachable", "the dead sandbox shows");
       expect(notice(el)!.text).to.not.match(/127\.0\.0\.1|localhost|http/);
     } finally {
       await stack({ name: NAME, action: "start-daemon" });

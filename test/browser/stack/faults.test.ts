@@ -65,10 +65,10 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     totals.faults++;
     try {
       await until(() => turn.done, "the turn fails", 30_000);
-      expect(turn.error?.code).to.equal("sandbox_unreachable");
-      await until(() => notice(el)?.code === "sandbox_unreachable", "the element shows why");
+      expect(turn.error?.code).to.equal("sandbox-unreachable");
+      await until(() => notice(el)?.code === "sandbox-unreachable", "the element shows why");
       expect(notice(el)!.text).to.match(/daemon cannot be reached/);
-      expect(errors.map((e) => e.code)).to.include("sandbox_unreachable");
+      expect(errors.map((e) => e.code)).to.include("sandbox-unreachable");
       expect(chip(el), "the link to the workspace itself is fine").to.equal("Live");
       await until(() => !el.timeline.summary.running, "the turn shows as ended");
       await el.updateComplete;
@@ -88,10 +88,10 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     const turn = send(el, "/exit");
     totals.faults++;
     await until(() => turn.done, "the turn fails", 30_000);
-    expect(turn.error?.code).to.equal("agent_exited");
-    await until(() => notice(el)?.code === "agent_exited", "the element shows why");
+    expect(turn.error?.code).to.equal("agent-exited");
+    await until(() => notice(el)?.code === "agent-exited", "the element shows why");
     expect(notice(el)!.text).to.match(/agent process exited/);
-    expect(errors.map((e) => e.code)).to.include("agent_exited");
+    expect(errors.map((e) => e.code)).to.include("agent-exited");
     await recovers(el, "/long 20 after the agent exited", NAME, id);
     await check(el, NAME, id);
   });
@@ -106,9 +106,9 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     expect(killed, "the agent process was found and killed").to.be.greaterThan(0);
     totals.faults++;
     await until(() => turn.done, "the turn fails", 30_000);
-    expect(turn.error?.code).to.equal("agent_exited");
-    await until(() => notice(el)?.code === "agent_exited", "the element shows why");
-    expect(errors.map((e) => e.code)).to.include("agent_exited");
+    expect(turn.error?.code).to.equal("agent-exited");
+    await until(() => notice(el)?.code === "agent-exited", "the element shows why");
+    expect(errors.map((e) => e.code)).to.include("agent-exited");
     await recovers(el, "/long 20 after the agent was killed", NAME, id);
     await check(el, NAME, id);
   });
@@ -134,7 +134,7 @@ describe("faults: the element says what happened, recovers, and loses nothing", 
     // Either the stopping workspace said so (its turn ended as it stopped), or, had that word not
     // gone out in time, the element found out once back (the restarted workspace does not know it).
     expect(turn.error, `the interrupted prompt does not claim success: ${JSON.stringify(turn)}`).to.not.equal(undefined);
-    expect(["prompt_failed", "connection-lost"]).to.include(turn.error!.code);
+    expect(["prompt-failed", "connection-lost"]).to.include(turn.error!.code);
     expect(turn.error!.message).to.match(/workspace (stopped|restarted) while this prompt/);
     expect(errors.map((e) => e.code), "the element said why the prompt ended").to.include(turn.error!.code);
     // The turn died with the registry: the element must not go on showing it as running.

@@ -47,9 +47,9 @@ describe("the prompt ledger", () => {
 
   it("rejects with the workspace's refusal, code and message", async () => {
     const { ledger } = ledgerAt({ link: 1, bootId: "b1", linkBootId: "b1" });
-    const refusal = Object.assign(new Error("Too many prompts"), { group: "user", code: "rate_limited" });
+    const refusal = Object.assign(new Error("Too many prompts"), { group: "user", code: "rate-limited" });
     const { conn } = recorder(new Map(), refusal);
-    await assert.rejects(ledger.send(conn, "hello"), (error: Error & { code?: string }) => error.code === "rate_limited");
+    await assert.rejects(ledger.send(conn, "hello"), (error: Error & { code?: string }) => error.code === "rate-limited");
   });
 
   it("sends a prompt again, under the same id, once the same workspace twice says it does not know it", async () => {

@@ -216,7 +216,7 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     assert.deepEqual(await pending(grace), [permissionId], "the same request, for both");
     const answer = await grace.conn.respondPermission({ permissionId, reply: "reject" });
     assert.equal(answer?.by?.userName, "Grace");
-    await assert.rejects(ada.conn.respondPermission({ permissionId, reply: "once" }), (error: any) => error.code === "permission_answered" && /Grace already answered/.test(error.message));
+    await assert.rejects(ada.conn.respondPermission({ permissionId, reply: "once" }), (error: any) => error.code === "permission-answered" && /Grace already answered/.test(error.message));
     assert.deepEqual([await pending(ada), await pending(grace)], [[], []], "resolved for both");
     assert.equal((await turn)?.stopReason, "end_turn", "a rejected permission ends the turn");
     const page = await ada.conn.getHistory({ after: 0 });
@@ -272,7 +272,7 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     arrivedOf(grace.of("turn").map(turnOf), [`running:${ID}:Ada`, `ended:${ID}:Ada`], "turn");
     // A failed turn ends with its error, for getTurn too, whoever asks.
     let failure: { code?: string; message?: string } = {};
-    await assert.rejects(ada.run("/error"), (error: any) => ((failure = error), error.code === "prompt_failed"));
+    await assert.rejects(ada.run("/error"), (error: any) => ((failure = error), error.code === "prompt-failed"));
     const failed = promptsIn(await history(ada.conn)).find((p) => p.text === "/error")!;
     const outcome = { promptId: failed.promptId, state: "ended", stopReason: "error", error: { code: failure.code, message: failure.message } };
     assert.deepEqual(await ada.conn.getTurn({ promptId: failed.promptId }), outcome);
@@ -388,16 +388,16 @@ describe("failures are explicit, and the workspace recovers", { timeout: 240_000
     await until(async () => (await ada.conn.getSessionInfo()).lastEventIndex > before + 10, "the turn is under way");
     const { port, dataDir } = stack.daemon;
     stack.daemon.kill("SIGKILL");
-    await assert.rejects(turn, (error: any) => error.code === "sandbox_unreachable" && /cannot be reached/.test(error.message));
+    await assert.rejects(turn, (error: any) => error.code === "sandbox-unreachable" && /cannot be reached/.test(error.message));
     // Everyone can learn why: the turn's outcome says so to whoever asks, and the broadcasts that arrived agree.
     const prompts = promptsIn(await history(ada.conn));
     const slow = prompts.find((p) => p.text === "/slow 50")!;
     const outcome = await ada.conn.getTurn({ promptId: slow.promptId });
-    assert.deepEqual([outcome?.state, outcome?.stopReason, outcome?.error?.code], ["ended", "error", "sandbox_unreachable"]);
+    assert.deepEqual([outcome?.state, outcome?.stopReason, outcome?.error?.code], ["ended", "error", "sandbox-unreachable"]);
     assert.equal((await ada.conn.getSessionInfo()).running, false, "the turn is over");
     arrivedOf(ada.of("turn").map(turnOf), turnsOf(prompts), "turn");
-    for (const error of ada.of("error")) assert.equal(error.code, "sandbox_unreachable", error.message);
-    await assert.rejects(ada.run("while it is down"), (error: any) => error.code === "sandbox_unreachable");
+    for (const error of ada.of("error")) assert.equal(error.code, "sandbox-unreachable", error.message);
+    await assert.rejects(ada.run("while it is down"), (error: any) => error.code === "sandbox-unreachable");
 
     const { startDaemon } = await import("../../../demo/daemon.js");
     stack.daemon = await startDaemon({ port, dataDir, env: { DEMO_AGENT_DELAY_MS: "1" } });
@@ -410,12 +410,12 @@ describe("failures are explicit, and the workspace recovers", { timeout: 240_000
 
   it("says so when the agent process exits mid-turn, and the next prompt starts it again", async () => {
     const ada = await join(c, "w-exit", "Ada");
-    await assert.rejects(ada.run("/exit"), (error: any) => error.code === "agent_exited" && /agent process exited/.test(error.message));
+    await assert.rejects(ada.run("/exit"), (error: any) => error.code === "agent-exited" && /agent process exited/.test(error.message));
     // Everyone can learn why: the turn's outcome says so to whoever asks, and the broadcasts that arrived agree.
     const [exit] = promptsIn(await history(ada.conn));
     const outcome = await ada.conn.getTurn({ promptId: exit.promptId });
-    assert.deepEqual([outcome?.state, outcome?.stopReason, outcome?.error?.code], ["ended", "error", "agent_exited"]);
-    for (const error of ada.of("error")) assert.equal(error.code, "agent_exited", error.message);
+    assert.deepEqual([outcome?.state, outcome?.stopReason, outcome?.error?.code], ["ended", "error", "agent-exited"]);
+    for (const error of ada.of("error")) assert.equal(error.code, "agent-exited", error.message);
     const result = await ada.run("/long 10 again");
     assert.equal(result?.stopReason, "end_turn");
     await ada.conn.dispose();
@@ -423,17 +423,17 @@ describe("failures are explicit, and the workspace recovers", { timeout: 240_000
 
   it("passes on a prompt the agent rejects, with its message", async () => {
     const ada = await join(c, "w-error", "Ada");
-    await assert.rejects(ada.run("/error"), (error: any) => error.code === "prompt_failed" && /overloaded/.test(error.message));
+    await assert.rejects(ada.run("/error"), (error: any) => error.code === "prompt-failed" && /overloaded/.test(error.message));
     assert.equal((await ada.run("/long 5"))?.stopReason, "end_turn", "the session still works");
     await ada.conn.dispose();
   });
 
   it("refuses prompts that are empty or too large", async () => {
     const ada = await join(c, "w-limits", "Ada");
-    await assert.rejects(ada.run("   "), (error: any) => error.code === "invalid_argument");
-    await assert.rejects(ada.run("x".repeat(40_000)), (error: any) => error.code === "prompt_too_large");
+    await assert.rejects(ada.run("   "), (error: any) => error.code === "invalid-argument");
+    await assert.rejects(ada.run("x".repeat(40_000)), (error: any) => error.code === "prompt-too-large");
     // A prompt id it could not answer under is refused, not swapped for another the client never hears of.
-    await assert.rejects(ada.conn.prompt({ text: "/long 5", promptId: "not ok!" }), (error: any) => error.code === "invalid_argument");
+    await assert.rejects(ada.conn.prompt({ text: "/long 5", promptId: "not ok!" }), (error: any) => error.code === "invalid-argument");
     await ada.conn.dispose();
   });
 });

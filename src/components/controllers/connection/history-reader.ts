@@ -84,7 +84,7 @@ export class HistoryReader {
       await this.#readFrom(conn, generation, after);
     } catch (error) {
       // An answer that never came is asked for again by the next heartbeat, which sees what is missing.
-      if (this.#host.isCurrent(generation) && !(error instanceof NoAnswer)) this.#host.onError("history_failed", `Could not read the history: ${message(error)}`);
+      if (this.#host.isCurrent(generation) && !(error instanceof NoAnswer)) this.#host.onError("history-failed", `Could not read the history: ${message(error)}`);
     }
   }
 

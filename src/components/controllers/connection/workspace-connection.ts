@@ -174,7 +174,7 @@ export class WorkspaceConnection implements ReactiveController {
   async prompt(text: string): Promise<{ stopReason: string }> {
     // Refused here, not by the workspace: a message over the transport's limit would close the link.
     const tooLarge = promptTooLarge(text, this.#limits?.maxPromptBytes);
-    if (tooLarge) throw Object.assign(new Error(tooLarge), { code: "prompt_too_large" });
+    if (tooLarge) throw Object.assign(new Error(tooLarge), { code: "prompt-too-large" });
     return this.#prompts.send(this.#require(), text);
   }
 
