@@ -9,6 +9,8 @@ import { afterRenders } from "../frame.js";
 
 /** How close to the end counts as at the end, in pixels. */
 const END_SLACK_PX = 48;
+/** At most this many frames of settling at the end while entries coming into view are laid out. */
+const SETTLE_FRAMES = 20;
 /** How long after a wheel, touch, key or pointer a scroll is the reader's. */
 const USER_SCROLL_MS = 1000;
 
@@ -44,6 +46,8 @@ export class FollowScroll {
   }
 
   jumpToLatest = (): void => {
+    // The reader asked to follow: a wheel turned just before is not them scrolling away again.
+    this.#userScrollAt = -Infinity;
     this.follow();
     this.scrollToEnd();
   };
@@ -57,11 +61,19 @@ export class FollowScroll {
     const list = this.#list();
     if (!list) return;
     list.scrollTop = list.scrollHeight;
-    // Entries off screen are laid out late (content-visibility): settle at the end once more.
-    requestAnimationFrame(() => {
+    // Entries off screen are laid out at a placeholder height until they come into view
+    // (content-visibility), so reaching the end grows the list: settle there again, frame by frame,
+    // until its height holds.
+    let height = list.scrollHeight;
+    let frames = 0;
+    const settle = () => {
       if (this.following) list.scrollTop = list.scrollHeight;
       this.#lastScrollTop = list.scrollTop;
-    });
+      if (!this.following || list.scrollHeight === height || ++frames >= SETTLE_FRAMES) return;
+      height = list.scrollHeight;
+      requestAnimationFrame(settle);
+    };
+    requestAnimationFrame(settle);
   }
 
   /** Wheel, touch, keys or a scrollbar drag: the reader, not layout, is moving the list. */

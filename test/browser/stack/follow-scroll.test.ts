@@ -1,0 +1,48 @@
+/**
+ * Following the newest entries of a live workspace: the transcript keeps to its end as entries
+ * arrive; a reader who scrolls up stays where they are and is told how many entries arrived below;
+ * "jump to latest" takes them back and following resumes.
+ */
+import { expect } from "@open-wc/testing";
+import { until } from "../../shared/until.js";
+import { $, join, textOf } from "../support/harness.js";
+import { fresh, stack } from "../support/stack.js";
+
+const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+const atEnd = (list: HTMLElement) => list.scrollTop + list.clientHeight >= list.scrollHeight - 48;
+
+describe("following the newest entries", () => {
+  let endpoint: string;
+  before(async () => {
+    ({ endpoint } = await stack({ action: "start" }));
+  });
+
+  it("keeps to the end, stops when the reader scrolls up, counts what arrives, and jumps back", async () => {
+    const el = await join(endpoint, fresh("follow"), "Ada");
+    el.style.height = "320px";
+    await el.prompt("/long 60 first");
+    await until(() => !el.timeline.summary.running && el.timeline.size >= 3, "the first turn is in");
+    await el.updateComplete;
+    await frame();
+    const list = $(el, '[part="timeline"]');
+    expect(list.scrollHeight, "the transcript overflows its box").to.be.greaterThan(list.clientHeight * 2);
+    await until(() => atEnd(list), "the transcript keeps to its end");
+
+    // The reader scrolls up with the wheel: that is the reader, not layout.
+    list.dispatchEvent(new WheelEvent("wheel", { deltaY: -400 }));
+    list.scrollTop = 0;
+    list.dispatchEvent(new Event("scroll"));
+    const before = el.timeline.size;
+    await el.prompt("/long 20 second");
+    await until(() => el.timeline.size > before && !!el.shadowRoot!.querySelector('[part="jump-latest"]'), "the new entries are counted");
+    expect(list.scrollTop, "the reader stays where they scrolled").to.be.lessThan(10);
+    expect(textOf($(el, '[part="jump-latest"]'))).to.match(/↓ \d+ new entr(y|ies)/);
+
+    $(el, '[part="jump-latest"]').click();
+    await until(
+      () => atEnd(list) && !el.shadowRoot!.querySelector('[part="jump-latest"]'),
+      () => `back at the end, nothing unseen (scrollTop ${list.scrollTop}, clientHeight ${list.clientHeight}, scrollHeight ${list.scrollHeight}, jump ${!!el.shadowRoot!.querySelector('[part="jump-latest"]')}, list attached ${list.isConnected})`,
+    );
+    el.remove();
+  });
+});
