@@ -54,7 +54,15 @@ const TURN_FAILURES = new Set(["sandbox-unreachable", "agent-exited", "prompt-fa
  * @csspart entry-current-mode - An entry of type `current-mode`: the agent's mode.
  * @csspart entry-config-options - An entry of type `config-options`: the agent's config options.
  * @csspart entry-permission-request - An entry of type `permission-request`: a permission request and its answer.
- * @csspart entry-turn-end - An entry of type `turn-end`: the end of a turn, with its stop reason.
+ * @csspart entry-turn-end - An entry of type `turn-end`: the end of a turn, with its stop reason (and "Stopped" when the client stopped it).
+ * @csspart entry-file-read - An entry of type `file-read`: a file the agent read through the client (`fs/read_text_file`).
+ * @csspart entry-file-write - An entry of type `file-write`: a file the agent wrote through the client (`fs/write_text_file`), as a diff when the log shows the file before.
+ * @csspart entry-terminal - An entry of type `terminal`: a terminal the agent ran through the client (`terminal/*`) that no tool call refers to.
+ * @csspart entry-notice - An entry of type `notice`: a notice from the agent (info, warning or error).
+ * @csspart entry-compaction - An entry of type `compaction`: the agent compacted its context, with the summary.
+ * @csspart entry-plan-update - An entry of type `plan-update`: one of several plans the agent keeps, by plan id (unstable ACP).
+ * @csspart entry-subagent - An entry of type `subagent`: a child session of this one, with the messages it sent or received (unstable ACP).
+ * @csspart entry-session-message - An entry of type `session-message`: a message between sessions that names no known subagent (unstable ACP).
  * @csspart entry-error - An entry of type `error`: an error, or an event that could not be read.
  * @csspart entry-unknown - An entry of type `unknown`: a message of a type the element does not know, shown as it came.
  * @csspart entry-summary - An entry's header: the button that opens and closes it.
@@ -69,7 +77,10 @@ const TURN_FAILURES = new Set(["sandbox-unreachable", "agent-exited", "prompt-fa
  * @csspart byline - Who sent a user message, and when.
  * @csspart resource - A resource or resource link in a message or tool output (never loaded).
  * @csspart locations - The files and lines a tool call touches.
- * @csspart terminal - A terminal a tool call refers to.
+ * @csspart terminal - A terminal a tool call refers to, or one the agent ran through the client.
+ * @csspart terminal-output - A terminal's output, as the client reported it.
+ * @csspart file-content - The text of a file the agent read or wrote through the client.
+ * @csspart session-message - A message between sessions, under its subagent.
  * @csspart diff - A file diff; its lines are `diff-add`, `diff-del`, `diff-same`, `diff-fold`.
  * @csspart diff-add - An added line of a diff.
  * @csspart diff-del - A removed line of a diff.

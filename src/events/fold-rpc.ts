@@ -2,10 +2,11 @@
  * JSON-RPC requests and responses: the session's start, prompts and the ends of their turns,
  * permission requests and their answers, errors, and methods we have no view for.
  */
+import { foldClientError, foldClientRequest, foldClientResult, isClientMethod, settleCalls } from "./fold-client.js";
 import { addEntry, closeOpen, latest, replyFor, settlePermission, touch, type FoldContext, type FoldState, type PendingRequest } from "./fold-state.js";
 import { foldConfigOptions, foldMode, foldSessionUpdate, malformed, mergeToolCall } from "./fold-updates.js";
 import { asArray, asString, isRecord, type Message, type Sender } from "./parse.js";
-import type { Author, PermissionRequestEntry, SessionInfoEntry, UserMessageEntry } from "./types.js";
+import type { Author, EndedAs, PermissionRequestEntry, SessionInfoEntry, UserMessageEntry } from "./types.js";
 
 /** sandbox-agent prepends this text block to the first prompt after it resumed into a new agent session. */
 const REPLAY_PREFIX = "Previous session history is replayed below as JSON-RPC envelopes.";
@@ -17,6 +18,7 @@ export function foldMessage(state: FoldState, ctx: FoldContext, sender: Sender, 
   switch (message.kind) {
     case "notification":
       if (message.method === "session/update") foldSessionUpdate(state, ctx, message.params);
+      else if (message.method === "session/cancel" && sender === "client") foldCancel(state, ctx, message.params);
       else unknown(state, ctx, message.method, message.params);
       return;
     case "request":
@@ -50,6 +52,7 @@ function foldRequest(state: FoldState, ctx: FoldContext, sender: Sender, id: str
   const pending: PendingRequest = { method };
   if (method === "session/prompt") pending.entry = startTurn(state, ctx, params);
   else if (method === "session/request_permission") pending.entry = requestPermission(state, ctx, id, params);
+  else if (sender === "agent" && isClientMethod(method)) foldClientRequest(state, ctx, id, method, params, pending);
   else if (method === "session/new") {
     const info = latest(state, ctx, "session-info", () => ({}));
     info.cwd = isRecord(params) ? asString(params.cwd) : undefined;
@@ -62,6 +65,24 @@ function foldRequest(state: FoldState, ctx: FoldContext, sender: Sender, id: str
 function unknown(state: FoldState, ctx: FoldContext, label: string, value: unknown) {
   closeOpen(state);
   return addEntry(state, ctx, "unknown", { label, value });
+}
+
+/**
+ * The client's `session/cancel` (Stop): it belongs to the running turn. Its prompt says a stop was
+ * asked for, and so does the turn's end once it comes. With no turn running, a notice says so.
+ */
+function foldCancel(state: FoldState, ctx: FoldContext, params: unknown): void {
+  const request = { at: ctx.createdAt, by: authorOf(params) };
+  const prompt = state.summary.running ? state.prompt : undefined;
+  if (!prompt) {
+    closeOpen(state);
+    addEntry(state, ctx, "notice", { severity: "info", title: "Stop pressed while no turn was running", method: "session/cancel", by: request.by });
+    return;
+  }
+  // The message it stopped stays open: the agent's last chunks may still come.
+  prompt.stop = request;
+  touch(prompt, ctx);
+  state.stop = request;
 }
 
 function startTurn(state: FoldState, ctx: FoldContext, params: unknown): UserMessageEntry {
@@ -122,7 +143,34 @@ export function endTurn(state: FoldState, stopReason: string | undefined): void 
     if (permission.status === "pending") settlePermission(state, permission, "resolved", permission.resolution);
   }
   state.turnPermissions = [];
+  settleOpenWork(state, stopReason === "cancelled" || state.stop ? "cancelled" : "interrupted");
   state.prompt = undefined;
+  state.stop = undefined;
+}
+
+/** Nothing of an ended turn may still look like it runs: tool calls, plans, a streaming thought, client calls. */
+function settleOpenWork(state: FoldState, endedAs: EndedAs): void {
+  for (const tool of state.turnToolCalls) {
+    if ((tool.status === "pending" || tool.status === "in_progress") && tool.endedAs === undefined) {
+      tool.endedAs = endedAs;
+      tool.rev++;
+    }
+  }
+  state.turnToolCalls.clear();
+  for (const plan of state.turnPlans) {
+    if (plan.type !== "plan" && plan.type !== "plan-update") continue;
+    if (plan.entries.some((item) => item.status !== "completed")) {
+      plan.endedAs = endedAs;
+      plan.rev++;
+    }
+  }
+  state.turnPlans.clear();
+  const open = state.open ?? state.ended;
+  if (open?.type === "agent-thought" && open.streaming) {
+    open.streaming = false;
+    open.rev++;
+  }
+  settleCalls(state);
 }
 
 function requestPermission(state: FoldState, ctx: FoldContext, rpcId: string | number, params: unknown): PermissionRequestEntry {
@@ -152,6 +200,10 @@ function requestPermission(state: FoldState, ctx: FoldContext, rpcId: string | n
 
 function foldResult(state: FoldState, ctx: FoldContext, request: PendingRequest | undefined, result: unknown): void {
   const entry = request?.entry;
+  if (request && isClientMethod(request.method) && (request.terminal || entry?.type === "file-read" || entry?.type === "file-write")) {
+    foldClientResult(state, ctx, request, result);
+    return;
+  }
   if (entry?.type === "permission-request") {
     touch(entry, ctx);
     const outcome = isRecord(result) && isRecord(result.outcome) ? result.outcome : undefined;
@@ -173,7 +225,10 @@ function foldResult(state: FoldState, ctx: FoldContext, request: PendingRequest 
     const stopReason = isRecord(result) && typeof result.stopReason === "string" ? result.stopReason : "unknown";
     const promptEntryId = entry?.type === "user-message" ? entry.id : undefined;
     const usage = isRecord(result) && isRecord(result.usage) ? result.usage : undefined;
-    addEntry(state, ctx, "turn-end", { stopReason, usage, promptEntryId });
+    const turnEnd = addEntry(state, ctx, "turn-end", { stopReason, usage, promptEntryId });
+    const stop = entry?.type === "user-message" ? entry.stop : undefined;
+    // The Stop's event is the prompt's (where the turn began); its end says it was stopped.
+    if (stop) turnEnd.stop = stop;
     if (!entry || entry === state.prompt) endTurn(state, stopReason);
     else if (entry.type === "user-message") {
       entry.stopReason = stopReason as UserMessageEntry["stopReason"];
@@ -201,6 +256,10 @@ function foldSessionStart(state: FoldState, ctx: FoldContext, entry: SessionInfo
 }
 
 function foldError(state: FoldState, ctx: FoldContext, request: PendingRequest | undefined, error: { code?: number | string; message: string; data?: unknown }): void {
+  if (request && isClientMethod(request.method) && (request.terminal || request.entry?.type === "file-read" || request.entry?.type === "file-write")) {
+    foldClientError(ctx, request, error.message);
+    return;
+  }
   addEntry(state, ctx, "error", { message: error.message, reason: "rpc", code: error.code, data: error.data, method: request?.method });
   const entry = request?.entry;
   if (entry?.type === "permission-request") settlePermission(state, entry, "failed");

@@ -5,16 +5,27 @@
 import type {
   AgentMessageEntry,
   AgentThoughtEntry,
+  ClientCallStatus,
+  CompactionEntry,
   Entry,
   EntryOf,
+  MessagePart,
   EntryType,
   PermissionRequestEntry,
   PermissionResolution,
   RawEvent,
+  PlanUpdateEntry,
+  SessionMessageState,
   SessionSummary,
+  StopRequest,
+  SubagentEntry,
+  TerminalCall,
+  TerminalState,
   ToolCallEntry,
   UserMessageEntry,
 } from "./types.js";
+import type { ContentBlock } from "@agentclientprotocol/sdk";
+import { eventIndexOf } from "./parse.js";
 
 export type MessageEntry = AgentMessageEntry | AgentThoughtEntry | UserMessageEntry;
 
@@ -22,6 +33,16 @@ export type MessageEntry = AgentMessageEntry | AgentThoughtEntry | UserMessageEn
 export interface PendingRequest {
   method: string;
   entry?: Entry;
+  /** For `terminal/*` requests: the terminal, and the call waiting for its answer. */
+  terminal?: TerminalState;
+  call?: TerminalCall;
+}
+
+/** An agent→client request waiting for its answer: the call, and the entry (or terminal) that shows it. */
+export interface PendingCall {
+  call: { status: ClientCallStatus };
+  entry?: Entry;
+  terminal?: TerminalState;
 }
 
 export interface FoldState {
@@ -47,6 +68,26 @@ export interface FoldState {
   turnPermissions: PermissionRequestEntry[];
   /** Answers reported by the host (not in the log), by tool call id; kept across re-folds. */
   resolutions: Map<string, PermissionResolution>;
+  /** The running turn's Stop (`session/cancel`), for the turn's end. */
+  stop?: StopRequest;
+  /** What the running turn left that may still look like it runs when it ends. */
+  turnToolCalls: Set<ToolCallEntry>;
+  turnPlans: Set<Entry>;
+  /** Agent→client requests of the running turn still waiting for an answer in the log. */
+  turnCalls: Set<PendingCall>;
+  /** What the log shows of each file, by path: the last whole read or write. */
+  files: Map<string, { text: string; from: "read" | "write" }>;
+  /** Terminals by id, those whose id no answer has told yet, and the entry each one shows in. */
+  terminals: Map<string, TerminalState>;
+  unnamedTerminals: TerminalState[];
+  terminalOwners: Map<TerminalState, Entry>;
+  /** The tool call whose `terminal` content names a terminal id. */
+  terminalRefs: Map<string, ToolCallEntry>;
+  compactions: Map<string, CompactionEntry>;
+  planUpdates: Map<string, PlanUpdateEntry>;
+  subagents: Map<string, SubagentEntry>;
+  /** Messages between sessions by id, and the entry each one shows in (its own, or a subagent's). */
+  sessionMessages: Map<string, { message: SessionMessageState; owner: Entry }>;
 }
 
 export function createFoldState(resolutions = new Map<string, PermissionResolution>()): FoldState {
@@ -59,6 +100,18 @@ export function createFoldState(resolutions = new Map<string, PermissionResoluti
     turnHasOutput: false,
     turnPermissions: [],
     resolutions,
+    turnToolCalls: new Set(),
+    turnPlans: new Set(),
+    turnCalls: new Set(),
+    files: new Map(),
+    terminals: new Map(),
+    unnamedTerminals: [],
+    terminalOwners: new Map(),
+    terminalRefs: new Map(),
+    compactions: new Map(),
+    planUpdates: new Map(),
+    subagents: new Map(),
+    sessionMessages: new Map(),
   };
 }
 
@@ -99,6 +152,40 @@ export function latest<T extends EntryType>(state: FoldState, ctx: FoldContext, 
   state.entries.set(type, existing);
   touch(existing, ctx);
   return existing;
+}
+
+/**
+ * Folds a standalone entry into the entry it turns out to belong to (a terminal into the tool call
+ * that shows it, a message into its subagent): the child leaves the transcript, its events join the parent's.
+ */
+export function adopt(state: FoldState, child: Entry, parent: Entry): void {
+  state.entries.delete(child.id);
+  // The parent's first event stays first (it is where the parent stands in the transcript); the
+  // others in log order, those without an index keeping their place among the others.
+  const [first, ...rest] = parent.events;
+  const order = [...rest, ...child.events].map((event, i) => ({ event, key: eventIndexOf(event) ?? Number.MAX_SAFE_INTEGER, i }));
+  order.sort((a, b) => a.key - b.key || a.i - b.i);
+  parent.events.length = 0;
+  parent.events.push(first);
+  for (const { event } of order) parent.events.push(event);
+  parent.rev++;
+}
+
+/** A malformed event or update: an error entry that shows it. */
+export function malformed(state: FoldState, ctx: FoldContext, message: string): void {
+  state.summary.malformedCount++;
+  addEntry(state, ctx, "error", { message, reason: "malformed" });
+}
+
+/** Appends a content block to a message's parts: text joins the text before it. */
+export function appendContent(entry: { parts: MessagePart[] }, block: ContentBlock): void {
+  const last = entry.parts.at(-1);
+  if (block.type === "text") {
+    if (last?.kind === "text") last.text += block.text;
+    else entry.parts.push({ kind: "text", text: block.text });
+  } else {
+    entry.parts.push({ kind: "block", block });
+  }
 }
 
 /** Ends the open message: whatever comes next starts a new entry. */

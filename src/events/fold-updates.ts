@@ -2,18 +2,22 @@
  * `session/update` notifications, one small handler per `sessionUpdate` type.
  */
 import type { ContentBlock } from "@agentclientprotocol/sdk";
-import { addEntry, closeOpen, latest, settlePermission, touch, type FoldContext, type FoldState, type MessageEntry } from "./fold-state.js";
+import { referTerminal } from "./fold-client.js";
+import { EXTRA_HANDLERS } from "./fold-extras.js";
+import { addEntry, appendContent, closeOpen, latest, malformed, settlePermission, touch, type FoldContext, type FoldState, type MessageEntry } from "./fold-state.js";
 import { asArray, asNumber, asString, describe, isRecord } from "./parse.js";
 import type { PlanEntryState, ToolCallEntry } from "./types.js";
 
-type Update = Record<string, unknown>;
-type Handler = (state: FoldState, ctx: FoldContext, update: Update) => void;
+export type Update = Record<string, unknown>;
+export type Handler = (state: FoldState, ctx: FoldContext, update: Update) => void;
 
 const CHUNK_ENTRY = {
   agent_message_chunk: "agent-message",
   agent_thought_chunk: "agent-thought",
   user_message_chunk: "user-message",
 } as const;
+
+export { malformed };
 
 export function foldSessionUpdate(state: FoldState, ctx: FoldContext, params: unknown): void {
   const update = isRecord(params) ? params.update : undefined;
@@ -33,10 +37,6 @@ export function foldSessionUpdate(state: FoldState, ctx: FoldContext, params: un
   handler(state, ctx, update);
 }
 
-export function malformed(state: FoldState, ctx: FoldContext, message: string): void {
-  state.summary.malformedCount++;
-  addEntry(state, ctx, "error", { message, reason: "malformed" });
-}
 
 function foldChunk(type: keyof typeof CHUNK_ENTRY): Handler {
   const entryType = CHUNK_ENTRY[type];
@@ -84,15 +84,6 @@ function isEmpty(entry: MessageEntry): boolean {
   return entry.parts.every((part) => part.kind === "text" && part.text === "");
 }
 
-function appendContent(entry: MessageEntry, block: ContentBlock): void {
-  const last = entry.parts.at(-1);
-  if (block.type === "text") {
-    if (last?.kind === "text") last.text += block.text;
-    else entry.parts.push({ kind: "text", text: block.text });
-  } else {
-    entry.parts.push({ kind: "block", block });
-  }
-}
 
 /** Agents may echo the prompt as `user_message_chunk`s: fold the echo into the prompt, not a second message. */
 function isEchoOfPrompt(state: FoldState, ctx: FoldContext, block: ContentBlock): boolean {
@@ -117,10 +108,17 @@ function foldToolCall(state: FoldState, ctx: FoldContext, update: Update): void 
   let entry = state.toolCalls.get(toolCallId);
   if (entry) touch(entry, ctx);
   else {
-    entry = addEntry(state, ctx, "tool-call", { toolCallId, title: "", status: "pending", locations: [], content: [], permissions: [] });
+    entry = addEntry(state, ctx, "tool-call", { toolCallId, title: "", status: "pending", locations: [], content: [], permissions: [], terminals: [] });
     state.toolCalls.set(toolCallId, entry);
   }
   mergeToolCall(entry, update);
+  if (state.summary.running) {
+    state.turnToolCalls.add(entry);
+    entry.endedAs = undefined;
+  }
+  for (const item of entry.content) {
+    if (item.type === "terminal" && typeof item.terminalId === "string") referTerminal(state, entry, item.terminalId);
+  }
   if (!entry.title) entry.title = entry.name ?? entry.kind ?? "Tool call";
   // The SDK does not log the client's answer to a permission request; a tool that went on to run was allowed.
   if (entry.status === "in_progress" || entry.status === "completed") {
@@ -176,6 +174,8 @@ function foldPlan(state: FoldState, ctx: FoldContext, update: Update): void {
   plan.entries = entries;
   plan.completed = entries.filter((item) => item.status === "completed").length;
   plan.versions++;
+  plan.endedAs = undefined;
+  if (state.summary.running) state.turnPlans.add(plan);
 }
 
 function foldUsage(state: FoldState, ctx: FoldContext, update: Update): void {
@@ -222,6 +222,7 @@ export function foldConfigOptions(state: FoldState, ctx: FoldContext, options: u
 }
 
 const HANDLERS: Record<string, Handler> = {
+  ...EXTRA_HANDLERS,
   agent_message_chunk: foldChunk("agent_message_chunk"),
   agent_thought_chunk: foldChunk("agent_thought_chunk"),
   user_message_chunk: foldChunk("user_message_chunk"),

@@ -35,6 +35,14 @@ export type EntryType =
   | "config-options"
   | "permission-request"
   | "turn-end"
+  | "file-read"
+  | "file-write"
+  | "terminal"
+  | "notice"
+  | "compaction"
+  | "plan-update"
+  | "subagent"
+  | "session-message"
   | "error"
   | "unknown";
 
@@ -51,6 +59,14 @@ export const ENTRY_TYPES: readonly EntryType[] = [
   "config-options",
   "permission-request",
   "turn-end",
+  "file-read",
+  "file-write",
+  "terminal",
+  "notice",
+  "compaction",
+  "plan-update",
+  "subagent",
+  "session-message",
   "error",
   "unknown",
 ];
@@ -105,7 +121,22 @@ export interface UserMessageEntry extends EntryBase<"user-message"> {
   stopReason?: StopReason | "error";
   /** Characters of session history the SDK replayed to a new agent session with this prompt. */
   replayed?: number;
+  /** The client asked to stop this turn (`session/cancel`). */
+  stop?: StopRequest;
 }
+
+/** A `session/cancel` from the client: someone pressed Stop. */
+export interface StopRequest {
+  at?: number;
+  /** Who pressed Stop, when the log or the host says so (nothing records it yet). */
+  by?: Author;
+}
+
+/**
+ * How an item the agent left open looks once its turn is over: `cancelled` when the turn was
+ * stopped, `interrupted` when it ended otherwise (or its end is not known).
+ */
+export type EndedAs = "cancelled" | "interrupted";
 
 export interface ToolCallEntry extends EntryBase<"tool-call"> {
   toolCallId: string;
@@ -120,6 +151,10 @@ export interface ToolCallEntry extends EntryBase<"tool-call"> {
   meta?: Record<string, unknown>;
   /** Entry ids of permission requests about this tool call. */
   permissions: string[];
+  /** Set when the turn ended while the agent still reported the call `pending` or `in_progress`. */
+  endedAs?: EndedAs;
+  /** Terminals the tool call refers to (its `terminal` content), with what the client methods said of them. */
+  terminals: TerminalState[];
 }
 
 export interface PlanEntryState extends EntryBase<"plan"> {
@@ -127,6 +162,8 @@ export interface PlanEntryState extends EntryBase<"plan"> {
   completed: number;
   /** How many plan versions were folded (each replaces the previous). */
   versions: number;
+  /** Set when a turn ended with items of this plan still open. */
+  endedAs?: EndedAs;
 }
 
 export interface UsageEntry extends EntryBase<"usage"> {
@@ -184,6 +221,134 @@ export interface TurnEndEntry extends EntryBase<"turn-end"> {
   usage?: Record<string, unknown>;
   /** Entry id of the prompt this turn answered. */
   promptEntryId?: string;
+  /** The client asked to stop the turn first (`session/cancel`). */
+  stop?: StopRequest;
+}
+
+/** The state of an agent→client request, as far as the log shows its answer. */
+export type ClientCallStatus = "pending" | "done" | "failed" | "unanswered";
+
+/** The agent read a file through the client (`fs/read_text_file`). */
+export interface FileReadEntry extends EntryBase<"file-read"> {
+  rpcId: string | number;
+  path: string;
+  /** First line read (1-based) and how many lines, when the agent asked for part of the file. */
+  line?: number;
+  limit?: number;
+  status: ClientCallStatus;
+  /** The client's answer, when the log holds it. */
+  content?: string;
+  error?: string;
+}
+
+/** The agent wrote a file through the client (`fs/write_text_file`). */
+export interface FileWriteEntry extends EntryBase<"file-write"> {
+  rpcId: string | number;
+  path: string;
+  content: string;
+  /** What the log shows of the file before the write (an earlier read or write, or a tool call's whole-file diff). */
+  before?: string;
+  /** Where `before` came from, for the reader. */
+  beforeFrom?: "read" | "write" | "tool-call";
+  /** The tool call whose diff this write applies, when one matches. */
+  toolCallEntryId?: string;
+  status: ClientCallStatus;
+  error?: string;
+}
+
+/** One client call about a terminal (`terminal/output`, `terminal/wait_for_exit`, `terminal/kill`, `terminal/release`). */
+export interface TerminalCall {
+  method: string;
+  status: ClientCallStatus;
+  at?: number;
+  error?: string;
+}
+
+/** A terminal the agent ran through the client (`terminal/create` and the calls after it). */
+export interface TerminalState {
+  /** From the client's answer to `terminal/create`, or the first later call that names it. */
+  terminalId?: string;
+  command: string;
+  args: string[];
+  cwd?: string;
+  env: Array<{ name: string; value: string }>;
+  outputByteLimit?: number;
+  /** The latest output the client reported. */
+  output?: string;
+  truncated?: boolean;
+  exitStatus?: { exitCode?: number | null; signal?: string | null };
+  killed: boolean;
+  released: boolean;
+  calls: TerminalCall[];
+}
+
+/** A terminal no tool call refers to (one that does shows it in the tool call). */
+export interface TerminalEntry extends EntryBase<"terminal"> {
+  terminal: TerminalState;
+}
+
+/** An ACP `notice` update: something the agent wants the reader to know. */
+export interface NoticeEntry extends EntryBase<"notice"> {
+  severity: string;
+  title: string;
+  description?: string;
+  meta?: Record<string, unknown>;
+  /** Set for notices the fold makes itself (a Stop with no turn running): the method they came from. */
+  method?: string;
+  /** For such a Stop: who pressed it, when known. */
+  by?: Author;
+}
+
+/** A context compaction (`compaction_update` and its `compaction_summary_chunk`s), by `compactionId`. */
+export interface CompactionEntry extends EntryBase<"compaction"> {
+  compactionId: string;
+  status: string;
+  /** The summary, streamed or sent whole. */
+  parts: MessagePart[];
+  error?: string;
+}
+
+/** An unstable ACP `plan_update` / `plan_removed`: one of several plans, by `planId`. */
+export interface PlanUpdateEntry extends EntryBase<"plan-update"> {
+  planId: string;
+  /** `items`, `file` or `markdown` (or whatever the agent sent). */
+  kind: string;
+  entries: PlanEntry[];
+  completed: number;
+  uri?: string;
+  markdown?: string;
+  removed: boolean;
+  versions: number;
+  /** Set when a turn ended with items of this plan still open. */
+  endedAs?: EndedAs;
+}
+
+/** A message between sessions (unstable `session_message` / `session_message_chunk`), by `messageId`. */
+export interface SessionMessageState {
+  messageId: string;
+  senderSessionId?: string;
+  recipientSessionId?: string;
+  parts: MessagePart[];
+  at?: number;
+}
+
+/** A child session of this one (unstable `subagent_update`), with the messages it sent or received. */
+export interface SubagentEntry extends EntryBase<"subagent"> {
+  sessionId: string;
+  title?: string;
+  description?: string;
+  /** `running`, `idle`, `requires_action`, `unknown` or whatever the agent sent. */
+  state?: string;
+  stopReason?: string;
+  cwd?: string;
+  additionalDirectories?: string[];
+  canCancel: boolean;
+  messages: SessionMessageState[];
+}
+
+/** A message between sessions that names no known subagent. */
+export interface SessionMessageEntry extends EntryBase<"session-message"> {
+  message: SessionMessageState;
 }
 
 export interface ErrorEntry extends EntryBase<"error"> {
@@ -219,6 +384,14 @@ export type Entry =
   | ConfigOptionsEntry
   | PermissionRequestEntry
   | TurnEndEntry
+  | FileReadEntry
+  | FileWriteEntry
+  | TerminalEntry
+  | NoticeEntry
+  | CompactionEntry
+  | PlanUpdateEntry
+  | SubagentEntry
+  | SessionMessageEntry
   | ErrorEntry
   | UnknownEntry;
 

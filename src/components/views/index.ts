@@ -4,6 +4,8 @@ import { agentMessage, agentThought, userMessage } from "./messages.js";
 import { error, permissionRequest, turnEnd, unknown } from "./protocol.js";
 import { availableCommands, configOptions, currentMode, plan, sessionInfo, usage } from "./session-state.js";
 import { toolCall } from "./tool-call.js";
+import { fileRead, fileWrite, terminal } from "./client.js";
+import { compaction, notice, planUpdate, sessionMessageView, subagent } from "./extras.js";
 
 export const VIEWS: EntryViews = {
   "agent-message": agentMessage,
@@ -18,6 +20,14 @@ export const VIEWS: EntryViews = {
   "config-options": configOptions,
   "permission-request": permissionRequest,
   "turn-end": turnEnd,
+  "file-read": fileRead,
+  "file-write": fileWrite,
+  terminal,
+  notice,
+  compaction,
+  "plan-update": planUpdate,
+  subagent,
+  "session-message": sessionMessageView,
   error,
   unknown,
 };

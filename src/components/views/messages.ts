@@ -1,5 +1,6 @@
 /** Messages: the agent's text, its thinking, and the user's prompt. */
 import { html, nothing } from "lit";
+import type { StopRequest } from "../../events/index.js";
 import type { EntryView } from "./context.js";
 import { reveal } from "../reveal.js";
 import { messageParts, preview, textOf } from "./common.js";
@@ -40,6 +41,7 @@ export const userMessage: EntryView<"user-message"> = {
       ${reveal(entry.author?.name ?? entry.author?.id ?? "Someone")}${entry.author?.id && entry.author.name && !entry.author.id.startsWith("guest-") ? html` <span class="muted">(${reveal(entry.author.id)})</span>` : nothing}
       ${entry.createdAt && isTime(entry.createdAt) ? html` · <time datetime=${new Date(entry.createdAt).toISOString()}>${ctx.time(entry.createdAt)}</time>` : nothing}
       ${entry.source === "chunk" ? html` · <span class="muted">as echoed by the agent</span>` : nothing}
+      ${entry.stop ? html` · <span class="stopped">${stopWords(entry.stop)}</span>${entry.stop.at && isTime(entry.stop.at) ? html` at <time datetime=${new Date(entry.stop.at).toISOString()}>${ctx.time(entry.stop.at)}</time>` : nothing}` : nothing}
       ${entry.stopReason ? html` · turn ${lookup(STOP_WORDS, entry.stopReason) ?? entry.stopReason}` : nothing}
       ${entry.replayed ? html` · <span class="muted">sent with the session's history (${count(entry.replayed)} characters) to a restarted agent</span>` : nothing}
     </p>
@@ -47,5 +49,11 @@ export const userMessage: EntryView<"user-message"> = {
   `,
   open: () => true,
 };
+
+/** "Stopped", or "Stopped by Ada" once the host records who pressed Stop. */
+export function stopWords(stop: StopRequest): string {
+  const by = stop.by?.name ?? stop.by?.id;
+  return reveal(by ? `Stopped by ${by}` : "Stopped");
+}
 
 export { STOP_WORDS };

@@ -6,7 +6,7 @@ import { replyFor } from "../../events/index.js";
 import { reveal } from "../reveal.js";
 import { inlineCode, jsonBlock } from "./common.js";
 import { lookup } from "../format.js";
-import { STOP_WORDS } from "./messages.js";
+import { STOP_WORDS, stopWords } from "./messages.js";
 
 const OPTION_ICONS: Record<string, string> = { allow_once: "✓", allow_always: "✓✓", reject_once: "✕", reject_always: "✕✕" };
 
@@ -62,11 +62,16 @@ export const permissionRequest: EntryView<"permission-request"> = {
 
 export const turnEnd: EntryView<"turn-end"> = {
   label: () => "Turn ended",
-  summary: (entry) => `${lookup(STOP_WORDS, entry.stopReason) ?? entry.stopReason} (${entry.stopReason})`,
-  status: (entry) => (entry.stopReason === "end_turn" ? "completed" : entry.stopReason === "cancelled" ? "cancelled" : "failed"),
+  summary: (entry) => `${entry.stop ? stopWords(entry.stop) : (lookup(STOP_WORDS, entry.stopReason) ?? entry.stopReason)} (${entry.stopReason})`,
+  status: (entry) => (entry.stopReason === "end_turn" && !entry.stop ? "completed" : entry.stopReason === "cancelled" || entry.stop ? "cancelled" : "failed"),
   open: () => false,
-  body: (entry) => html`
-    <dl class="facts"><dt>Stop reason</dt><dd><code>${entry.stopReason}</code></dd></dl>
+  body: (entry, ctx) => html`
+    <dl class="facts">
+      <dt>Stop reason</dt><dd><code>${entry.stopReason}</code></dd>
+      ${entry.stop
+        ? html`<dt>Stop</dt><dd>${stopWords(entry.stop)}${entry.stop.at ? html` at ${ctx.time(entry.stop.at)}` : nothing} <span class="muted">(<code>session/cancel</code> from the client)</span></dd>`
+        : nothing}
+    </dl>
     ${entry.usage ? jsonBlock(entry.usage, "Tokens") : nothing}
   `,
 };

@@ -2,8 +2,8 @@
  * The session's state as the agent reports it: plan, usage, title, commands, mode, config options.
  * For each, the latest report replaces the previous one.
  */
-import type { SessionConfigOption } from "@agentclientprotocol/sdk";
-import { html, nothing } from "lit";
+import type { PlanEntry, SessionConfigOption } from "@agentclientprotocol/sdk";
+import { html, nothing, type TemplateResult } from "lit";
 import type { EntryView } from "./context.js";
 import { reveal } from "../reveal.js";
 import { jsonBlock } from "./common.js";
@@ -13,27 +13,44 @@ const PLAN_MARKS: Record<string, string> = { completed: "✓", in_progress: "◐
 /** Plans are rendered up to this many items; the rest are counted. */
 const PLAN_LIMIT = 500;
 
-export const plan: EntryView<"plan"> = {
-  label: () => "Plan",
-  summary: (entry) => {
-    const current = entry.entries.find((item) => item.status === "in_progress");
-    return html`<span class="progress">${entry.completed}/${entry.entries.length}</span>${current ? html` · ${reveal(String(current.content))}` : nothing}`;
-  },
-  status: (entry) => (entry.entries.length > 0 && entry.completed === entry.entries.length ? "completed" : "in_progress"),
-  open: () => true,
-  body: (entry) => html`
+/** A plan's state: completed when every item is, else running, or how its turn left it. */
+export function planStatus(entry: { entries: PlanEntry[]; completed: number; endedAs?: string }): string {
+  if (entry.entries.length > 0 && entry.completed === entry.entries.length) return "completed";
+  return entry.endedAs ?? "in_progress";
+}
+
+/** A plan's items with their status and priority, as the agent last reported them. */
+export function planItems(entry: { entries: PlanEntry[]; completed: number; endedAs?: string }): TemplateResult {
+  const open = entry.entries.length - entry.completed;
+  return html`
     <progress part="plan-progress" max=${Math.max(entry.entries.length, 1)} value=${entry.completed} aria-label="Plan progress"></progress>
+    ${entry.endedAs && open > 0
+      ? html`<p class="muted">The turn ended${entry.endedAs === "cancelled" ? ", stopped," : ""} with ${plural(open, "item")} not done: ${entry.endedAs}. Each item keeps the status the agent last reported.</p>`
+      : nothing}
     <ol part="plan" class="plan">
       ${entry.entries.slice(0, PLAN_LIMIT).map(
         (item) => html`<li class="plan-item" data-status=${item.status} data-priority=${item.priority}>
           <span class="mark" aria-hidden="true">${lookup(PLAN_MARKS, item.status) ?? "•"}</span>
           <span class="plan-text">${reveal(String(item.content))}</span>
-          <span class="badge" part="badge">${item.status.replace("_", " ")}</span>
+          <span class="badge" part="badge">${String(item.status).replace("_", " ")}</span>
           <span class="badge priority-${item.priority}" part="badge">${item.priority}</span>
         </li>`,
       )}
     </ol>
     ${entry.entries.length > PLAN_LIMIT ? html`<p class="muted">…and ${plural(entry.entries.length - PLAN_LIMIT, "more item")}</p>` : nothing}
+  `;
+}
+
+export const plan: EntryView<"plan"> = {
+  label: () => "Plan",
+  summary: (entry) => {
+    const current = entry.endedAs ? undefined : entry.entries.find((item) => item.status === "in_progress");
+    return html`<span class="progress">${entry.completed}/${entry.entries.length}</span>${current ? html` · ${reveal(String(current.content))}` : nothing}`;
+  },
+  status: planStatus,
+  open: () => true,
+  body: (entry) => html`
+    ${planItems(entry)}
     ${entry.versions > 1 ? html`<p class="muted">Updated ${plural(entry.versions - 1, "time")}.</p>` : nothing}
   `,
 };

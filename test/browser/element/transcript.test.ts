@@ -6,7 +6,7 @@ import { $, $$, entries, mount, open, openAll, textOf } from "../support/harness
 
 describe("a replayed session reads as a transcript of accordions", () => {
   it("renders an accordion for every entry type, with its type in the part name", async () => {
-    const el = await mount(fixtureSession());
+    const el = await mount(fixtureSession({ newerAcp: true }));
     for (const type of ENTRY_TYPES) expect(entries(el, type), type).to.not.be.empty;
     for (const entry of $$(el, '[part~="entry"]')) {
       expect(entry.getAttribute("part")).to.match(/^entry entry-[a-z-]+$/);
@@ -178,7 +178,7 @@ describe("each event type has a view made for it", () => {
   it("turn ends: the stop reason", async () => {
     const el = await mount(fixtureSession());
     const ends = entries(el, "turn-end").map((entry) => textOf(entry.querySelector('[part="entry-title"]')!));
-    expect(ends).to.deep.equal(["done (end_turn)", "done (end_turn)", "done (end_turn)", "cancelled (cancelled)"]);
+    expect(ends).to.deep.equal(["done (end_turn)", "done (end_turn)", "done (end_turn)", "Stopped (cancelled)"]);
   });
 
   it("errors, malformed events and unknown updates: visible, with the raw JSON", async () => {
