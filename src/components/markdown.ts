@@ -3,7 +3,8 @@
  *
  * Untrusted input: raw HTML in the markdown is shown as text, images are links (no request leaves
  * the page until the reader clicks), and DOMPurify removes anything executable that marked lets
- * through (`javascript:` links, handlers, styles).
+ * through (`javascript:` links, handlers, styles). A task list's boxes are marks (☑, ☐) with a
+ * label, not form controls.
  */
 import DOMPurify from "dompurify";
 import { Marked, type Token, type Tokens, type TokensList } from "marked";
@@ -21,6 +22,9 @@ const marked = new Marked({
     // After an inline <script>, <pre>, <code> or <kbd>, marked passes the text up to the closing tag
     // through unescaped, as HTML for those tags to wrap. Here the tags are shown as text: so is it.
     text: (token: Tokens.Text | Tokens.Escape) => (token.type === "text" && token.escaped && !token.tokens ? escapeHtml(token.text) : false),
+    // A task list's box would be an <input>, which the sanitizer removes: an inert mark says it
+    // instead, in a tag markdown already produces (its role, not the tag, is what a reader is told).
+    checkbox: ({ checked }: Tokens.Checkbox) => (checked ? `<strong role="img" aria-label="done">☑</strong> ` : `<strong role="img" aria-label="not done">☐</strong> `),
   },
 });
 

@@ -39,6 +39,18 @@ export const content = css`
     border: 1px solid var(--_border);
     padding: 2px 8px;
   }
+  /* Task lists: the mark takes the bullet's place. */
+  .markdown li:has(> [role="img"]:first-child),
+  .markdown li:has(> p:first-child > [role="img"]:first-child) {
+    list-style: none;
+  }
+  .markdown li > [role="img"]:first-child,
+  .markdown li > p:first-child > [role="img"]:first-child {
+    font-weight: normal;
+    margin-inline-start: -1.2em;
+    display: inline-block;
+    width: 1.2em;
+  }
   .markdown blockquote {
     border-inline-start: 3px solid var(--_border);
     padding-inline-start: var(--_space);

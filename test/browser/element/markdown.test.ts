@@ -103,3 +103,30 @@ describe("streamed markdown", () => {
     expect(message().textContent).to.contain("chunk 1498");
   });
 });
+
+describe("task lists", () => {
+  it("show each box as an inert mark with a label: no form control, still sanitized", async () => {
+    const html = renderMarkdown("- [x] read the notes\n- [ ] fix greet.sh <img src=x onerror=alert(1)>\n\n1. [X] loose item\n\n   with a paragraph\n");
+    const div = document.createElement("div");
+    div.innerHTML = html;
+    expect(div.querySelector("input, button, form")).to.equal(null);
+    const marks = [...div.querySelectorAll('li [role="img"]')];
+    expect(marks.map((mark) => [mark.textContent, mark.getAttribute("aria-label")])).to.deep.equal([
+      ["☑", "done"],
+      ["☐", "not done"],
+      ["☑", "done"],
+    ]);
+    expect(div.querySelector("img, [onerror]")).to.equal(null);
+    expect(div.textContent).to.contain("fix greet.sh");
+  });
+
+  it("render in an agent's message, marks in place of the bullets", async () => {
+    const rec = new SessionRecorder();
+    block(rec, "agent_message_chunk", ["## Review complete\n\n- [x] done\n", "- [ ] todo\n"]);
+    const el = await mount(rec.events);
+    const items = [...entries(el, "agent-message")[0].querySelectorAll(".markdown li")] as HTMLElement[];
+    expect(items.map((item) => item.textContent!.trim())).to.deep.equal(["☑ done", "☐ todo"]);
+    expect(getComputedStyle(items[0]).listStyleType).to.equal("none");
+    await expect(el).to.be.accessible();
+  });
+});
