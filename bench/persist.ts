@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createClient } from "rivetkit/client";
 import { stopEmbeddedEngine } from "../src/actors/registry.js";
-import { freeEnginePort, startHost, stopChild } from "../test/support/stack.js";
+import { stopChild } from "../demo/lifetime.js";
+import { freeEnginePort, startHost } from "../test/support/stack.js";
 import type { PersistBenchRegistry } from "./persist-host.js";
 import { figure, percentile, sample, type Figure } from "./stats.js";
 
@@ -52,7 +53,7 @@ export async function persistFigures(runs = 3, window = 30): Promise<Figure[]> {
       }),
     ];
   } finally {
-    await stopChild(host.child);
+    await stopChild(host.child, 20_000);
     await stopEmbeddedEngine(storage);
     rmSync(storage, { recursive: true, force: true });
   }

@@ -14,7 +14,7 @@
  * has handed to another process since is never signalled. Elsewhere, only the parent is watched and
  * pids are taken at their word.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { fstatSync, readFileSync } from "node:fs";
 
 const PROC = process.platform === "linux";
@@ -248,4 +248,14 @@ export function startReaper(): Reaper {
       stdin.end();
     },
   };
+}
+
+/** Asks a registry process to stop (a `stop` line on its stdin), SIGKILL after `killAfterMs`; resolves once it has exited. */
+export async function stopChild(child: ChildProcess, killAfterMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.stdin!.write("stop\n");
+  const timer = setTimeout(() => child.kill("SIGKILL"), killAfterMs);
+  await exited;
+  clearTimeout(timer);
 }

@@ -22,7 +22,7 @@ import { createServer, type ViteDevServer } from "vite";
 import { stopEmbeddedEngine } from "../src/actors/registry.js";
 import { buildDropIn } from "./build.js";
 import { startDaemon, type Daemon } from "./daemon.js";
-import { ignoreBrokenOutput, isAlive, startReaper, watchParent } from "./lifetime.js";
+import { ignoreBrokenOutput, isAlive, startReaper, stopChild, watchParent } from "./lifetime.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const enginePort = Number(process.env.RIVET_RUN_ENGINE_PORT || 6420);
@@ -117,7 +117,8 @@ function stop(why: string, code = 0): Promise<void> {
   stopping ??= (async () => {
     console.log(`\nstopping (${why})…`);
     await Promise.race([vite?.close(), sleep(3_000)]).catch(() => undefined);
-    if (registry) await stopRegistry(registry);
+    // A `stop` line (it may have had our signal too), SIGKILL after 25 s.
+    if (registry) await stopChild(registry, 25_000);
     // The registry stops the engine; if it could not (killed, or stopped while starting), we do.
     if (embeddedEngine && engineRunning()) await stopEmbeddedEngine(storage).catch(() => undefined);
     await daemon?.stop();
@@ -127,15 +128,6 @@ function stop(why: string, code = 0): Promise<void> {
   return stopping;
 }
 
-/** A `stop` line (it may have had our signal too), SIGKILL after 25 s; resolves once it exited. */
-async function stopRegistry(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.stdin!.write("stop\n");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 25_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** Whether the engine named in the storage's runtime.json runs (and is an engine, not a reused pid). */
 function engineRunning(): boolean {

@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { createClient } from "rivetkit/client";
 import { stopEmbeddedEngine, type WorkspaceRegistry } from "../../src/actors/registry.js";
 import { freePort, startDaemon, type Daemon, type DaemonOptions } from "../../demo/daemon.js";
+import { stopChild } from "../../demo/lifetime.js";
 
 const REGISTRY_SCRIPT = fileURLToPath(new URL("../../demo/registry.ts", import.meta.url));
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -67,7 +68,7 @@ async function startRegistryOnce(options: RegistryOptions, reuse?: { storage: st
     },
     { storage, keepStorage: !!reuse },
   );
-  const stop = () => stopChild(child);
+  const stop = () => stopChild(child, 20_000);
   return {
     endpoint,
     storage,
@@ -136,15 +137,6 @@ export async function startHost(script: string, env: Record<string, string>, opt
   return { child, endpoint, output: () => output };
 }
 
-/** Asks a host to stop (a `stop` line), SIGKILL after 20 s; resolves once it has exited. */
-export async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.stdin!.write("stop\n");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** The engine also binds port+1 and port+10: find a port where all three are free. */
 export async function freeEnginePort(): Promise<number> {
