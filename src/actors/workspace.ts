@@ -8,7 +8,7 @@ import { db } from "rivetkit/db";
 import type {
   HistoryPage,
   HistoryPageJson,
-  PermissionReply,
+  PermissionAnswer,
   PresenceBroadcast,
   PromptAccepted,
   SessionInfo,
@@ -203,8 +203,15 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         return { eventsJson: page.json, nextAfter: page.more ? page.last : undefined, ...(await historyExtras(c.vars.persist, sessionId)) };
       },
 
-      respondPermission: (c, input: { permissionId: string; reply: PermissionReply }) =>
-        guarded(() => c.vars.host.respondPermission(userOf(c.conn.state as ConnState), String(input?.permissionId), input?.reply)),
+      /** Answers a pending permission request with one of the agent's options (`optionId`), or a `reply` of a kind it offered. First answer wins. */
+      respondPermission: (c, input: PermissionAnswer) =>
+        guarded(() =>
+          c.vars.host.respondPermission(userOf(c.conn.state as ConnState), {
+            permissionId: String(input?.permissionId),
+            optionId: input?.optionId === undefined ? undefined : String(input.optionId),
+            reply: input?.reply,
+          }),
+        ),
 
       cancel: (c) =>
         guarded(async () => {

@@ -8,7 +8,6 @@ import { property, state } from "lit/decorators.js";
 import { guard } from "lit/directives/guard.js";
 import { repeat } from "lit/directives/repeat.js";
 import { Timeline, type ConfigOptionsEntry, type PermissionRequestEntry, type RawEvent } from "../events/index.js";
-import type { PermissionReply } from "../protocol/index.js";
 import { onAccordionKey } from "./controllers/accordion-keys.js";
 import { WorkspaceConnection, type ConnectionStatus, type ConnectionTarget } from "./controllers/connection/workspace-connection.js";
 import { ComposerInput } from "./controllers/composer-input.js";
@@ -480,8 +479,8 @@ export class SandboxWorkspace extends LitElement {
 
   #onAnswer = (event: Event): void => {
     event.stopPropagation();
-    const { permission, reply } = (event.currentTarget as HTMLButtonElement).dataset;
-    this.#connection.respondPermission(permission!, reply as PermissionReply).catch((error: unknown) => this.#reportFailure(error, "permission-failed"));
+    const { permission, option } = (event.currentTarget as HTMLButtonElement).dataset;
+    this.#connection.respondPermission(permission!, option!).catch((error: unknown) => this.#reportFailure(error, "permission-failed"));
   };
 
   #onConfig = (event: Event): void => {

@@ -2,7 +2,7 @@
  * What the workspace actor says to its clients: broadcast payloads and action results.
  * Types only: the browser element and the actor share them.
  */
-import type { PermissionOption } from "@agentclientprotocol/sdk";
+import type { PermissionOption, PermissionOptionKind } from "@agentclientprotocol/sdk";
 import type { SessionEvent } from "sandbox-agent";
 
 /** sandbox-agent's answers to a permission request. */
@@ -32,15 +32,29 @@ export interface PermissionRequestedBroadcast {
   permissionId: string;
   toolCallId?: string;
   title?: string;
+  /** The agent's own options, in its order: each is an answer (`respondPermission({ optionId })`). */
   options: PermissionOption[];
   availableReplies: PermissionReply[];
   requestedAt: number;
+}
+
+/** An answer to a permission request: one of the agent's options, or one of sandbox-agent's replies. */
+export interface PermissionAnswer {
+  permissionId: string;
+  /** The chosen option's `optionId` (preferred: it is exactly what the agent offered). */
+  optionId?: string;
+  /** `once`, `always` or `reject`: the first option of the matching kind. */
+  reply?: PermissionReply;
 }
 
 export interface PermissionResolvedBroadcast {
   permissionId: string;
   toolCallId?: string;
   reply: PermissionReply | "cancelled";
+  /** The option chosen, as the agent named it (absent for `cancelled`). */
+  optionId?: string;
+  optionName?: string;
+  kind?: PermissionOptionKind;
   by?: WorkspaceUser;
   at: number;
 }

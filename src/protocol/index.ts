@@ -3,5 +3,6 @@
  * results, error codes, and running a prompt to its end. No DOM and no Node: the browser element
  * and the actor both import it.
  */
+export * from "./permissions.js";
 export * from "./prompting.js";
 export type * from "./contract.js";

@@ -3,9 +3,10 @@
  * history, runs prompts one at a time, holds permission requests until a person answers, and says
  * what happened through `emit`. Knows nothing of RivetKit: the actor wires it to broadcasts.
  */
-import { SandboxAgent, type PermissionReply as SdkReply, type SandboxAgentConnectOptions, type Session, type SessionPermissionRequest } from "sandbox-agent";
+import { SandboxAgent, type SandboxAgentConnectOptions, type Session, type SessionPermissionRequest } from "sandbox-agent";
 import type {
   ErrorBroadcast,
+  PermissionAnswer,
   PermissionReply,
   PermissionRequestedBroadcast,
   PermissionResolvedBroadcast,
@@ -15,6 +16,7 @@ import type {
   WorkspaceErrorCode,
   WorkspaceUser,
 } from "../../protocol/index.js";
+import { replyOfKind } from "../../protocol/index.js";
 import type { WorkspacePersistDriver } from "../storage/persist-driver.js";
 import { BroadcastPump } from "./broadcast-pump.js";
 import { describeFailure, WorkspaceError, withTimeout } from "./errors.js";
@@ -37,6 +39,20 @@ export interface SessionHostOptions {
 }
 
 const REPLIES: readonly PermissionReply[] = ["once", "always", "reject"];
+
+/** The option an answer names: by id, or the first of the kind a reply stands for. */
+function chosenOption(request: PermissionRequestedBroadcast, answer: PermissionAnswer): PermissionRequestedBroadcast["options"][number] {
+  const offered = request.options.map((option) => `“${option.name}”`).join(", ");
+  if (answer.optionId !== undefined) {
+    const option = request.options.find((candidate) => candidate.optionId === answer.optionId);
+    if (!option) throw new WorkspaceError("invalid-argument", `This request offers ${offered}; it has no option “${String(answer.optionId)}”.`);
+    return option;
+  }
+  if (!REPLIES.includes(answer.reply as PermissionReply)) throw new WorkspaceError("invalid-argument", `Answer with one of the options (${offered}) by optionId, or a reply: once, always or reject.`);
+  const option = request.options.find((candidate) => replyOfKind(candidate.kind) === answer.reply);
+  if (!option) throw new WorkspaceError("invalid-argument", `This request offers ${offered}, none of them “${String(answer.reply)}”.`);
+  return option;
+}
 /** How often a running turn checks that the agent and the daemon are alive. */
 const WATCH_INTERVAL_MS = 500;
 /** How long connecting to the daemon and resuming the session may take. */
@@ -154,26 +170,33 @@ export class SessionHost {
     }
   }
 
-  /** First answer wins; a later one learns who answered. */
-  async respondPermission(user: WorkspaceUser, permissionId: string, reply: PermissionReply): Promise<PermissionResolvedBroadcast> {
-    if (!REPLIES.includes(reply)) throw new WorkspaceError("invalid-argument", `Unknown reply “${String(reply)}”: use once, always or reject.`);
+  /** First answer wins; a later one learns who answered. The answer is one of the agent's options, by id, or a reply of a kind it offered. */
+  async respondPermission(user: WorkspaceUser, answer: PermissionAnswer): Promise<PermissionResolvedBroadcast> {
+    const { permissionId } = answer;
     const request = this.#pending.get(permissionId);
     if (!request) {
       const answered = this.#answered.get(permissionId);
       if (answered) {
         const who = answered.by?.userName ?? answered.by?.userId ?? "someone";
-        throw new WorkspaceError("permission-answered", `${who} already answered this permission request (${answered.reply}).`);
+        throw new WorkspaceError("permission-answered", `${who} already answered this permission request (${answered.optionName ?? answered.reply}).`);
       }
       throw new WorkspaceError("permission-not-found", `No pending permission request ${permissionId}.`);
     }
-    if (!request.availableReplies.includes(reply)) {
-      throw new WorkspaceError("invalid-argument", `This request accepts ${request.availableReplies.join(", ")}, not ${reply}.`);
-    }
+    const option = chosenOption(request, answer);
     this.#pending.delete(permissionId);
-    const resolution: PermissionResolvedBroadcast = { permissionId, toolCallId: request.toolCallId, reply, by: user, at: Date.now() };
+    const resolution: PermissionResolvedBroadcast = {
+      permissionId,
+      toolCallId: request.toolCallId,
+      reply: replyOfKind(option.kind),
+      optionId: option.optionId,
+      optionName: option.name,
+      kind: option.kind,
+      by: user,
+      at: Date.now(),
+    };
     this.#answered.set(permissionId, resolution);
     try {
-      await this.#session!.respondPermission(permissionId, reply as SdkReply);
+      await this.#session!.rawRespondPermission(permissionId, { outcome: { outcome: "selected", optionId: option.optionId } });
     } catch (error) {
       throw this.#fail(error, "prompt-failed");
     }

@@ -1,15 +1,26 @@
-/** The answer buttons of a pending permission request, for an element that can answer it. */
+/**
+ * The answer buttons of a pending permission request, for an element that can answer it: the
+ * agent's own options, named as it named them, in its order. Each button's part says what kind of
+ * answer it is (`permission-once`, `permission-always`, `permission-reject`) for theming.
+ */
 import { html, type TemplateResult } from "lit";
-import type { PermissionRequestedBroadcast } from "../../protocol/index.js";
-
-const LABELS: Record<string, string> = { once: "Allow once", always: "Always allow", reject: "Reject" };
+import { replyOfKind, type PermissionRequestedBroadcast } from "../../protocol/index.js";
+import { reveal } from "../reveal.js";
 
 export function permissionActions(request: PermissionRequestedBroadcast, onAnswer: (event: Event) => void): TemplateResult {
   return html`<div part="permission-actions" class="permission-actions" role="group" aria-label="Answer">
-    ${request.availableReplies.map(
-      (reply) => html`<button class="tool ${reply === "reject" ? "danger" : "primary"}" part="permission-button permission-${reply}" data-permission=${request.permissionId} data-reply=${reply} @click=${onAnswer}>
-        ${Object.hasOwn(LABELS, reply) ? LABELS[reply] : reply}
-      </button>`,
-    )}
+    ${request.options.map((option) => {
+      const reply = replyOfKind(String(option.kind));
+      return html`<button
+        class="tool ${reply === "reject" ? "danger" : "primary"}"
+        part="permission-button permission-${reply}"
+        data-permission=${request.permissionId}
+        data-option=${option.optionId}
+        data-kind=${String(option.kind)}
+        @click=${onAnswer}
+      >
+        ${reveal(String(option.name))}
+      </button>`;
+    })}
   </div>`;
 }

@@ -6,7 +6,7 @@ import { expect, oneEvent } from "@open-wc/testing";
 import type { SandboxWorkspace, SandboxWorkspaceErrorEvent } from "../../../src/components/index.js";
 import type { SessionEvent } from "../../../src/events/index.js";
 import { until } from "../../shared/until.js";
-import { $, JOIN_MS, answer, entries, join, presence, textOf } from "../support/harness.js";
+import { $, $$, JOIN_MS, answer, entries, join, presence, textOf } from "../support/harness.js";
 import { caughtUp, fresh, stack } from "../support/stack.js";
 
 const indices = (el: SandboxWorkspace) => el.timeline.events.map((event) => (event as SessionEvent).eventIndex);
@@ -51,6 +51,13 @@ describe("live: the element joins its workspace", function () {
     const grace = await join(endpoint, id, "Grace");
     await until(() => presence(ada).includes("Grace"), "Ada sees Grace");
     const turn = ada.prompt("Fix the flaky test");
+    // The buttons are the agent's own options, as it named and ordered them.
+    await until(() => $$(grace, '[part~="permission-button"]').length > 0, "Grace's answer buttons appear");
+    const offered = [...grace.timeline.entries].find((e) => e.type === "permission-request");
+    const names = offered?.type === "permission-request" ? offered.options.map((option) => option.name) : [];
+    expect(names, "the request's options, from the log").to.not.be.empty;
+    expect($$(grace, '[part~="permission-button"]').map((button) => textOf(button))).to.deep.equal(names);
+    const rejectName = textOf($(grace, '[part~="permission-reject"]'));
     await answer(grace, "reject");
     expect((await turn)?.stopReason).to.equal("end_turn");
     // A turn's last events can trail its answer: wait until both hold everything the workspace has.
@@ -62,7 +69,7 @@ describe("live: the element joins its workspace", function () {
     for (const el of [ada, grace]) {
       const [permission] = entries(el, "permission-request");
       expect(permission.dataset.status).to.equal("rejected");
-      expect(textOf(permission)).to.contain("by Grace");
+      expect(textOf(permission)).to.contain(`“${rejectName}” by Grace`);
     }
   });
 

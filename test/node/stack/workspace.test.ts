@@ -232,6 +232,26 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     await grace.conn.dispose();
   });
 
+  it("answers a permission with the agent's own option, by its id, and says which option was chosen", async () => {
+    const ada = await join(c, "w-option", "Ada");
+    const turn = ada.run("/permission");
+    let request: SessionInfo["pendingPermissions"][number] | undefined;
+    await until(async () => !!(request = (await ada.conn.getSessionInfo()).pendingPermissions[0]), "the request is pending");
+    const offered = request!.options;
+    assert.ok(offered.length >= 2, "the agent offers its options");
+    await assert.rejects(
+      ada.conn.respondPermission({ permissionId: request!.permissionId, optionId: "no-such-option" }),
+      (error: any) => error.code === "invalid-argument" && offered.every((option) => error.message.includes(option.name)),
+    );
+    const chosen = offered.find((option) => option.kind === "allow_always") ?? offered[0];
+    const answer = await ada.conn.respondPermission({ permissionId: request!.permissionId, optionId: chosen.optionId });
+    assert.deepEqual([answer.optionId, answer.optionName, answer.kind, answer.reply], [chosen.optionId, chosen.name, chosen.kind, chosen.kind === "allow_always" ? "always" : "once"]);
+    assert.equal((await turn)?.stopReason, "end_turn");
+    const stored = (await ada.conn.getHistory({ after: 0 })).permissions.find((p) => p.permissionId === request!.permissionId);
+    assert.equal(stored?.optionName, chosen.name, "the chosen option is stored with its name");
+    await ada.conn.dispose();
+  });
+
   it("runs queued prompts one at a time, in the order they reached the workspace", async () => {
     const ada = await join(c, "w-queue", "Ada");
     const grace = await join(c, "w-queue", "Grace");

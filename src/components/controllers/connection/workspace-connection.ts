@@ -14,7 +14,6 @@ import {
   promptTooLarge,
   turnResult,
   type ErrorBroadcast,
-  type PermissionReply,
   type PermissionRequestedBroadcast,
   type PermissionResolvedBroadcast,
   type PresenceBroadcast,
@@ -178,8 +177,9 @@ export class WorkspaceConnection implements ReactiveController {
     return this.#prompts.send(this.#require(), text);
   }
 
-  async respondPermission(permissionId: string, reply: PermissionReply): Promise<void> {
-    await this.#require().respondPermission({ permissionId, reply });
+  /** Answers a pending permission request with one of the agent's options. */
+  async respondPermission(permissionId: string, optionId: string): Promise<void> {
+    await this.#require().respondPermission({ permissionId, optionId });
   }
 
   async cancel(): Promise<void> {
@@ -367,6 +367,7 @@ export class WorkspaceConnection implements ReactiveController {
     if (answer.toolCallId) {
       this.#callbacks.timeline().resolvePermission(answer.toolCallId, {
         reply: answer.reply,
+        optionId: answer.optionId,
         by: answer.by && { id: answer.by.userId, name: answer.by.userName },
         at: answer.at,
       });
