@@ -19,6 +19,8 @@ import { pagePlugin } from "./test/support/page-plugin.ts";
 const groups = ["element", "stack", "package"].map((name) => ({ name, files: `test/browser/${name}/**/*.test.ts` }));
 const args = process.argv.slice(2);
 const valued = new Set(["--group", "--groups", "--config", "--port", "--concurrency", "--concurrent-browsers", "--root-dir", "--browsers", "--esbuild-target"]);
+const group = args[args.indexOf("--group") + 1];
+const onlyReplays = args.includes("--group") && group === "element";
 const namesFiles = args.some((arg, i) => arg === "--files" || arg.startsWith("--files=") || (!arg.startsWith("-") && !valued.has(args[i - 1])));
 
 /** @type {import("@web/test-runner").TestRunnerConfig} */
@@ -26,8 +28,10 @@ export default {
   groups: namesFiles ? undefined : groups,
   nodeResolve: true,
   filterBrowserLogs: ({ args }) => !String(args[0]).includes("Lit is in dev mode"),
-  // 2 cores: one Chromium, two test files at a time.
-  concurrency: 2,
+  // One Chromium. Replays run two files at a time; a run with stack files runs one at a time: each
+  // stack file starts its own daemon, registry and engine, and two of those on 2 cores (with another
+  // run beside them) starved the engine until new workspaces failed with route-resolve timeouts.
+  concurrency: onlyReplays ? 2 : 1,
   concurrentBrowsers: 1,
   // A file that restarts servers and waits out outages (faults, load) runs longer than the default 2 minutes.
   testsFinishTimeout: 300_000,
