@@ -100,7 +100,11 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   { command: "/long", usage: "/long N", description: "One long markdown message in N chunks, the empty opener included." },
   { command: "/slow", usage: "/slow MS", description: "The default turn with MS ms between chunks." },
-  { command: "/permission", usage: "/permission", description: "Only the permission round: an Edit tool call that asks first." },
+  {
+    command: "/permission",
+    usage: "/permission [toolCallId]",
+    description: "Only the permission round: an Edit tool call that asks first (with this tool call id, reused as some agents do, when given).",
+  },
   { command: "/error", usage: "/error", description: "The prompt fails with a JSON-RPC error (-32603)." },
   { command: "/refusal", usage: "/refusal", description: "A short reply, then stopReason `refusal`." },
   { command: "/max-tokens", usage: "/max-tokens", description: "A reply cut mid-sentence, then stopReason `max_tokens`." },
@@ -391,8 +395,7 @@ async function terminalTool(t: Turn): Promise<void> {
 type EditOutcome = "applied" | "rejected" | "cancelled";
 
 /** Edit: announced, then permission, then the diff (or a failure if rejected). */
-async function editTool(t: Turn): Promise<EditOutcome> {
-  const id = toolCallId();
+async function editTool(t: Turn, id = toolCallId()): Promise<EditOutcome> {
   const path = `${t.session.cwd}/${MIDDLEWARE_REL}`;
   const rawInput = { file_path: path, old_string: MIDDLEWARE_OLD, new_string: MIDDLEWARE_NEW };
   await t.send({ sessionUpdate: "tool_call", toolCallId: id, title: "Edit", kind: "edit", status: "pending", rawInput: {} });
@@ -480,8 +483,8 @@ async function longMessage(t: Turn, count: number): Promise<PromptResponse> {
   return t.usage(25_940, Math.ceil(text.length / 4));
 }
 
-async function permissionOnly(t: Turn): Promise<PromptResponse> {
-  const outcome = await editTool(t);
+async function permissionOnly(t: Turn, id?: string): Promise<PromptResponse> {
+  const outcome = await editTool(t, id || undefined);
   if (outcome === "cancelled") return endTurn("cancelled", 0, 0);
   return t.usage(4_000, outcome === "applied" ? 300 : 20);
 }
@@ -550,7 +553,7 @@ function runScenario(t: Turn, prompt: ContentBlock[]): Promise<PromptResponse> {
     case "/slow":
       return defaultTurn(new Turn(t.session, t.client, t.signal, new Pacer(intArg(args[0], 200), t.signal)));
     case "/permission":
-      return permissionOnly(t);
+      return permissionOnly(t, args[0]);
     case "/error":
       return failing(t);
     case "/refusal":

@@ -215,7 +215,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
 
       cancel: (c) =>
         guarded(async () => {
-          await c.vars.host.cancel();
+          await c.vars.host.cancel(userOf(c.conn.state as ConnState));
           return { cancelled: true };
         }),
 

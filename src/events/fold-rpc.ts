@@ -3,8 +3,8 @@
  * permission requests and their answers, errors, and methods we have no view for.
  */
 import { foldClientError, foldClientRequest, foldClientResult, isClientMethod, settleCalls } from "./fold-client.js";
-import { addEntry, closeOpen, latest, replyFor, settlePermission, touch, type FoldContext, type FoldState, type PendingRequest } from "./fold-state.js";
-import { foldConfigOptions, foldMode, foldSessionUpdate, malformed, mergeToolCall } from "./fold-updates.js";
+import { addEntry, claimReported, closeOpen, latest, replyFor, settlePermission, touch, type FoldContext, type FoldState, type PendingRequest } from "./fold-state.js";
+import { currentToolCall, foldConfigOptions, foldMode, foldSessionUpdate, malformed, mergeToolCall } from "./fold-updates.js";
 import { asArray, asString, isRecord, type Message, type Sender } from "./parse.js";
 import type { Author, EndedAs, PermissionRequestEntry, SessionInfoEntry, UserMessageEntry } from "./types.js";
 
@@ -185,7 +185,7 @@ function requestPermission(state: FoldState, ctx: FoldContext, rpcId: string | n
   state.summary.pendingPermissions++;
   state.turnPermissions.push(entry);
   const toolCallId = asString(toolCall.toolCallId);
-  const tool = toolCallId === undefined ? undefined : state.toolCalls.get(toolCallId);
+  const tool = toolCallId === undefined ? undefined : currentToolCall(state, toolCallId);
   if (tool) {
     // The request says more about the tool call (its real title and input): keep the tool call current.
     mergeToolCall(tool, { ...toolCall, status: undefined });
@@ -193,8 +193,7 @@ function requestPermission(state: FoldState, ctx: FoldContext, rpcId: string | n
     tool.rev++;
     entry.toolCallEntryId = tool.id;
   }
-  const reported = toolCallId === undefined ? undefined : state.resolutions.get(toolCallId);
-  if (reported) settlePermission(state, entry, reported.reply === "cancelled" ? "cancelled" : "resolved", reported);
+  claimReported(state, entry);
   return entry;
 }
 
@@ -209,7 +208,7 @@ function foldResult(state: FoldState, ctx: FoldContext, request: PendingRequest 
     const outcome = isRecord(result) && isRecord(result.outcome) ? result.outcome : undefined;
     if (outcome?.outcome === "selected" && typeof outcome.optionId === "string") {
       const option = entry.options.find((candidate) => candidate.optionId === outcome.optionId);
-      const reported = state.resolutions.get(asString(entry.toolCall.toolCallId) ?? "");
+      const reported = state.claims.get(entry);
       settlePermission(state, entry, "resolved", { ...reported, optionId: outcome.optionId, reply: replyFor(option?.kind) ?? reported?.reply });
     } else {
       settlePermission(state, entry, "cancelled", { reply: "cancelled" });

@@ -66,8 +66,15 @@ export interface FoldState {
   turnHasOutput: boolean;
   /** Permission requests of the running turn that no answer was seen for. */
   turnPermissions: PermissionRequestEntry[];
-  /** Answers reported by the host (not in the log), by tool call id; kept across re-folds. */
-  resolutions: Map<string, PermissionResolution>;
+  /**
+   * Answers reported by the host (not in the log), by tool call id, oldest first; kept across
+   * re-folds. Agents may reuse a tool call id in a later turn, so one id can have several.
+   */
+  resolutions: Map<string, PermissionResolution[]>;
+  /** Permission requests by the tool call id they ask about, in log order. */
+  permissionsByTool: Map<string, PermissionRequestEntry[]>;
+  /** The reported answer each request took. */
+  claims: Map<PermissionRequestEntry, PermissionResolution>;
   /** The running turn's Stop (`session/cancel`), for the turn's end. */
   stop?: StopRequest;
   /** What the running turn left that may still look like it runs when it ends. */
@@ -90,7 +97,7 @@ export interface FoldState {
   sessionMessages: Map<string, { message: SessionMessageState; owner: Entry }>;
 }
 
-export function createFoldState(resolutions = new Map<string, PermissionResolution>()): FoldState {
+export function createFoldState(resolutions = new Map<string, PermissionResolution[]>()): FoldState {
   return {
     entries: new Map(),
     summary: { modes: [], running: false, pendingPermissions: 0, eventCount: 0, malformedCount: 0 },
@@ -100,6 +107,8 @@ export function createFoldState(resolutions = new Map<string, PermissionResoluti
     turnHasOutput: false,
     turnPermissions: [],
     resolutions,
+    permissionsByTool: new Map(),
+    claims: new Map(),
     turnToolCalls: new Set(),
     turnPlans: new Set(),
     turnCalls: new Set(),
@@ -213,4 +222,62 @@ export function settlePermission(state: FoldState, entry: PermissionRequestEntry
   entry.status = status;
   entry.resolution = resolution ? { ...entry.resolution, ...resolution } : entry.resolution;
   entry.rev++;
+}
+
+/**
+ * Gives a permission request the answer the host reported for it. A report names only the tool call
+ * id, and agents may reuse one in a later turn: a report belongs to the latest request for that id
+ * asked before it was given. A request takes the first unclaimed report given after it was asked,
+ * and hands back one given after a newer request for the same id was asked.
+ */
+export function claimReported(state: FoldState, entry: PermissionRequestEntry): void {
+  const toolCallId = entry.toolCall.toolCallId;
+  if (typeof toolCallId !== "string") return;
+  const requests = state.permissionsByTool.get(toolCallId) ?? [];
+  const asked = entry.createdAt ?? Number.NEGATIVE_INFINITY;
+  const previous = requests.at(-1);
+  if (previous && previous !== entry) {
+    const held = state.claims.get(previous);
+    if (held && (held.at ?? Number.NEGATIVE_INFINITY) >= asked && entry.createdAt !== undefined) unclaim(state, previous);
+  }
+  if (previous !== entry) requests.push(entry);
+  state.permissionsByTool.set(toolCallId, requests);
+  const taken = new Set(state.claims.values());
+  const report = state.resolutions.get(toolCallId)?.find((candidate) => !taken.has(candidate) && (candidate.at ?? asked) >= asked);
+  if (report) claim(state, entry, report);
+}
+
+/** Records a report from the host and settles the request it answers (see `claimReported`). */
+export function addReported(state: FoldState, toolCallId: string, report: PermissionResolution): void {
+  const reports = state.resolutions.get(toolCallId) ?? [];
+  const same = report.permissionId === undefined ? -1 : reports.findIndex((candidate) => candidate.permissionId === report.permissionId);
+  const replaced = same >= 0 ? reports[same] : undefined;
+  if (replaced) reports[same] = report;
+  else reports.push(report);
+  reports.sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
+  state.resolutions.set(toolCallId, reports);
+  const requests = state.permissionsByTool.get(toolCallId) ?? [];
+  let target = replaced ? [...state.claims].find(([, held]) => held === replaced)?.[0] : undefined;
+  if (!target) {
+    const given = report.at ?? Number.POSITIVE_INFINITY;
+    target = requests.findLast((request) => (request.createdAt ?? Number.NEGATIVE_INFINITY) <= given) ?? requests.at(-1);
+  }
+  if (target) claim(state, target, report);
+}
+
+function claim(state: FoldState, entry: PermissionRequestEntry, report: PermissionResolution): void {
+  state.claims.set(entry, report);
+  const status = report.reply === "cancelled" ? "cancelled" : entry.status === "pending" ? "resolved" : entry.status;
+  settlePermission(state, entry, status, report);
+}
+
+/** A report that turned out to answer a newer request: this one is as the log alone leaves it. */
+function unclaim(state: FoldState, entry: PermissionRequestEntry): void {
+  state.claims.delete(entry);
+  entry.resolution = undefined;
+  entry.rev++;
+  if (state.turnPermissions.includes(entry) && entry.status !== "pending") {
+    entry.status = "pending";
+    state.summary.pendingPermissions++;
+  }
 }

@@ -97,6 +97,13 @@ function isEchoOfPrompt(state: FoldState, ctx: FoldContext, block: ContentBlock)
   return true;
 }
 
+/** The tool call with this id, unless it belongs to an earlier turn than the one running. */
+export function currentToolCall(state: FoldState, toolCallId: string): ToolCallEntry | undefined {
+  const entry = state.toolCalls.get(toolCallId);
+  if (entry && state.summary.running && !state.turnToolCalls.has(entry)) return undefined;
+  return entry;
+}
+
 function foldToolCall(state: FoldState, ctx: FoldContext, update: Update): void {
   const toolCallId = asString(update.toolCallId);
   if (!toolCallId) {
@@ -104,12 +111,20 @@ function foldToolCall(state: FoldState, ctx: FoldContext, update: Update): void 
     return;
   }
   // Agents announce a tool call before its input and send the input later, in an update or in a
-  // second `tool_call` with the same id: upsert.
-  let entry = state.toolCalls.get(toolCallId);
+  // second `tool_call` with the same id: upsert. A `tool_call` reusing the id of an earlier turn's
+  // call is a new call (ids should be unique per session; agents don't always make them so).
+  let entry = update.sessionUpdate === "tool_call" ? currentToolCall(state, toolCallId) : state.toolCalls.get(toolCallId);
   if (entry) touch(entry, ctx);
   else {
     entry = addEntry(state, ctx, "tool-call", { toolCallId, title: "", status: "pending", locations: [], content: [], permissions: [], terminals: [] });
     state.toolCalls.set(toolCallId, entry);
+    // A permission request may come before the call it asks about (Codex asks before running a command).
+    for (const permission of state.turnPermissions) {
+      if (permission.toolCallEntryId !== undefined || permission.toolCall.toolCallId !== toolCallId) continue;
+      permission.toolCallEntryId = entry.id;
+      permission.rev++;
+      entry.permissions.push(permission.id);
+    }
   }
   mergeToolCall(entry, update);
   if (state.summary.running) {
@@ -125,7 +140,7 @@ function foldToolCall(state: FoldState, ctx: FoldContext, update: Update): void 
     for (const id of entry.permissions) {
       const permission = state.entries.get(id);
       if (permission?.type === "permission-request" && permission.status === "pending") {
-        settlePermission(state, permission, "resolved", state.resolutions.get(entry.toolCallId));
+        settlePermission(state, permission, "resolved", state.claims.get(permission));
       }
     }
   }

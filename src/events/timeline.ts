@@ -6,7 +6,7 @@
  * the set of events, not on the order they arrived in: duplicates (same `eventIndex`) are ignored,
  * and an event older than one already folded triggers one re-fold of the ordered history.
  */
-import { closeOpen, createFoldState, settlePermission, type FoldContext, type FoldState } from "./fold-state.js";
+import { addReported, closeOpen, createFoldState, type FoldContext, type FoldState } from "./fold-state.js";
 import { endTurn, foldMessage } from "./fold-rpc.js";
 import { foldSessionUpdate, malformed } from "./fold-updates.js";
 import { asNumber, eventIndexOf, isRecord, isSessionUpdate, readEvent } from "./parse.js";
@@ -231,12 +231,7 @@ export class Timeline {
    * the client's answer): who answered and how. Kept across re-folds.
    */
   resolvePermission(toolCallId: string, resolution: PermissionResolution): void {
-    this.#state.resolutions.set(toolCallId, resolution);
-    for (const entry of this.#state.entries.values()) {
-      if (entry.type !== "permission-request" || entry.toolCall.toolCallId !== toolCallId) continue;
-      const status = resolution.reply === "cancelled" ? "cancelled" : entry.status === "pending" ? "resolved" : entry.status;
-      settlePermission(this.#state, entry, status, resolution);
-    }
+    addReported(this.#state, toolCallId, resolution);
     this.version++;
   }
 

@@ -199,6 +199,8 @@ export interface ConfigOptionsEntry extends EntryBase<"config-options"> {
 
 /** Who answered a permission request and how, when the log or the host says so. */
 export interface PermissionResolution {
+  /** The host's id of the request it answers (sandbox-agent's, not the JSON-RPC id). */
+  permissionId?: string;
   /** sandbox-agent's reply, when known: `once`, `always` or `reject`. */
   reply?: string;
   optionId?: string;

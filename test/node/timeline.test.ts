@@ -260,6 +260,77 @@ describe("permission requests", () => {
   });
 });
 
+describe("a tool call id reused in a later turn (agents don't always keep them unique)", () => {
+  /** Two turns whose tool calls share one id; the first permission answered, the second still waiting. */
+  function twoTurns(): { rec: SessionRecorder; second: number } {
+    const rec = new SessionRecorder();
+    const ask = () =>
+      rec.agentRequest("session/request_permission", {
+        sessionId: rec.agentSessionId,
+        toolCall: { toolCallId: "call_1", title: "Run ls" },
+        options: [{ optionId: "yes", name: "Yes, proceed", kind: "allow_once" }, { optionId: "no", name: "No", kind: "reject_once" }],
+      });
+    const first = prompt(rec, ADA, "list the files");
+    rec.update({ sessionUpdate: "tool_call", toolCallId: "call_1", title: "Run ls", kind: "execute", status: "pending" });
+    ask();
+    rec.wait(1000);
+    rec.update({ sessionUpdate: "tool_call_update", toolCallId: "call_1", status: "completed" });
+    rec.agentResponse(first, { stopReason: "end_turn" });
+    rec.wait(1000);
+    const second = prompt(rec, GRACE, "again");
+    // Codex asks before it announces the call.
+    ask();
+    return { rec, second };
+  }
+  const firstAnswer = { permissionId: "p1", reply: "once", optionId: "yes", by: GRACE, at: 0 };
+
+  it("keeps the new request pending and answerable, its answer going to it alone", () => {
+    const { rec } = twoTurns();
+    const asked = rec.events.filter((event) => (event.payload as { method?: string }).method === "session/request_permission").map((event) => event.createdAt);
+    const timeline = new Timeline(rec.events);
+    timeline.resolvePermission("call_1", { ...firstAnswer, at: asked[0] + 500 });
+    let [old, fresh] = ofType(timeline, "permission-request");
+    assert.equal(old.status, "resolved");
+    assert.deepEqual(old.resolution?.by, GRACE);
+    assert.equal(fresh.status, "pending", "the second turn's request waits for an answer");
+    assert.equal(timeline.summary.pendingPermissions, 1);
+    timeline.resolvePermission("call_1", { permissionId: "p2", reply: "reject", optionId: "no", by: ADA, at: asked[1] + 500 });
+    [old, fresh] = ofType(timeline, "permission-request");
+    assert.equal(fresh.status, "resolved");
+    assert.equal(fresh.resolution?.optionId, "no");
+    assert.deepEqual(fresh.resolution?.by, ADA);
+    assert.deepEqual(old.resolution?.by, GRACE, "the first answer stays with the first request");
+    // A re-fold (a late event) gives each answer to its own request again.
+    timeline.add({ ...rec.events[0], eventIndex: 0 });
+    [old, fresh] = ofType(timeline, "permission-request");
+    assert.deepEqual([old.resolution?.optionId, fresh.resolution?.optionId], ["yes", "no"]);
+  });
+
+  it("shows the later turn's call as an entry of its own, with its permission", () => {
+    const { rec } = twoTurns();
+    rec.update({ sessionUpdate: "tool_call", toolCallId: "call_1", title: "Run ls again", kind: "execute", status: "in_progress" });
+    const timeline = new Timeline(rec.events);
+    const tools = ofType(timeline, "tool-call");
+    assert.deepEqual(tools.map((tool) => [tool.title, tool.status]), [["Run ls", "completed"], ["Run ls again", "in_progress"]]);
+    const [, fresh] = ofType(timeline, "permission-request");
+    assert.equal(fresh.toolCallEntryId, tools[1].id);
+    assert.deepEqual(tools[1].permissions, [fresh.id]);
+  });
+
+  it("gives an answer given after the newer request to the newer one, even folded after a crash left the older unanswered", () => {
+    const { rec } = twoTurns();
+    const asked = rec.events.filter((event) => (event.payload as { method?: string }).method === "session/request_permission").map((event) => event.createdAt);
+    const timeline = new Timeline();
+    // The host reports only the second answer (its first died with it), before the events are folded.
+    timeline.resolvePermission("call_1", { permissionId: "p2", reply: "once", optionId: "yes", by: ADA, at: asked[1] + 10 });
+    timeline.addAll(rec.events);
+    const [old, fresh] = ofType(timeline, "permission-request");
+    assert.equal(old.resolution?.by, undefined);
+    assert.deepEqual(fresh.resolution?.by, ADA);
+    assert.equal(fresh.status, "resolved");
+  });
+});
+
 describe("turn ends", () => {
   const timeline = new Timeline(fixtureSession());
 

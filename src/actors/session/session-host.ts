@@ -16,6 +16,7 @@ import type {
   WorkspaceErrorCode,
   WorkspaceUser,
 } from "../../protocol/index.js";
+import { META_KEY } from "../../events/index.js";
 import { replyOfKind } from "../../protocol/index.js";
 import type { WorkspacePersistDriver } from "../storage/persist-driver.js";
 import { BroadcastPump } from "./broadcast-pump.js";
@@ -39,6 +40,11 @@ export interface SessionHostOptions {
 }
 
 const REPLIES: readonly PermissionReply[] = ["once", "always", "reject"];
+
+/** sandbox-agent's own way to send `session/cancel` (the one `destroySession` uses), which the public API refuses. */
+interface ManagedCancel {
+  sendSessionMethodInternal(sessionId: string, method: "session/cancel", params: Record<string, unknown>, options: Record<string, never>, allowManagedCancel: true): Promise<unknown>;
+}
 
 /** The option an answer names: by id, or the first of the kind a reply stands for. */
 function chosenOption(request: PermissionRequestedBroadcast, answer: PermissionAnswer): PermissionRequestedBroadcast["options"][number] {
@@ -205,13 +211,33 @@ export class SessionHost {
     return resolution;
   }
 
-  /** Stops the running turn. The SDK cancels by closing the agent session; the next prompt resumes it. */
-  async cancel(): Promise<void> {
-    if (!this.#running || !this.#sdk) throw new WorkspaceError("not-running", "No turn is running.");
-    await this.#sdk.destroySession(this.sessionId).catch((error: unknown) => {
+  /**
+   * Stops the running turn with ACP's `session/cancel`, which names who pressed Stop in its `_meta`
+   * (the log then says "Stopped by Ada") and keeps the agent session for the next prompt. Pending
+   * permission requests are answered `cancelled` first, as ACP asks of a client that cancels.
+   * sandbox-agent 0.4.2 sends a cancel only through `destroySession` (no `_meta`; the next prompt
+   * then starts a new agent session and replays the history into it): that stays the fallback for
+   * an SDK without the method it uses for it.
+   */
+  async cancel(user: WorkspaceUser): Promise<void> {
+    const sdk = this.#sdk;
+    const session = this.#session;
+    if (!this.#running || !sdk || !session) throw new WorkspaceError("not-running", "No turn is running.");
+    const managed = sdk as unknown as Partial<ManagedCancel>;
+    if (typeof managed.sendSessionMethodInternal !== "function") {
+      await sdk.destroySession(this.sessionId).catch((error: unknown) => {
+        throw this.#fail(error, "prompt-failed");
+      });
+      this.#dropSession();
+      return;
+    }
+    for (const request of this.#pending.values()) {
+      await session.rawRespondPermission(request.permissionId, { outcome: { outcome: "cancelled" } }).catch(() => undefined);
+    }
+    const _meta = { [META_KEY]: { user: { id: user.userId, name: user.userName } } };
+    await managed.sendSessionMethodInternal.call(sdk, this.sessionId, "session/cancel", { _meta }, {}, true).catch((error: unknown) => {
       throw this.#fail(error, "prompt-failed");
     });
-    this.#dropSession();
   }
 
   async setMode(modeId: string): Promise<unknown> {

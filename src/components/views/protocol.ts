@@ -17,19 +17,23 @@ export function permissionStatus(entry: PermissionRequestEntry): string {
   return reply === "reject" ? "rejected" : reply === "once" || reply === "always" ? "allowed" : "answered";
 }
 
+/** "Allowed: Yes, proceed, by Grace": the answer, the option chosen, and who chose it. */
 export function permissionOutcome(entry: PermissionRequestEntry): string {
   const option = entry.options.find((candidate) => candidate.optionId === entry.resolution?.optionId);
   const by = entry.resolution?.by?.name ?? entry.resolution?.by?.id;
   switch (entry.status) {
     case "pending":
-      return "waiting for an answer";
+      return "Waiting for an answer";
     case "cancelled":
-      return "cancelled";
+      return "Cancelled";
     case "failed":
-      return "answer failed";
+      return "Answer failed";
     case "resolved": {
-      const what = option ? `answered “${option.name}”` : entry.resolution?.reply ? `answered “${entry.resolution.reply}”` : "answered (the answer was not recorded)";
-      return by ? `${what} by ${by}` : what;
+      const status = permissionStatus(entry);
+      const verb = status.charAt(0).toUpperCase() + status.slice(1);
+      const reply = entry.resolution?.reply;
+      const what = option ? `${verb}: ${option.name}` : reply ? `${verb} (${reply})` : "Answered (the answer was not recorded)";
+      return by ? `${what}, by ${by}` : what;
     }
   }
 }
@@ -43,9 +47,12 @@ export const permissionRequest: EntryView<"permission-request"> = {
   },
   status: permissionStatus,
   open: (entry) => entry.status === "pending",
-  body: (entry, ctx) => html`
+  body: (entry, ctx) => {
+    // Answerable here: the agent's options are the buttons. Otherwise they are listed, the chosen one marked.
+    const actions = ctx.permissionActions(entry);
+    return html`
     <p>The agent asks to run <strong>${inlineCode(entry.toolCall.title ?? "a tool")}</strong>${entry.toolCall.kind ? html` (${entry.toolCall.kind})` : nothing}.</p>
-    <ul part="permission-options" class="choices" aria-label="Options">
+    ${actions !== nothing ? actions : html`<ul part="permission-options" class="choices" aria-label="Options">
       ${entry.options.map((option) => {
         const chosen = entry.resolution?.optionId === option.optionId;
         return html`<li data-kind=${option.kind} ?data-current=${chosen} aria-current=${chosen ? "true" : "false"}>
@@ -53,11 +60,11 @@ export const permissionRequest: EntryView<"permission-request"> = {
           ${chosen ? html`<span class="badge" part="badge">chosen</span>` : nothing}
         </li>`;
       })}
-    </ul>
-    ${ctx.permissionActions(entry)}
+    </ul>`}
     <p class="outcome" part="permission-outcome" role="status">${reveal(permissionOutcome(entry))}</p>
     ${entry.toolCall.rawInput !== undefined ? jsonBlock(entry.toolCall.rawInput, "Input") : nothing}
-  `,
+  `;
+  },
 };
 
 export const turnEnd: EntryView<"turn-end"> = {

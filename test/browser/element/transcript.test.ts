@@ -156,7 +156,7 @@ describe("each event type has a view made for it", () => {
     expect(textOf(body)).to.contain("Edit src/auth/middleware.ts");
     expect(body.querySelectorAll('[part="permission-option"]').length).to.equal(3);
     expect(textOf(body.querySelector('[aria-current="true"]')!)).to.contain("Allow");
-    expect(textOf(rejected.querySelector('[part="entry-summary"]')!)).to.contain("answered “Reject”");
+    expect(textOf(rejected.querySelector('[part="entry-summary"]')!)).to.contain("Rejected: Reject");
   });
 
   it("a pending permission request is open and says it waits", async () => {
@@ -170,7 +170,7 @@ describe("each event type has a view made for it", () => {
     const el = await mount(rec.events);
     const [permission] = entries(el, "permission-request");
     expect(permission.querySelector('[part="entry-summary"]')!.getAttribute("aria-expanded")).to.equal("true");
-    expect(textOf(permission)).to.contain("waiting for an answer");
+    expect(textOf(permission)).to.contain("Waiting for an answer");
     expect(textOf($(el, '[part="header-meta"]'))).to.contain("1 permission request waiting");
     expect(textOf($(el, '[part="turn-status"]'))).to.contain("Running");
   });

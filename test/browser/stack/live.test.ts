@@ -69,7 +69,50 @@ describe("live: the element joins its workspace", function () {
     for (const el of [ada, grace]) {
       const [permission] = entries(el, "permission-request");
       expect(permission.dataset.status).to.equal("rejected");
-      expect(textOf(permission)).to.contain(`“${rejectName}” by Grace`);
+      expect(textOf(permission)).to.contain(`Rejected: ${rejectName}, by Grace`);
+    }
+  });
+
+  it("answers a later turn's permission request that reuses an earlier turn's tool call id", async () => {
+    const id = fresh("reuse");
+    const ada = await join(endpoint, id, "Ada");
+    const grace = await join(endpoint, id, "Grace");
+    // The ACP SDK's own example agent reuses its ids; the demo agent does when given one.
+    const first = ada.prompt("/permission call_1");
+    await answer(grace, "once");
+    expect((await first)?.stopReason).to.equal("end_turn");
+    const second = ada.prompt("/permission call_1");
+    await until(() => entries(grace, "permission-request").length === 2, "the second request is shown");
+    // Both elements can answer it; Grace does.
+    await until(() => $$(ada, '[part~="permission-reject"]').length === 1, "Ada's answer buttons appear");
+    await answer(grace, "reject");
+    expect((await second)?.stopReason).to.equal("end_turn");
+    await caughtUp([ada, grace], "shared", id, 20_000);
+    for (const el of [ada, grace]) {
+      await el.updateComplete;
+      const [earlier, later] = entries(el, "permission-request");
+      expect(earlier.dataset.status, "the first request keeps its answer").to.equal("allowed");
+      expect(later.dataset.status).to.equal("rejected");
+      expect(textOf(later)).to.contain(", by Grace");
+      expect(entries(el, "tool-call").length, "each turn's call is an entry of its own").to.equal(2);
+    }
+  });
+
+  it("Stop, pressed by Grace, reads as \"Stopped by Grace\" on the turn it ended, for everyone", async () => {
+    const id = fresh("stop");
+    const ada = await join(endpoint, id, "Ada");
+    const grace = await join(endpoint, id, "Grace");
+    const turn = ada.prompt("/slow 200");
+    await until(() => entries(grace, "agent-message").length > 0 && $$(grace, '[part~="stop"]').length === 1, "the answer streams and Grace can stop it");
+    $(grace, '[part~="stop"]').click();
+    expect((await turn)?.stopReason).to.equal("cancelled");
+    await caughtUp([ada, grace], "shared", id, 20_000);
+    for (const el of [ada, grace]) {
+      await el.updateComplete;
+      expect(textOf(entries(el, "user-message")[0])).to.contain("Stopped by Grace");
+      expect(textOf(entries(el, "turn-end")[0].querySelector('[part="entry-summary"]')!)).to.contain("Stopped by Grace");
+      expect(entries(el, "unknown"), "no unknown entry for session/cancel").to.be.empty;
+      expect(entries(el, "tool-call").filter((tool) => tool.dataset.status === "in_progress" || tool.dataset.status === "pending"), "nothing of the turn still runs").to.be.empty;
     }
   });
 

@@ -253,6 +253,29 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     await ada.conn.dispose();
   });
 
+  it("stops a turn for whoever presses Stop, says who in the log, and goes on in the same agent session", async () => {
+    const ada = await join(c, "w-stop", "Ada");
+    const grace = await join(c, "w-stop", "Grace");
+    const turn = ada.run("/slow 200");
+    await until(async () => (await history(ada.conn)).some((e: any) => e.payload?.params?.update?.sessionUpdate === "agent_message_chunk"), "the answer streams");
+    assert.deepEqual(await grace.conn.cancel(), { cancelled: true });
+    assert.equal((await turn)?.stopReason, "cancelled");
+    assert.equal((await ada.run("/echo again"))?.stopReason, "end_turn");
+    const stored = await history(ada.conn);
+    const cancels = stored.filter((e: any) => e.payload?.method === "session/cancel");
+    assert.equal(cancels.length, 1, "one session/cancel in the log");
+    assert.deepEqual((cancels[0].payload as any).params._meta["sandbox-workspace"].user, { id: "u-grace", name: "Grace" }, "the log says who stopped the turn");
+    const results = stored.filter((e: any) => typeof e.payload?.result?.stopReason === "string").map((e: any) => e.payload.result.stopReason);
+    assert.deepEqual(results, ["cancelled", "end_turn"]);
+    // The agent session went on: the SDK did not start a new one and replay the history into it.
+    assert.equal(stored.filter((e: any) => e.payload?.method === "session/new").length, 1, "one agent session");
+    const texts = stored.filter((e: any) => e.payload?.method === "session/prompt").map((e: any) => e.payload.params.prompt.map((b: any) => b.text).join(""));
+    assert.deepEqual(texts, ["/slow 200", "/echo again"], "no history replayed into the second prompt");
+    await assert.rejects(grace.conn.cancel(), /No turn is running/);
+    await ada.conn.dispose();
+    await grace.conn.dispose();
+  });
+
   it("runs queued prompts one at a time, in the order they reached the workspace", async () => {
     const ada = await join(c, "w-queue", "Ada");
     const grace = await join(c, "w-queue", "Grace");

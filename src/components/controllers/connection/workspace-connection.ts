@@ -366,6 +366,7 @@ export class WorkspaceConnection implements ReactiveController {
     this.#pending.delete(answer.permissionId);
     if (answer.toolCallId) {
       this.#callbacks.timeline().resolvePermission(answer.toolCallId, {
+        permissionId: answer.permissionId,
         reply: answer.reply,
         optionId: answer.optionId,
         by: answer.by && { id: answer.by.userId, name: answer.by.userName },
