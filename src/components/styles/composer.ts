@@ -13,6 +13,7 @@ export const composer = css`
   }
   .composer-input {
     flex: 1 1 16em;
+    min-width: 0;
     font: inherit;
     color: inherit;
     background: var(--_bg);
@@ -27,6 +28,7 @@ export const composer = css`
   }
   .composer-actions {
     display: flex;
+    flex-wrap: wrap;
     gap: var(--_space);
     align-items: center;
   }

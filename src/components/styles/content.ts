@@ -38,6 +38,8 @@ export const content = css`
   .markdown :is(th, td) {
     border: 1px solid var(--_border);
     padding: 2px 8px;
+    /* Cells keep their words whole: a table wider than the entry scrolls inside its own box. */
+    overflow-wrap: normal;
   }
   /* Task lists: the mark takes the bullet's place. */
   .markdown li:has(> [role="img"]:first-child),
@@ -232,4 +234,29 @@ export const content = css`
     color: var(--_muted);
   }
 
+  /* Narrow: facts stack their names over their values, plan items their badges under long text, and lists and figures give up their indents. */
+  @container transcript (max-width: 36em) {
+    .plan-item {
+      flex-wrap: wrap;
+    }
+    .plan-item .plan-text {
+      flex: 1 1 12em;
+    }
+    .plan-text + .badge {
+      margin-inline-start: auto;
+    }
+    .facts {
+      grid-template-columns: minmax(0, 1fr);
+      gap: 0;
+    }
+    .facts dd + dt {
+      margin-top: 0.25em;
+    }
+    .markdown :is(ul, ol) {
+      padding-inline-start: 1.5em;
+    }
+    figure {
+      margin-inline: 0;
+    }
+  }
 `;

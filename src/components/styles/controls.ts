@@ -49,6 +49,7 @@ export const controls = css`
     color: var(--_muted);
   }
   select {
+    max-width: 100%;
     font: inherit;
     color: inherit;
     background: var(--_entry-bg);
@@ -72,6 +73,11 @@ export const controls = css`
     flex-wrap: wrap;
     gap: var(--_space);
     margin: var(--_space) 0;
+  }
+  /* Agents name their options, sometimes with a whole sentence: a long name wraps inside its button. */
+  .permission-actions button {
+    min-width: 0;
+    text-align: start;
   }
   .jump {
     align-self: center;

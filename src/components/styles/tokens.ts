@@ -56,6 +56,8 @@ export const tokens = css`
     border: 1px solid var(--_border);
     border-radius: var(--_radius);
     color-scheme: light;
+    /* Long words, paths and URLs wrap rather than widen the element (code keeps its lines and scrolls). */
+    overflow-wrap: anywhere;
   }
   @media (prefers-color-scheme: dark) {
     :host(:not([theme="light"])) {

@@ -13,6 +13,11 @@ export const transcript = css`
     display: flex;
     flex-direction: column;
     gap: calc(var(--_space) * 0.75);
+    /*
+     * The lists take the element's width and never set it: what they hold (code, tables, JSON) cannot
+     * widen the element, and their entries adapt to the width they get.
+     */
+    container: transcript / inline-size;
   }
 
   .entry {
@@ -64,6 +69,10 @@ export const transcript = css`
   }
   .label {
     flex: none;
+    /* A user's name is the label of their messages: a long one must leave room for the rest. */
+    max-width: 50%;
+    overflow: hidden;
+    text-overflow: ellipsis;
     font-weight: 600;
     white-space: nowrap;
   }
@@ -109,10 +118,38 @@ export const transcript = css`
   }
   .body {
     padding: 0 calc(var(--_space) * 1.5) var(--_space) calc(var(--_space) * 3.25);
-    overflow-wrap: anywhere;
   }
   .body[hidden] {
     display: none;
+  }
+
+  /* Narrow: an entry's header takes two lines, its label, status and time over its title; bodies use the width. */
+  @container transcript (max-width: 36em) {
+    .summary {
+      display: grid;
+      grid-template-columns: auto minmax(0, 1fr) auto auto;
+      gap: 0 calc(var(--_space) * 0.75);
+      padding-inline: var(--_space);
+    }
+    .chevron {
+      grid-area: 1 / 1;
+    }
+    .label {
+      grid-area: 1 / 2;
+      max-width: none;
+    }
+    .status {
+      grid-area: 1 / 3;
+    }
+    .when {
+      grid-area: 1 / 4;
+    }
+    .entry-title {
+      grid-area: 2 / 2 / 3 / -1;
+    }
+    .body {
+      padding-inline: var(--_space);
+    }
   }
 
 `;
