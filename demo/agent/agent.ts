@@ -33,6 +33,8 @@
  *   /max-tokens          a reply cut mid-sentence, then stopReason `max_tokens`
  *   /exit                the agent process exits (code 1) mid-turn, like a crash
  *   /echo [text]         echoes the prompt as `user_message_chunk`, then a short reply
+ *   /question            asks the room a question (`elicitation/create`, a form) if the client
+ *                        advertised `elicitation.form`, then replies with the answer; says so if not
  *
  * Pacing: DEMO_AGENT_DELAY_MS is the mean delay between chunks (default 10; 0 = as fast as
  * possible, for tests). Pauses that stand for tool work scale with it.
@@ -44,7 +46,10 @@ import { fileURLToPath } from "node:url";
 import * as acp from "@agentclientprotocol/sdk";
 import type {
   AvailableCommand,
+  ClientCapabilities,
   ContentBlock,
+  CreateElicitationResponse,
+  ElicitationSchema,
   PlanEntry,
   PromptResponse,
   RequestPermissionOutcome,
@@ -110,6 +115,11 @@ export const SCENARIOS: readonly Scenario[] = [
   { command: "/max-tokens", usage: "/max-tokens", description: "A reply cut mid-sentence, then stopReason `max_tokens`." },
   { command: "/exit", usage: "/exit", description: "The agent process exits with code 1 mid-turn, like a crash." },
   { command: "/echo", usage: "/echo [text]", description: "Echoes the prompt as user_message_chunk, then a short reply." },
+  {
+    command: "/question",
+    usage: "/question",
+    description: "Asks the room a question (a form: a colour to pick, a reason, a yes/no) if the client can show one, then replies with the answer.",
+  },
 ];
 
 export const DEFAULT_DELAY_MS = 10;
@@ -146,6 +156,9 @@ interface SessionState {
 }
 
 const sessions = new Map<string, SessionState>();
+
+/** What the client said it can do, in `initialize` (one client per agent process). */
+let clientCapabilities: ClientCapabilities | undefined;
 
 function modeState(s: SessionState): SessionModeState {
   return { currentModeId: s.modeId, availableModes: MODES };
@@ -248,6 +261,16 @@ class Turn {
     });
     const { outcome } = await Promise.race([answer, cancelled]);
     return outcome;
+  }
+
+  /** Asks the client a question (a form); a `session/cancel` meanwhile wins even if the answer never comes. */
+  async ask(message: string, requestedSchema: ElicitationSchema): Promise<CreateElicitationResponse> {
+    const answer = this.client.request(acp.methods.client.elicitation.create, { sessionId: this.session.id, mode: "form", message, requestedSchema });
+    const cancelled = new Promise<never>((_, reject) => {
+      if (this.signal.aborted) reject(new Cancelled());
+      this.signal.addEventListener("abort", () => reject(new Cancelled()), { once: true });
+    });
+    return Promise.race([answer, cancelled]);
   }
 
   /** Grows the context and the bill, and reports both as Claude's adapter does. */
@@ -524,6 +547,38 @@ async function echo(t: Turn, prompt: ContentBlock[]): Promise<PromptResponse> {
   return endTurn("end_turn", 500, 10);
 }
 
+/** The demo's question: one choice, a free text and a yes/no. */
+export const QUESTION_SCHEMA: ElicitationSchema = {
+  type: "object",
+  title: "Status badge",
+  properties: {
+    color: { type: "string", title: "Colour", description: "The badge's background.", enum: ["teal", "amber", "violet"] },
+    reason: { type: "string", title: "Why this one?", maxLength: 200 },
+    darkMode: { type: "boolean", title: "Use it in dark mode too", default: true },
+  },
+  required: ["color"],
+};
+
+/** Asks the room, if the client can show a form, and replies with what it answered. */
+async function question(t: Turn): Promise<PromptResponse> {
+  if (!clientCapabilities?.elicitation?.form) {
+    await t.block("agent_message_chunk", "I wanted to ask which colour the status badge should be, but this client did not advertise `elicitation.form`: it cannot show me a form. I'll keep the current colour.");
+    return endTurn("end_turn", 500, 40);
+  }
+  await t.block("agent_message_chunk", "Before I repaint the status badge, one question for the room.");
+  const answer = await t.ask("Which colour should the **status badge** be?", QUESTION_SCHEMA);
+  if (answer.action === "cancel") return endTurn("cancelled", 0, 0);
+  if (answer.action !== "accept") {
+    await t.block("agent_message_chunk", "Understood, I'll keep the current colour.");
+    return endTurn("end_turn", 800, 20);
+  }
+  const content = (answer as { content?: Record<string, unknown> | null }).content ?? {};
+  const reason = typeof content.reason === "string" && content.reason ? ` because “${content.reason}”` : "";
+  const dark = content.darkMode === false ? ", in light mode only" : ", in dark mode too";
+  await t.block("agent_message_chunk", `Going with **${String(content.color)}**${reason}${dark}. (Answer received: \`${JSON.stringify(content)}\`)`);
+  return endTurn("end_turn", 1_200, 60);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Dispatch
 // ---------------------------------------------------------------------------------------------
@@ -564,6 +619,8 @@ function runScenario(t: Turn, prompt: ContentBlock[]): Promise<PromptResponse> {
       return crash(t);
     case "/echo":
       return echo(t, prompt);
+    case "/question":
+      return question(t);
     default:
       return defaultTurn(t);
   }
@@ -648,15 +705,18 @@ function setConfigOption(client: acp.AgentContext, params: acp.SetSessionConfigO
 export function createAgent(): acp.AgentApp {
   return acp
     .agent({ name: "sandbox-workspace-demo-agent" })
-    .onRequest(acp.methods.agent.initialize, () => ({
-      protocolVersion: acp.PROTOCOL_VERSION,
-      agentCapabilities: {
-        loadSession: false,
-        promptCapabilities: { image: false, audio: false, embeddedContext: true },
-      },
-      agentInfo: { name: "sandbox-workspace-demo-agent", title: "Demo agent (scripted)", version: "0.1.0" },
-      authMethods: [],
-    }))
+    .onRequest(acp.methods.agent.initialize, ({ params }) => {
+      clientCapabilities = params.clientCapabilities ?? undefined;
+      return {
+        protocolVersion: acp.PROTOCOL_VERSION,
+        agentCapabilities: {
+          loadSession: false,
+          promptCapabilities: { image: false, audio: false, embeddedContext: true },
+        },
+        agentInfo: { name: "sandbox-workspace-demo-agent", title: "Demo agent (scripted)", version: "0.1.0" },
+        authMethods: [],
+      };
+    })
     .onRequest(acp.methods.agent.session.new, ({ params, client }) => {
       const s: SessionState = {
         id: randomUUID(),

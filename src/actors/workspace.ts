@@ -11,6 +11,7 @@ import type {
   PermissionAnswer,
   PresenceBroadcast,
   PromptAccepted,
+  QuestionAnswer,
   SessionInfo,
   TurnOutcome,
   WorkspaceConnParams,
@@ -21,7 +22,7 @@ import { guardSdkRejections } from "./sdk-rejections.js";
 import { WorkspaceError } from "./session/errors.js";
 import { SessionHost, type SandboxConnection } from "./session/session-host.js";
 import { WorkspacePersistDriver } from "./storage/persist-driver.js";
-import { migrate, readPermissions, recordPermission } from "./storage/schema.js";
+import { migrate, readPermissions, readQuestions, recordPermission, recordQuestion } from "./storage/schema.js";
 
 export interface WorkspaceActorOptions {
   /** The sandbox-agent daemon, or a function of the workspace id for one sandbox per workspace. */
@@ -102,6 +103,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         emit: (name, payload) => c.broadcast(name, payload),
         audience: () => c.conns.size,
         recordPermission: (resolution) => recordPermission(persist, resolution),
+        recordQuestion: (resolution) => recordQuestion(persist, resolution),
       });
       /** When each connection last prompted, for the per-minute limit. */
       const promptTimes = new Map<string, number[]>();
@@ -149,6 +151,7 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         bootId: c.vars.bootId,
         users: presence(c.conns.values()).users,
         pendingPermissions: c.vars.host.pendingPermissions,
+        pendingQuestions: c.vars.host.pendingQuestions,
         limits: { maxPromptBytes: limits.maxPromptBytes, promptsPerMinute: limits.promptsPerMinute },
       }),
 
@@ -213,6 +216,19 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
           }),
         ),
 
+      /**
+       * Answers a question from the agent (`pendingQuestions`): `accept` with the form's `content`
+       * (checked against its schema), or `decline`. First answer wins; a later one is told who answered.
+       */
+      respondQuestion: (c, input: QuestionAnswer) =>
+        guarded(() =>
+          c.vars.host.respondQuestion(userOf(c.conn.state as ConnState), {
+            questionId: String(input?.questionId),
+            action: input?.action,
+            content: input?.content,
+          }),
+        ),
+
       cancel: (c) =>
         guarded(async () => {
           await c.vars.host.cancel(userOf(c.conn.state as ConnState));
@@ -247,9 +263,9 @@ function historyRequest(input: { after?: number; limit?: number } | undefined, m
   return { after, limit };
 }
 
-/** What a history page says besides its events: who answered permissions, and what a crash lost. */
-async function historyExtras(persist: WorkspacePersistDriver, sessionId: string): Promise<Pick<HistoryPage, "permissions" | "lost">> {
-  return { permissions: await readPermissions(persist), lost: await persist.lostRanges(sessionId) };
+/** What a history page says besides its events: who answered permissions and questions, and what a crash lost. */
+async function historyExtras(persist: WorkspacePersistDriver, sessionId: string): Promise<Pick<HistoryPage, "permissions" | "questions" | "lost">> {
+  return { permissions: await readPermissions(persist), questions: await readQuestions(persist), lost: await persist.lostRanges(sessionId) };
 }
 
 /** Connection params come from the client: keep only the strings we know. */

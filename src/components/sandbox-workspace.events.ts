@@ -30,6 +30,8 @@ export type SandboxWorkspaceErrorCode =
   | "cancel-failed"
   /** An answer to a permission request was refused or failed. */
   | "permission-failed"
+  /** An answer to a question from the agent failed (a refused one comes with the workspace's code: `invalid-argument`, `question-answered`). */
+  | "question-failed"
   /** Changing the agent's mode was refused or failed. */
   | "mode-failed"
   /** Changing one of the agent's config options was refused or failed. */

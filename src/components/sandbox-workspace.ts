@@ -7,7 +7,7 @@ import { html, LitElement, nothing, type PropertyValues, type TemplateResult } f
 import { property, state } from "lit/decorators.js";
 import { guard } from "lit/directives/guard.js";
 import { repeat } from "lit/directives/repeat.js";
-import { Timeline, type ConfigOptionsEntry, type PermissionRequestEntry, type RawEvent } from "../events/index.js";
+import { Timeline, type ConfigOptionsEntry, type PermissionRequestEntry, type QuestionEntry, type RawEvent } from "../events/index.js";
 import { onAccordionKey } from "./controllers/accordion-keys.js";
 import { WorkspaceConnection, type ConnectionStatus, type ConnectionTarget } from "./controllers/connection/workspace-connection.js";
 import { ComposerInput } from "./controllers/composer-input.js";
@@ -22,6 +22,8 @@ import { composer } from "./templates/composer.js";
 import { entry } from "./templates/entry.js";
 import { header } from "./templates/header.js";
 import { permissionActions } from "./templates/permission-actions.js";
+import type { QuestionContent } from "../protocol/index.js";
+import { questionForm, readQuestionForm } from "./templates/question-form.js";
 import { rawEvents, rawList } from "./templates/raw-events.js";
 import type { ViewContext } from "./views/index.js";
 
@@ -53,6 +55,7 @@ const TURN_FAILURES = new Set(["sandbox-unreachable", "agent-exited", "prompt-fa
  * @csspart entry-current-mode - An entry of type `current-mode`: the agent's mode.
  * @csspart entry-config-options - An entry of type `config-options`: the agent's config options.
  * @csspart entry-permission-request - An entry of type `permission-request`: a permission request and its answer.
+ * @csspart entry-question - An entry of type `question`: a question from the agent (a form), its answer and who gave it.
  * @csspart entry-turn-end - An entry of type `turn-end`: the end of a turn, with its stop reason (and "Stopped" when the client stopped it).
  * @csspart entry-file-read - An entry of type `file-read`: a file the agent read through the client (`fs/read_text_file`).
  * @csspart entry-file-write - An entry of type `file-write`: a file the agent wrote through the client (`fs/write_text_file`), as a diff when the log shows the file before.
@@ -95,6 +98,7 @@ const TURN_FAILURES = new Set(["sandbox-unreachable", "agent-exited", "prompt-fa
  * @csspart permission-options - The options a permission request offers.
  * @csspart permission-option - Each option a permission request offers.
  * @csspart permission-outcome - How a permission request was answered, and by whom.
+ * @csspart question-outcome - How a question from the agent was answered, and by whom ("Answered by Grace").
  * @csspart raw-list - The element-wide list of raw events.
  * @csspart badge - Small labels (status, priority, "current").
  * @csspart connection - The live connection's state in the header (`data-status`).
@@ -112,6 +116,10 @@ const TURN_FAILURES = new Set(["sandbox-unreachable", "agent-exited", "prompt-fa
  * @csspart permission-once - The button that allows a permission request once.
  * @csspart permission-always - The button that always allows what a permission request asks.
  * @csspart permission-reject - The button that rejects a permission request.
+ * @csspart question-form - The answer form of a pending question from the agent (live, where this element can answer).
+ * @csspart question-field - Each field of a question: a labelled control in its form, or the field and its answer once answered.
+ * @csspart question-submit - The button that sends a question's answer.
+ * @csspart question-decline - The button that declines a question.
  * @csspart jump-latest - The button that jumps back to the newest entries.
  *
  * @cssprop --sandbox-workspace-font - Text font family.
@@ -175,6 +183,8 @@ export class SandboxWorkspace extends LitElement {
   /** The `events` array last folded, to fold only what a longer one adds. */
   #folded?: readonly RawEvent[];
   #reportedMalformed = 0;
+  /** Questions this element's answer is on its way for: their forms wait. */
+  #answering = new Set<string>();
   /** The workspace this element has joined, if live. */
   #joined?: ConnectionTarget;
   #disclosure = new Disclosure();
@@ -219,6 +229,7 @@ export class SandboxWorkspace extends LitElement {
     entry: (id) => this.#timeline.entry(id),
     time: clockTime,
     permissionActions: (entry) => this.#permissionActions(entry),
+    questionForm: (entry) => this.#questionForm(entry),
   };
 
   /** The folded session: entries, summary, events. Read-only for hosts. */
@@ -334,7 +345,12 @@ export class SandboxWorkspace extends LitElement {
           const open = this.#disclosure.isOpen(item);
           const rawOpen = this.#disclosure.rawOpen(item.id);
           // Answer buttons depend on the link and the requests it knows, not on the entry alone.
-          const answerable = item.type === "permission-request" ? `${this.#connection.status}:${this.#connection.pending.size}` : "";
+          const answerable =
+            item.type === "permission-request"
+              ? `${this.#connection.status}:${this.#connection.pending.size}`
+              : item.type === "question"
+                ? `${this.#connection.status}:${this.#connection.questions.has(item.questionId)}:${this.#answering.has(item.questionId)}`
+                : "";
           return guard([item, item.rev, open, rawOpen, this.#disclosure.rawShown(item.id), answerable, this.#markdown.revision(item.id)], () => {
             const md = this.#markdown.forEntry(item.id);
             return entry(item, {
@@ -373,6 +389,11 @@ export class SandboxWorkspace extends LitElement {
     if (item.status !== "pending" || !this.#connection.live) return nothing;
     const request = [...this.#connection.pending.values()].find((candidate) => candidate.toolCallId === item.toolCall.toolCallId);
     return request ? permissionActions(request, this.#onAnswer) : nothing;
+  }
+
+  #questionForm(item: QuestionEntry): TemplateResult | typeof nothing {
+    if (item.status !== "pending" || item.mode !== "form" || !this.#connection.live || !this.#connection.questions.has(item.questionId)) return nothing;
+    return questionForm(item, { busy: this.#answering.has(item.questionId), onSubmit: this.#onQuestionSubmit, onDecline: this.#onQuestionDecline });
   }
 
   #configOptions(): ConfigOptionsEntry | undefined {
@@ -416,6 +437,9 @@ export class SandboxWorkspace extends LitElement {
     if (!extends_) this.#resetTranscript();
     this.#timeline.addAll(extends_ ? next.slice(previous.length) : next);
     this.#folded = next;
+    // A stored session is a record: a turn whose end the SDK could not log (see SessionSummary.endUnlogged)
+    // is over, not running forever. Live, the workspace says when it ends.
+    if (this.#timeline.summary.running && this.#timeline.summary.endUnlogged) this.#timeline.endTurn();
   }
 
   #checkSetup(): void {
@@ -482,6 +506,32 @@ export class SandboxWorkspace extends LitElement {
     const { permission, option } = (event.currentTarget as HTMLButtonElement).dataset;
     this.#connection.respondPermission(permission!, option!).catch((error: unknown) => this.#reportFailure(error, "permission-failed"));
   };
+
+  #onQuestionSubmit = (event: SubmitEvent): void => {
+    event.preventDefault();
+    event.stopPropagation();
+    const form = event.currentTarget as HTMLFormElement;
+    const item = this.#timeline.entry(form.dataset.entry!);
+    if (item?.type !== "question") return;
+    this.#answerQuestion(item.questionId, "accept", readQuestionForm(form, item.fields));
+  };
+
+  #onQuestionDecline = (event: Event): void => {
+    event.stopPropagation();
+    this.#answerQuestion((event.currentTarget as HTMLButtonElement).dataset.question!, "decline");
+  };
+
+  #answerQuestion(questionId: string, action: "accept" | "decline", content?: QuestionContent): void {
+    this.#answering.add(questionId);
+    this.requestUpdate();
+    this.#connection
+      .respondQuestion(questionId, action, content)
+      .catch((error: unknown) => this.#reportFailure(error, "question-failed"))
+      .finally(() => {
+        this.#answering.delete(questionId);
+        this.requestUpdate();
+      });
+  }
 
   #onConfig = (event: Event): void => {
     const input = event.target as HTMLInputElement | HTMLSelectElement;

@@ -3,6 +3,7 @@
  * permission requests and their answers, errors, and methods we have no view for.
  */
 import { foldClientError, foldClientRequest, foldClientResult, isClientMethod, settleCalls } from "./fold-client.js";
+import { foldQuestion, foldQuestionAnswer, QUESTION_METHOD, settleQuestions } from "./fold-questions.js";
 import { addEntry, claimReported, closeOpen, latest, replyFor, settlePermission, touch, type FoldContext, type FoldState, type PendingRequest } from "./fold-state.js";
 import { currentToolCall, foldConfigOptions, foldMode, foldSessionUpdate, malformed, mergeToolCall } from "./fold-updates.js";
 import { asArray, asString, isRecord, type Message, type Sender } from "./parse.js";
@@ -19,6 +20,7 @@ export function foldMessage(state: FoldState, ctx: FoldContext, sender: Sender, 
     case "notification":
       if (message.method === "session/update") foldSessionUpdate(state, ctx, message.params);
       else if (message.method === "session/cancel" && sender === "client") foldCancel(state, ctx, message.params);
+      else if (message.method === QUESTION_METHOD && sender === "agent") foldQuestion(state, ctx, message.params);
       else unknown(state, ctx, message.method, message.params);
       return;
     case "request":
@@ -50,8 +52,11 @@ function other(sender: Sender): Sender {
 
 function foldRequest(state: FoldState, ctx: FoldContext, sender: Sender, id: string | number, method: string, params: unknown): void {
   const pending: PendingRequest = { method };
+  // Both senders number from low integers: the SDK files the prompt's response under this request instead.
+  if (sender === "agent" && state.prompt && state.summary.running && state.pending.get(`client:${id}`)?.entry === state.prompt) state.summary.endUnlogged = true;
   if (method === "session/prompt") pending.entry = startTurn(state, ctx, params);
   else if (method === "session/request_permission") pending.entry = requestPermission(state, ctx, id, params);
+  else if (method === QUESTION_METHOD && sender === "agent") pending.entry = foldQuestion(state, ctx, params, id);
   else if (sender === "agent" && isClientMethod(method)) foldClientRequest(state, ctx, id, method, params, pending);
   else if (method === "session/new") {
     const info = latest(state, ctx, "session-info", () => ({}));
@@ -131,6 +136,7 @@ function authorOf(params: unknown): Author | undefined {
 /** Ends the running turn. `stopReason` is undefined when the log never said how it ended. */
 export function endTurn(state: FoldState, stopReason: string | undefined): void {
   state.summary.running = false;
+  state.summary.endUnlogged = undefined;
   if (stopReason !== undefined) state.summary.lastStopReason = stopReason;
   const prompt = state.prompt;
   if (prompt && stopReason !== undefined) {
@@ -165,6 +171,7 @@ function settleOpenWork(state: FoldState, endedAs: EndedAs): void {
     }
   }
   state.turnPlans.clear();
+  settleQuestions(state, endedAs);
   const open = state.open ?? state.ended;
   if (open?.type === "agent-thought" && open.streaming) {
     open.streaming = false;
@@ -203,6 +210,7 @@ function foldResult(state: FoldState, ctx: FoldContext, request: PendingRequest 
     foldClientResult(state, ctx, request, result);
     return;
   }
+  if (entry?.type === "question") return foldQuestionAnswer(state, ctx, entry, result);
   if (entry?.type === "permission-request") {
     touch(entry, ctx);
     const outcome = isRecord(result) && isRecord(result.outcome) ? result.outcome : undefined;

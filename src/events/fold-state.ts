@@ -13,6 +13,8 @@ import type {
   EntryType,
   PermissionRequestEntry,
   PermissionResolution,
+  QuestionEntry,
+  QuestionResolution,
   RawEvent,
   PlanUpdateEntry,
   SessionMessageState,
@@ -95,9 +97,13 @@ export interface FoldState {
   subagents: Map<string, SubagentEntry>;
   /** Messages between sessions by id, and the entry each one shows in (its own, or a subagent's). */
   sessionMessages: Map<string, { message: SessionMessageState; owner: Entry }>;
+  /** Questions by id, the answers the host reported for them (kept across re-folds), and the running turn's open ones (fold-questions.ts). */
+  questions: Map<string, QuestionEntry>;
+  questionReports: Map<string, QuestionResolution>;
+  turnQuestions: Set<QuestionEntry>;
 }
 
-export function createFoldState(resolutions = new Map<string, PermissionResolution[]>()): FoldState {
+export function createFoldState(resolutions = new Map<string, PermissionResolution[]>(), questionReports = new Map<string, QuestionResolution>()): FoldState {
   return {
     entries: new Map(),
     summary: { modes: [], running: false, pendingPermissions: 0, eventCount: 0, malformedCount: 0 },
@@ -121,6 +127,9 @@ export function createFoldState(resolutions = new Map<string, PermissionResoluti
     planUpdates: new Map(),
     subagents: new Map(),
     sessionMessages: new Map(),
+    questions: new Map(),
+    questionReports,
+    turnQuestions: new Set(),
   };
 }
 

@@ -5,5 +5,6 @@
 export { Timeline } from "./timeline.js";
 export { META_KEY } from "./fold-rpc.js";
 export { LATEST_TYPES, replyFor } from "./fold-state.js";
+export { checkAnswer, fieldName, questionFields } from "./question-fields.js";
 export { readEvent, readMessage, eventIndexOf, type Message, type ReadEvent } from "./parse.js";
 export * from "./types.js";

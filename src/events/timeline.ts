@@ -8,9 +8,10 @@
  */
 import { addReported, closeOpen, createFoldState, type FoldContext, type FoldState } from "./fold-state.js";
 import { endTurn, foldMessage } from "./fold-rpc.js";
+import { reportQuestion } from "./fold-questions.js";
 import { foldSessionUpdate, malformed } from "./fold-updates.js";
 import { asNumber, eventIndexOf, isRecord, isSessionUpdate, readEvent } from "./parse.js";
-import type { Entry, PermissionResolution, RawEvent, SessionSummary } from "./types.js";
+import type { Entry, PermissionResolution, QuestionResolution, RawEvent, SessionSummary } from "./types.js";
 
 /** A late batch's event on its way into the ordered history. */
 interface Slot {
@@ -236,6 +237,16 @@ export class Timeline {
   }
 
   /**
+   * Records how a question from the agent was answered (`accept` with its content, `decline`,
+   * `cancel`) and by whom: the log does not hold the answers a workspace gives. `questionId` is the
+   * host's (`QuestionEntry.questionId`). Kept across re-folds; a question folded later takes it.
+   */
+  resolveQuestion(questionId: string, resolution: QuestionResolution): void {
+    reportQuestion(this.#state, questionId, resolution);
+    this.version++;
+  }
+
+  /**
    * Ends the running turn when the host knows it ended but the log may not say so (the SDK can miss
    * a prompt's response). A later response in the log still adds its own turn-end entry.
    */
@@ -305,7 +316,7 @@ export class Timeline {
 
   #refold(): void {
     this.refolds++;
-    this.#state = createFoldState(this.#state.resolutions);
+    this.#state = createFoldState(this.#state.resolutions, this.#state.questionReports);
     this.#unindexed = 0;
     for (const raw of this.#raws) this.#fold(raw);
   }

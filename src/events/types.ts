@@ -34,6 +34,7 @@ export type EntryType =
   | "current-mode"
   | "config-options"
   | "permission-request"
+  | "question"
   | "turn-end"
   | "file-read"
   | "file-write"
@@ -58,6 +59,7 @@ export const ENTRY_TYPES: readonly EntryType[] = [
   "current-mode",
   "config-options",
   "permission-request",
+  "question",
   "turn-end",
   "file-read",
   "file-write",
@@ -216,6 +218,64 @@ export interface PermissionRequestEntry extends EntryBase<"permission-request"> 
   toolCallEntryId?: string;
   status: "pending" | "resolved" | "cancelled" | "failed";
   resolution?: PermissionResolution;
+}
+
+/** One field of a question's form, read from the agent's `requestedSchema` (see `questionFields`). */
+export interface QuestionField {
+  /** The property name: the key of its value in the answer's `content`. */
+  name: string;
+  /** `string`, `number`, `integer`, `boolean`, `array` (several choices), or whatever the agent sent. */
+  type: string;
+  required: boolean;
+  /** Whether a form can fill it (a known type; an `array` only with choices). */
+  fillable: boolean;
+  title?: string;
+  description?: string;
+  /** The values to choose from (`enum` or `oneOf`; for `array`, its items'), with their titles. */
+  choices?: Array<{ value: string; title: string }>;
+  default?: string | number | boolean | string[];
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
+}
+
+/** How a question was answered, when the log or the host says so. */
+export interface QuestionResolution {
+  /** `accept`, `decline` or `cancel` (ACP's actions), or whatever the client sent. */
+  action: string;
+  /** The values, for `accept`. */
+  content?: Record<string, unknown>;
+  by?: Author;
+  at?: number;
+}
+
+/** The agent asked a question (ACP `elicitation/create`): a form, or a link to open (`url` mode). */
+export interface QuestionEntry extends EntryBase<"question"> {
+  /**
+   * How the host names the question (`respondQuestion`, `resolveQuestion`): `<server>:<id>` from the
+   * `_request` a workspace recorded it with, else the JSON-RPC id.
+   */
+  questionId: string;
+  rpcId?: string | number;
+  /** `form`, `url`, or whatever the agent sent. */
+  mode: string;
+  message: string;
+  fields: QuestionField[];
+  /** The schema's own title and description, when it has them. */
+  title?: string;
+  description?: string;
+  toolCallId?: string;
+  /** For `url` mode: the link the agent asks to open (untrusted). */
+  url?: string;
+  /**
+   * `pending` until answered; `answered` (accepted), `declined`, `cancelled`; `unanswered` when its
+   * turn ended with no answer known.
+   */
+  status: "pending" | "answered" | "declined" | "cancelled" | "unanswered";
+  resolution?: QuestionResolution;
 }
 
 export interface TurnEndEntry extends EntryBase<"turn-end"> {
@@ -385,6 +445,7 @@ export type Entry =
   | CurrentModeEntry
   | ConfigOptionsEntry
   | PermissionRequestEntry
+  | QuestionEntry
   | TurnEndEntry
   | FileReadEntry
   | FileWriteEntry
@@ -408,6 +469,12 @@ export interface SessionSummary {
   usage?: { used?: number; size?: number; cost?: { amount: number; currency: string } };
   /** A turn is running: a prompt was sent and its end is not known yet. */
   running: boolean;
+  /**
+   * The running turn's end will not reach the log: the agent sent a request with the same JSON-RPC
+   * id as the turn's prompt, and sandbox-agent's SDK then drops the prompt's response. Only the host,
+   * which sees the prompt settle, or the end of a finished log can end this turn.
+   */
+  endUnlogged?: boolean;
   lastStopReason?: string;
   pendingPermissions: number;
   /** Events folded, and those that could not be read. */

@@ -2,7 +2,7 @@
  * What the workspace actor says to its clients: broadcast payloads and action results.
  * Types only: the browser element and the actor share them.
  */
-import type { PermissionOption, PermissionOptionKind } from "@agentclientprotocol/sdk";
+import type { ElicitationContentValue, ElicitationSchema, PermissionOption, PermissionOptionKind } from "@agentclientprotocol/sdk";
 import type { SessionEvent } from "sandbox-agent";
 
 /** sandbox-agent's answers to a permission request. */
@@ -59,6 +59,46 @@ export interface PermissionResolvedBroadcast {
   at: number;
 }
 
+/**
+ * A question the agent asks the room (ACP `elicitation/create`, form mode): whoever answers first
+ * answers for everyone.
+ */
+export interface QuestionRequestedBroadcast {
+  /** `<agent connection>:<JSON-RPC id>`: unique across agent processes, which each number from 0. */
+  questionId: string;
+  /** What the agent asks, in its words (untrusted text, markdown). */
+  message: string;
+  /** The form: each property is a field (string, number, integer, boolean; enums are choices). */
+  requestedSchema: ElicitationSchema;
+  /** The tool call it asks about, when it names one. */
+  toolCallId?: string;
+  requestedAt: number;
+}
+
+/** The answer's kind, as ACP names it: `accept` (with the form's content), `decline`, or `cancel` (the workspace's own, when a turn ends or is stopped). */
+export type QuestionAction = "accept" | "decline" | "cancel";
+
+/** The values of an accepted question's form, by field name. */
+export type QuestionContent = Record<string, ElicitationContentValue>;
+
+/** `respondQuestion`'s input: accept with the form's `content`, or decline. */
+export interface QuestionAnswer {
+  questionId: string;
+  action: "accept" | "decline";
+  /** For `accept`: a value for each field, as `requestedSchema` asks (required fields, types, choices). */
+  content?: QuestionContent;
+}
+
+export interface QuestionResolvedBroadcast {
+  questionId: string;
+  action: QuestionAction;
+  /** What was answered, for `accept`. */
+  content?: QuestionContent;
+  /** Who answered; absent when the workspace answered itself (`cancel` at a turn's end, a question it cannot show declined). */
+  by?: WorkspaceUser;
+  at: number;
+}
+
 export interface TurnBroadcast {
   state: "running" | "ended";
   /** The prompt this turn runs (see `PromptAccepted`). */
@@ -109,6 +149,8 @@ export type WorkspaceErrorCode =
   | "rate-limited"
   | "permission-not-found"
   | "permission-answered"
+  | "question-not-found"
+  | "question-answered"
   | "not-running"
   | "invalid-argument"
   | "persist-failed"
@@ -129,6 +171,8 @@ export interface WorkspaceBroadcasts {
   "chat.user": ChatUserBroadcast;
   "permission.requested": PermissionRequestedBroadcast;
   "permission.resolved": PermissionResolvedBroadcast;
+  "question.requested": QuestionRequestedBroadcast;
+  "question.resolved": QuestionResolvedBroadcast;
   turn: TurnBroadcast;
   presence: PresenceBroadcast;
   error: ErrorBroadcast;
@@ -144,6 +188,8 @@ export interface SessionInfo {
   lastEventIndex: number;
   users: PresenceBroadcast["users"];
   pendingPermissions: PermissionRequestedBroadcast[];
+  /** Questions from the agent waiting for an answer. */
+  pendingQuestions: QuestionRequestedBroadcast[];
   /** Changes each time the workspace starts: a prompt sent before the last start did not survive it. */
   bootId: string;
   /** What one connection may send, so a client can refuse an oversized prompt before it is sent. */
@@ -171,6 +217,8 @@ export interface HistoryPage {
   nextAfter?: number;
   /** Who answered which permission request (the log does not record it). */
   permissions: PermissionResolvedBroadcast[];
+  /** How each question from the agent was answered, and by whom (the log does not record it). */
+  questions: QuestionResolvedBroadcast[];
   /**
    * Index ranges `(after, through]` whose events clients may have been shown but that were never
    * stored: the workspace's host stopped without writing them. A client drops what it holds there.

@@ -1,7 +1,8 @@
 /**
  * One workspace's sandbox-agent session: connects lazily, resumes the session with its persisted
- * history, runs prompts one at a time, holds permission requests until a person answers, and says
- * what happened through `emit`. Knows nothing of RivetKit: the actor wires it to broadcasts.
+ * history, runs prompts one at a time, holds permission requests and the agent's questions until a
+ * person answers, and says what happened through `emit`. Knows nothing of RivetKit: the actor wires
+ * it to broadcasts.
  */
 import { SandboxAgent, type SandboxAgentConnectOptions, type Session, type SessionPermissionRequest } from "sandbox-agent";
 import type {
@@ -11,19 +12,23 @@ import type {
   PermissionRequestedBroadcast,
   PermissionResolvedBroadcast,
   PromptAccepted,
+  QuestionAnswer,
+  QuestionRequestedBroadcast,
+  QuestionResolvedBroadcast,
   TurnOutcome,
   WorkspaceBroadcasts,
   WorkspaceErrorCode,
   WorkspaceUser,
 } from "../../protocol/index.js";
-import { META_KEY } from "../../events/index.js";
+import { checkAnswer, META_KEY, questionFields } from "../../events/index.js";
 import { replyOfKind } from "../../protocol/index.js";
 import type { WorkspacePersistDriver } from "../storage/persist-driver.js";
+import { agentRequestsFetch, type AgentRequest } from "./agent-requests.js";
 import { BroadcastPump } from "./broadcast-pump.js";
 import { describeFailure, WorkspaceError, withTimeout } from "./errors.js";
 
-/** Where the sandbox-agent daemon is. Stays on the server: never sent to a client. */
-export type SandboxConnection = Pick<SandboxAgentConnectOptions, "headers" | "token"> & { baseUrl: string };
+/** Where the sandbox-agent daemon is, and the fetch to reach it with. Stays on the server: never sent to a client. */
+export type SandboxConnection = Pick<SandboxAgentConnectOptions, "headers" | "token"> & { baseUrl: string; fetch?: typeof fetch };
 
 export interface SessionHostOptions {
   workspaceId: string;
@@ -35,11 +40,32 @@ export interface SessionHostOptions {
   audience?: () => number;
   /** Records an answer to a permission request (the SDK's log does not). */
   recordPermission: (resolution: PermissionResolvedBroadcast) => Promise<void>;
+  /** Records how a question from the agent was answered (the SDK's log does not). */
+  recordQuestion: (resolution: QuestionResolvedBroadcast) => Promise<void>;
   /** Working directory for a new agent session. */
   cwd?: string;
 }
 
 const REPLIES: readonly PermissionReply[] = ["once", "always", "reject"];
+
+/** ACP's question from the agent, which the SDK cannot answer: `agentRequestsFetch` takes it out of its stream. */
+const QUESTION_METHOD = "elicitation/create";
+/** Only what the workspace serves: questions as forms (not `url`, not the file system or terminals). */
+const CLIENT_CAPABILITIES = { elicitation: { form: {} } };
+
+/** A question held for the room: the agent's request, and what clients are told of it. */
+interface HeldQuestion {
+  request: AgentRequest;
+  held: QuestionRequestedBroadcast;
+}
+
+/** "This question was already answered by Grace": how a question went, for an answer that came too late. */
+function questionOutcome(resolution: QuestionResolvedBroadcast): string {
+  const who = resolution.by?.userName ?? resolution.by?.userId;
+  const verb = resolution.action === "cancel" ? "cancelled" : resolution.action === "decline" ? "declined" : "answered";
+  if (who) return `This question was already ${verb} by ${who}`;
+  return resolution.action === "cancel" ? "This question was cancelled: its turn ended or was stopped" : `This question was already ${verb} by the workspace`;
+}
 
 /** sandbox-agent's own way to send `session/cancel` (the one `destroySession` uses), which the public API refuses. */
 interface ManagedCancel {
@@ -79,6 +105,8 @@ export class SessionHost {
   #running?: WorkspaceUser;
   #pending = new Map<string, PermissionRequestedBroadcast>();
   #answered = new Map<string, PermissionResolvedBroadcast>();
+  #questions = new Map<string, HeldQuestion>();
+  #answeredQuestions = new Map<string, QuestionResolvedBroadcast>();
   /** Aborted when the host is disposed: turns then end rather than wait on an SDK that is gone. */
   #stopping = new AbortController();
   /** Prompts given to this host, by id, oldest first. */
@@ -103,6 +131,10 @@ export class SessionHost {
 
   get pendingPermissions(): PermissionRequestedBroadcast[] {
     return [...this.#pending.values()];
+  }
+
+  get pendingQuestions(): QuestionRequestedBroadcast[] {
+    return [...this.#questions.values()].map(({ held }) => held);
   }
 
   /**
@@ -145,6 +177,7 @@ export class SessionHost {
       } finally {
         this.#running = undefined;
         this.#settleAbandonedPermissions();
+        await this.#cancelQuestions();
         // Ended for getTurn once the broadcast leaves, behind the turn's last events: a client
         // that learns the end from getTurn then has had every event of the turn sent to it.
         const { stopReason, error } = outcome;
@@ -212,6 +245,44 @@ export class SessionHost {
   }
 
   /**
+   * Answers a question from the agent for the room: the first answer wins, a later one learns who
+   * gave it. `accept` carries the form's values, checked against the question's schema first (a
+   * refused answer leaves the question open); `decline` carries none.
+   */
+  async respondQuestion(user: WorkspaceUser, answer: QuestionAnswer): Promise<QuestionResolvedBroadcast> {
+    const { questionId } = answer;
+    const question = this.#questions.get(questionId);
+    if (!question) {
+      const answered = this.#answeredQuestions.get(questionId);
+      if (answered) throw new WorkspaceError("question-answered", `${questionOutcome(answered)}.`);
+      throw new WorkspaceError("question-not-found", `No pending question ${questionId}.`);
+    }
+    if (answer.action !== "accept" && answer.action !== "decline") {
+      throw new WorkspaceError("invalid-argument", `Answer a question with the action “accept” (and the form's content) or “decline”, not “${String(answer.action)}”.`);
+    }
+    const content = answer.action === "accept" ? answer.content : undefined;
+    if (answer.action === "accept") {
+      const problem = checkAnswer(questionFields(question.held.requestedSchema), content);
+      if (problem) throw new WorkspaceError("invalid-argument", problem);
+    }
+    // Taken before anything is awaited: a second answer arriving meanwhile finds it answered.
+    this.#questions.delete(questionId);
+    const resolution: QuestionResolvedBroadcast = { questionId, action: answer.action, ...(content ? { content } : {}), by: user, at: Date.now() };
+    this.#answeredQuestions.set(questionId, resolution);
+    try {
+      await question.request.respond({ result: content ? { action: "accept", content } : { action: answer.action } });
+    } catch (error) {
+      // The answer never reached the agent: the question is open again, unless its connection is gone.
+      this.#answeredQuestions.delete(questionId);
+      if (!question.request.signal.aborted) this.#questions.set(questionId, question);
+      throw this.#fail(error, "prompt-failed");
+    }
+    await this.#options.recordQuestion(resolution);
+    this.#broadcasts.send("question.resolved", resolution);
+    return resolution;
+  }
+
+  /**
    * Stops the running turn with ACP's `session/cancel`, which names who pressed Stop in its `_meta`
    * (the log then says "Stopped by Ada") and keeps the agent session for the next prompt. Pending
    * permission requests are answered `cancelled` first, as ACP asks of a client that cancels.
@@ -223,6 +294,8 @@ export class SessionHost {
     const sdk = this.#sdk;
     const session = this.#session;
     if (!this.#running || !sdk || !session) throw new WorkspaceError("not-running", "No turn is running.");
+    // As for permissions, ACP asks a client that cancels to answer its open questions `cancel` first.
+    await this.#cancelQuestions();
     const managed = sdk as unknown as Partial<ManagedCancel>;
     if (typeof managed.sendSessionMethodInternal !== "function") {
       await sdk.destroySession(this.sessionId).catch((error: unknown) => {
@@ -256,8 +329,11 @@ export class SessionHost {
 
   /** Before the actor sleeps or stops: close the SDK (no more events), then write what is queued. */
   async dispose(): Promise<void> {
+    // Open questions are answered (and recorded) while the agent connection and storage are still there.
+    const questions = this.#cancelQuestions();
     // The running turn and the queued ones end now: the actor waits for them before it stops.
     this.#stopping.abort();
+    await questions;
     const sdk = this.#sdk;
     this.#dropSession(false);
     await sdk?.dispose().catch(() => undefined);
@@ -287,7 +363,14 @@ export class SessionHost {
     let sdk: SandboxAgent;
     if (!(await this.#healthy())) throw this.#fail(new Error("ECONNREFUSED"), "sandbox-unreachable");
     try {
-      sdk = await SandboxAgent.connect({ ...sandbox, persist: this.#options.persist, waitForHealth: false });
+      // The agent's questions, which the SDK cannot answer, come to #holdQuestion through this fetch (see agent-requests.ts).
+      const fetch = agentRequestsFetch({
+        fetch: sandbox.fetch,
+        clientCapabilities: CLIENT_CAPABILITIES,
+        methods: [QUESTION_METHOD],
+        onRequest: (request) => this.#holdQuestion(request),
+      });
+      sdk = await SandboxAgent.connect({ ...sandbox, fetch, persist: this.#options.persist, waitForHealth: false });
     } catch (error) {
       throw this.#fail(error, "sandbox-unreachable");
     }
@@ -346,7 +429,7 @@ export class SessionHost {
     try {
       const headers = new Headers(sandbox.headers);
       if (sandbox.token) headers.set("authorization", `Bearer ${sandbox.token}`);
-      const response = await fetch(new URL("/v1/health", sandbox.baseUrl), { headers, signal: AbortSignal.timeout(WATCH_INTERVAL_MS * 2) });
+      const response = await (sandbox.fetch ?? fetch)(new URL("/v1/health", sandbox.baseUrl), { headers, signal: AbortSignal.timeout(WATCH_INTERVAL_MS * 2) });
       return response.ok;
     } catch {
       return false;
@@ -364,6 +447,50 @@ export class SessionHost {
     };
     this.#pending.set(request.id, held);
     this.#broadcasts.send("permission.requested", held);
+  }
+
+  /**
+   * A question from the agent: held for the room (`question.requested`) until someone answers. The
+   * workspace declines what it cannot put to the room itself: a link to open (`url` mode, whose
+   * address is the agent's, untrusted) and questions outside a session (no one is there to ask).
+   */
+  #holdQuestion(request: AgentRequest): void {
+    const { params } = request;
+    const requestedSchema = params.requestedSchema;
+    if (params.mode !== "form" || typeof params.sessionId !== "string" || typeof requestedSchema !== "object" || requestedSchema === null) {
+      void request.respond({ result: { action: "decline" } }).catch(() => undefined);
+      if (typeof params.sessionId !== "string") return;
+      // Its request is in the log: say what became of it.
+      const resolution: QuestionResolvedBroadcast = { questionId: request.key, action: "decline", at: Date.now() };
+      this.#answeredQuestions.set(request.key, resolution);
+      void this.#options.recordQuestion(resolution).catch(() => undefined);
+      this.#broadcasts.send("question.resolved", resolution);
+      return;
+    }
+    const held: QuestionRequestedBroadcast = {
+      questionId: request.key,
+      message: typeof params.message === "string" ? params.message : "",
+      requestedSchema: requestedSchema as QuestionRequestedBroadcast["requestedSchema"],
+      ...(typeof params.toolCallId === "string" ? { toolCallId: params.toolCallId } : {}),
+      requestedAt: Date.now(),
+    };
+    this.#questions.set(request.key, { request, held });
+    this.#broadcasts.send("question.requested", held);
+  }
+
+  /** Answers every open question `cancel` (a turn ended or was stopped, or the workspace stops), records it and says so. */
+  async #cancelQuestions(): Promise<void> {
+    const open = [...this.#questions.values()];
+    this.#questions.clear();
+    await Promise.all(
+      open.map(async ({ request, held }) => {
+        const resolution: QuestionResolvedBroadcast = { questionId: held.questionId, action: "cancel", at: Date.now() };
+        this.#answeredQuestions.set(held.questionId, resolution);
+        await request.respond({ result: { action: "cancel" } }).catch(() => undefined);
+        await this.#options.recordQuestion(resolution).catch((error: unknown) => console.error("[sandbox-workspace] recording a cancelled question failed:", error));
+        this.#broadcasts.send("question.resolved", resolution);
+      }),
+    );
   }
 
   /** A turn that ended (cancelled, failed) took its open permission requests with it. */

@@ -6,7 +6,8 @@ import { chrome } from "./chrome.js";
 import { composer } from "./composer.js";
 import { content } from "./content.js";
 import { controls } from "./controls.js";
+import { questions } from "./questions.js";
 import { tokens } from "./tokens.js";
 import { transcript } from "./transcript.js";
 
-export const styles = [tokens, chrome, transcript, content, controls, composer];
+export const styles = [tokens, chrome, transcript, content, controls, composer, questions];

@@ -1,5 +1,5 @@
 import type { nothing, TemplateResult } from "lit";
-import type { Entry, EntryOf, EntryType, MessagePart, PermissionRequestEntry } from "../../events/index.js";
+import type { Entry, EntryOf, EntryType, MessagePart, PermissionRequestEntry, QuestionEntry } from "../../events/index.js";
 import type { StreamingMarkdown } from "../markdown.js";
 
 /** What a view needs from the element that renders it. */
@@ -15,6 +15,8 @@ export interface ViewContext {
   time(ms: number | undefined): string;
   /** Answer buttons for a pending permission request, when this element can answer it. */
   permissionActions(entry: PermissionRequestEntry): TemplateResult | typeof nothing;
+  /** The answer form of a pending question from the agent, when this element can answer it. */
+  questionForm(entry: QuestionEntry): TemplateResult | typeof nothing;
 }
 
 /** One entry type's view: the accordion's header and body. */

@@ -2,6 +2,7 @@
 import type { EntryViews } from "./context.js";
 import { agentMessage, agentThought, userMessage } from "./messages.js";
 import { error, permissionRequest, turnEnd, unknown } from "./protocol.js";
+import { question } from "./question.js";
 import { availableCommands, configOptions, currentMode, plan, sessionInfo, usage } from "./session-state.js";
 import { toolCall } from "./tool-call.js";
 import { fileRead, fileWrite, terminal } from "./client.js";
@@ -19,6 +20,7 @@ export const VIEWS: EntryViews = {
   "current-mode": currentMode,
   "config-options": configOptions,
   "permission-request": permissionRequest,
+  question,
   "turn-end": turnEnd,
   "file-read": fileRead,
   "file-write": fileWrite,

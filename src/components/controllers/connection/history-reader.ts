@@ -3,7 +3,7 @@
  * once at a time. A first load of a long session shows the newest page at once and fills in the
  * older pages behind it, a few requested together.
  */
-import type { PermissionResolvedBroadcast } from "../../../protocol/index.js";
+import type { PermissionResolvedBroadcast, QuestionResolvedBroadcast } from "../../../protocol/index.js";
 import type { RawEvent } from "../../../events/index.js";
 import { answered, message, NoAnswer, type Conn, type HistoryPage, type TimelineWrites } from "./link.js";
 
@@ -21,6 +21,8 @@ export interface HistoryReaderHost {
   onEvents(events: RawEvent[]): void;
   /** Who answered a permission, as a page records it. */
   onAnswer(answer: PermissionResolvedBroadcast): void;
+  /** How a question was answered, as a page records it. */
+  onQuestionAnswer?(answer: QuestionResolvedBroadcast): void;
   onError(code: string, message: string): void;
 }
 
@@ -131,7 +133,7 @@ export class HistoryReader {
   }
 
   /**
-   * What a history page says besides its events: who answered permissions, and, for the page read
+   * What a history page says besides its events: who answered permissions and questions, and, for the page read
    * right after the contiguous index (`after`), whether older events were trimmed from storage:
    * what is not there is not a gap.
    */
@@ -140,6 +142,8 @@ export class HistoryReader {
     const first = page.events[0]?.eventIndex;
     if (after !== undefined && first !== undefined && first > after + 1) timeline.skipTo(first - 1);
     for (const answer of page.permissions) if (answer.reply !== "cancelled") this.#host.onAnswer(answer);
+    // A workspace from before questions sends none.
+    for (const answer of page.questions ?? []) this.#host.onQuestionAnswer?.(answer);
     // The workspace's host died before writing events it had sent: drop them, as storage did.
     let dropped = 0;
     for (const range of page.lost ?? []) dropped += timeline.forget(range.after, range.through);

@@ -17,6 +17,9 @@ import {
   type PermissionRequestedBroadcast,
   type PermissionResolvedBroadcast,
   type PresenceBroadcast,
+  type QuestionContent,
+  type QuestionRequestedBroadcast,
+  type QuestionResolvedBroadcast,
   type SessionInfo,
   type TurnBroadcast,
 } from "../../../protocol/index.js";
@@ -59,6 +62,8 @@ export class WorkspaceConnection implements ReactiveController {
   #users: PresenceBroadcast["users"] = [];
   /** Permission requests waiting for an answer, by id. */
   #pending = new Map<string, PermissionRequestedBroadcast>();
+  /** Questions from the agent waiting for an answer, by id. */
+  #questions = new Map<string, QuestionRequestedBroadcast>();
   #turn?: TurnBroadcast;
   #limits?: SessionInfo["limits"];
 
@@ -97,6 +102,7 @@ export class WorkspaceConnection implements ReactiveController {
       live: () => this.live,
       onEvents: (events) => callbacks.onEvents(events),
       onAnswer: (answer) => this.#resolved(answer),
+      onQuestionAnswer: (answer) => this.#questionResolved(answer),
       onError: (code, text) => {
         callbacks.onError(code, text);
         host.requestUpdate();
@@ -142,6 +148,11 @@ export class WorkspaceConnection implements ReactiveController {
     return this.#pending;
   }
 
+  /** Questions from the agent waiting for an answer, by id. */
+  get questions(): ReadonlyMap<string, QuestionRequestedBroadcast> {
+    return this.#questions;
+  }
+
   /** The workspace's turn as last broadcast or reported. */
   get turn(): TurnBroadcast | undefined {
     return this.#turn;
@@ -160,6 +171,7 @@ export class WorkspaceConnection implements ReactiveController {
     clearTimeout(this.#retryTimer);
     this.#disposeLink();
     this.#pending.clear();
+    this.#questions.clear();
     this.#users = [];
     this.#turn = undefined;
     this.#wasLive = false;
@@ -180,6 +192,11 @@ export class WorkspaceConnection implements ReactiveController {
   /** Answers a pending permission request with one of the agent's options. */
   async respondPermission(permissionId: string, optionId: string): Promise<void> {
     await this.#require().respondPermission({ permissionId, optionId });
+  }
+
+  /** Answers a pending question from the agent: `accept` with the form's values, or `decline`. */
+  async respondQuestion(questionId: string, action: "accept" | "decline", content?: QuestionContent): Promise<void> {
+    await this.#require().respondQuestion({ questionId, action, content });
   }
 
   async cancel(): Promise<void> {
@@ -274,6 +291,12 @@ export class WorkspaceConnection implements ReactiveController {
       this.#host.requestUpdate();
     });
     conn.on("permission.resolved", (answer: PermissionResolvedBroadcast) => current() && this.#resolved(answer));
+    conn.on("question.requested", (question: QuestionRequestedBroadcast) => {
+      if (!current()) return;
+      this.#questions.set(question.questionId, question);
+      this.#host.requestUpdate();
+    });
+    conn.on("question.resolved", (answer: QuestionResolvedBroadcast) => current() && this.#questionResolved(answer));
     conn.on("turn", (turn: TurnBroadcast) => {
       if (!current()) return;
       if (turn.state === "ended" && turn.promptId) this.#prompts.settle(turn.promptId, turnResult(turn));
@@ -330,6 +353,8 @@ export class WorkspaceConnection implements ReactiveController {
     this.#bootIdLink = this.#linksOpened;
     this.#prompts.startReported(info.bootId);
     this.#pending = new Map(info.pendingPermissions.map((request) => [request.permissionId, request]));
+    // A workspace from before questions reports none.
+    this.#questions = new Map((info.pendingQuestions ?? []).map((question) => [question.questionId, question]));
     if (info.running && this.#turn?.state !== "running") this.#turn = { state: "running", queued: info.queued };
     else if (!info.running && (opened || this.#turn?.state === "running")) this.#turn = undefined;
     this.#prompts.check(conn);
@@ -373,6 +398,17 @@ export class WorkspaceConnection implements ReactiveController {
         at: answer.at,
       });
     }
+    this.#host.requestUpdate();
+  }
+
+  #questionResolved(answer: QuestionResolvedBroadcast): void {
+    this.#questions.delete(answer.questionId);
+    this.#callbacks.timeline().resolveQuestion(answer.questionId, {
+      action: answer.action,
+      content: answer.content,
+      by: answer.by && { id: answer.by.userId, name: answer.by.userName },
+      at: answer.at,
+    });
     this.#host.requestUpdate();
   }
 
