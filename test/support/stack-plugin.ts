@@ -8,9 +8,13 @@
  * whose link a test can cut. Nothing a command answers carries the sandbox's URL, port or token.
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { runPrompt } from "../../src/protocol/index.js";
 import { startDaemon, type Daemon } from "../../demo/daemon.js";
+import { WORK_FILES, prepareAgentSlot, scenario, startFakeModel, type FakeModel, type ScenarioName } from "../agents/index.js";
 import { startLinkProxy, type LinkProxy } from "./link-proxy.js";
 import { client, startStack, type Stack } from "./stack.js";
 
@@ -41,12 +45,20 @@ export interface StackSpec {
   daemonToken?: boolean;
   /** Put a link proxy in front of the registry; `start` then answers its endpoint as `endpoint`. */
   proxy?: boolean;
+  /**
+   * Run a real agent (its ACP adapter from node_modules) in place of the demo agent, against the
+   * fake model API playing one of the recorded scenarios, in a work folder of its own.
+   */
+  realAgent?: { agent: "claude"; scenario: ScenarioName };
 }
 
 interface Running {
   stack: Stack;
   spec: StackSpec;
   proxy?: LinkProxy;
+  /** A real agent's fake model and the folder holding its daemon data and work folder. */
+  model?: FakeModel;
+  scratch?: string;
   /** Daemons killed and replaced: stopped (and their files removed) when the stack closes. */
   retired: Daemon[];
 }
@@ -69,16 +81,43 @@ export function sandboxSecrets(): Array<{ kind: string; pattern: RegExp }> {
 
 async function build(spec: StackSpec): Promise<Running> {
   const token = spec.daemonToken ? `sbx-${randomBytes(18).toString("hex")}` : undefined;
+  if (spec.realAgent) return buildRealAgent(spec, spec.realAgent, token);
   const stack = await startStack({ daemon: { token, env: spec.daemonEnv }, registryEnv: spec.registryEnv });
   remember(stack.daemon);
   const proxy = spec.proxy ? await startLinkProxy(() => stack.registry.port) : undefined;
   return { stack, spec, proxy, retired: [] };
 }
 
+async function buildRealAgent(spec: StackSpec, real: NonNullable<StackSpec["realAgent"]>, token: string | undefined): Promise<Running> {
+  const scratch = mkdtempSync(join(tmpdir(), "sandbox-workspace-agent-"));
+  const dataDir = join(scratch, "daemon");
+  const workDir = join(scratch, "work");
+  let model: FakeModel | undefined;
+  try {
+    await mkdir(workDir, { recursive: true });
+    for (const [name, text] of Object.entries(WORK_FILES)) await writeFile(join(workDir, name), text, { mode: name.endsWith(".sh") ? 0o755 : 0o644 });
+    model = await startFakeModel({ script: scenario(real.scenario).script(workDir) });
+    await prepareAgentSlot({ dataDir, agent: real.agent, modelUrl: model.url, workDir });
+    const stack = await startStack({
+      daemon: { token, dataDir, env: spec.daemonEnv },
+      registryEnv: { WORKSPACE_AGENT: real.agent, WORKSPACE_CWD: workDir, ...spec.registryEnv },
+    });
+    remember(stack.daemon);
+    return { stack, spec, retired: [], model, scratch };
+  } catch (error) {
+    await model?.close();
+    rmSync(scratch, { recursive: true, force: true });
+    throw error;
+  }
+}
+
 async function close(running: Running): Promise<void> {
   await running.proxy?.close();
   await running.stack.close();
   for (const daemon of running.retired) await daemon.stop();
+  await running.model?.close();
+  // A daemon given its data dir keeps it: this stack made it, so it goes.
+  if (running.scratch) rmSync(running.scratch, { recursive: true, force: true });
 }
 
 /** The demo agents the daemon started: processes of its group running the agent script. */
