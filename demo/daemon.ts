@@ -33,6 +33,11 @@ export interface DaemonOptions {
   dataDir?: string;
   /** Require this bearer token (`--token`); omitted: `--no-token`. */
   token?: string;
+  /**
+   * Runs once the data dir exists, before the daemon starts: installs more agents in its slots
+   * (demo/agents.ts `prepareAgentSlot`).
+   */
+  prepare?: (dataDir: string) => Promise<void>;
   /** How long to wait for `GET /v1/health` (default 15 s). */
   startTimeoutMs?: number;
   /** Receives the daemon's log lines (default: the last 50 are kept for error messages only). */
@@ -117,6 +122,12 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     XDG_DATA_HOME: dataDir,
   };
   await installDemoAgent(dataDir);
+  try {
+    await options.prepare?.(dataDir);
+  } catch (error) {
+    if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   const port = options.port ?? (await freePort());
 
   const args = ["server", "--no-telemetry", "-H", "127.0.0.1", "-p", String(port)];

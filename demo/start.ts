@@ -21,7 +21,8 @@ import { fileURLToPath } from "node:url";
 import { createServer, type ViteDevServer } from "vite";
 import { stopEmbeddedEngine } from "../src/actors/registry.js";
 import { buildDropIn } from "./build.js";
-import { startDaemon, type Daemon } from "./daemon.js";
+import { AGENTS, findHostAgent, missingCredentials, prepareAgentSlot, type AgentInstall, type AgentName } from "./agents.js";
+import { DEMO_AGENT, startDaemon, type Daemon } from "./daemon.js";
 import { ignoreBrokenOutput, isAlive, startReaper, stopChild, watchParent } from "./lifetime.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -52,16 +53,28 @@ try {
 }
 
 async function start(): Promise<void> {
+  let sandboxUrl = process.env.SANDBOX_AGENT_URL;
+  const agent = process.env.WORKSPACE_AGENT || (sandboxUrl ? "claude" : DEMO_AGENT);
+  // A real agent in our own daemon: found, with credentials, before anything starts.
+  const real = !sandboxUrl && agent !== DEMO_AGENT ? await hostAgent(agent) : undefined;
+
   // The page loads the drop-in file the way a host would: build it first.
   await buildDropIn(dist);
   if (stopping) return;
 
-  let sandboxUrl = process.env.SANDBOX_AGENT_URL;
   if (!sandboxUrl) {
     // Its own process group (with its agents), so a terminal's signals do not reach it: stopped by us or the reaper.
-    daemon = await startDaemon({ port: Number(process.env.SANDBOX_AGENT_PORT) || undefined, onSpawn: (pid, dataDir) => reaper.group(pid, dataDir) });
+    daemon = await startDaemon({
+      port: Number(process.env.SANDBOX_AGENT_PORT) || undefined,
+      onSpawn: (pid, dataDir) => reaper.group(pid, dataDir),
+      prepare: real
+        ? async (dataDir) => {
+            await prepareAgentSlot({ dataDir, agent: real.agent, install: real });
+          }
+        : undefined,
+    });
     sandboxUrl = daemon.url;
-    console.log(`sandbox-agent daemon   ${daemon.url} (demo agent as "mock")`);
+    console.log(`sandbox-agent daemon   ${daemon.url} (${real ? `${real.agent}: ${real.versions.join(", ")}, with your credentials` : `demo agent as "${DEMO_AGENT}"`})`);
   } else {
     console.log(`sandbox-agent daemon   ${sandboxUrl} (SANDBOX_AGENT_URL)`);
   }
@@ -72,7 +85,7 @@ async function start(): Promise<void> {
     env: {
       ...process.env,
       SANDBOX_AGENT_URL: sandboxUrl,
-      WORKSPACE_AGENT: process.env.WORKSPACE_AGENT || (daemon ? "mock" : "claude"),
+      WORKSPACE_AGENT: agent,
       RIVETKIT_STORAGE_PATH: storage,
       RIVET_RUN_ENGINE_PORT: String(enginePort),
     },
@@ -110,6 +123,21 @@ async function start(): Promise<void> {
   await vite.listen();
   const page = vite.resolvedUrls?.local[0] ?? "http://127.0.0.1:5173/";
   console.log(`\n  Open ${page}?endpoint=${encodeURIComponent(endpoint)}\n  (a recorded session, without the backend: ${page}replay.html)\n\nCtrl-C stops everything.`);
+}
+
+/**
+ * The real agent `WORKSPACE_AGENT` names, as this host installed it, or a clear error: which agents
+ * the demo's daemon can run, how to install one, which credentials it lacks.
+ */
+async function hostAgent(name: string): Promise<AgentInstall> {
+  if (!(AGENTS as readonly string[]).includes(name)) {
+    throw new Error(`WORKSPACE_AGENT=${name}: the demo's own daemon runs the demo agent ("${DEMO_AGENT}"), ${AGENTS.join(", ")}. For another agent, run a sandbox-agent daemon that has it and set SANDBOX_AGENT_URL.`);
+  }
+  const agent = name as AgentName;
+  const install = await findHostAgent(agent);
+  const missing = missingCredentials(agent);
+  if (missing) throw new Error(`WORKSPACE_AGENT=${agent}: ${missing}`);
+  return install;
 }
 
 /** Stops what started, newest first, and exits. Once: a second call returns the first one's promise. */

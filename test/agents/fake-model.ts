@@ -12,6 +12,7 @@
  * Requests without tools are the agents' side requests (titles, topic checks) and get a short
  * plain answer. Each abstract tool (read, shell, edit, todo) becomes the agent's own tool call.
  */
+import type { FakeModelBackend } from "../../demo/agents.js";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isAbsolute, join } from "node:path";
@@ -78,6 +79,11 @@ export interface FakeModel {
 
 export const FAKE_API_KEY = "dummy-key-for-the-fake-model";
 export const FAKE_MODEL_ID = "fake-model";
+
+/** What an agent's slot needs to know of a running fake model (demo/agents.ts `prepareAgentSlot`). */
+export function fakeBackend(model: Pick<FakeModel, "url">): FakeModelBackend {
+  return { url: model.url, apiKey: FAKE_API_KEY, modelId: FAKE_MODEL_ID };
+}
 
 export interface FakeModelOptions {
   script?: ModelScript;

@@ -7,7 +7,7 @@ import { readdir, readFile, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SessionEvent } from "sandbox-agent";
-import { AGENT_SPECS, AGENTS, type AgentName } from "./agents.js";
+import { AGENT_SPECS, AGENTS, type AgentName } from "../../demo/agents.js";
 import { FAKE_API_KEY } from "./fake-model.js";
 import { SCENARIO_LIST } from "./scenarios.js";
 

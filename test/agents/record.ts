@@ -17,8 +17,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InMemorySessionPersistDriver, SandboxAgent, type SessionEvent, type SessionPermissionRequest } from "sandbox-agent";
 import { startDaemon, type Daemon } from "../../demo/daemon.js";
-import { AGENTS, AgentUnavailableError, findAgent, installAgent, prepareAgentSlot, type AgentInstall, type AgentName } from "./agents.js";
-import { startFakeModel, type FakeModel, type ModelRequestRecord } from "./fake-model.js";
+import { AGENTS, AgentUnavailableError, findAgent, installAgent, prepareAgentSlot, type AgentInstall, type AgentName } from "../../demo/agents.js";
+import { fakeBackend, startFakeModel, type FakeModel, type ModelRequestRecord } from "./fake-model.js";
 import { leftovers, pathReplacements, sanitizeEvents, writeFixture, writeReadme } from "./fixtures.js";
 import { SCENARIOS, WORK_FILES, scenario as scenarioNamed, type Scenario, type ScenarioName } from "./scenarios.js";
 
@@ -74,7 +74,7 @@ export async function recordScenario(options: RecordOptions): Promise<Recording>
     await mkdir(workDir, { recursive: true });
     for (const [name, text] of Object.entries(WORK_FILES)) await writeFile(join(workDir, name), text, { mode: name.endsWith(".sh") ? 0o755 : 0o644 });
     model.setScript(scenario.script(workDir));
-    await prepareAgentSlot({ dataDir, agent, modelUrl: model.url, workDir, install: options.install });
+    await prepareAgentSlot({ dataDir, agent, fakeModel: fakeBackend(model), install: options.install });
     daemon = await startDaemon({ dataDir, startTimeoutMs: 30_000, onLog: options.verbose ? (line) => log(`  daemon: ${line}`) : undefined });
     // The default in-memory store keeps 500 events per session; keep them all.
     sdk = await SandboxAgent.connect({ baseUrl: daemon.url, persist: new InMemorySessionPersistDriver({ maxEventsPerSession: 1_000_000 }) });

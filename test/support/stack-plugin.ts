@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runPrompt } from "../../src/protocol/index.js";
 import { startDaemon, type Daemon } from "../../demo/daemon.js";
-import { WORK_FILES, prepareAgentSlot, scenario, startFakeModel, type FakeModel, type ScenarioName } from "../agents/index.js";
+import { WORK_FILES, fakeBackend, prepareAgentSlot, scenario, startFakeModel, type FakeModel, type ScenarioName } from "../agents/index.js";
 import { startLinkProxy, type LinkProxy } from "./link-proxy.js";
 import { client, startStack, type Stack } from "./stack.js";
 
@@ -97,7 +97,7 @@ async function buildRealAgent(spec: StackSpec, real: NonNullable<StackSpec["real
     await mkdir(workDir, { recursive: true });
     for (const [name, text] of Object.entries(WORK_FILES)) await writeFile(join(workDir, name), text, { mode: name.endsWith(".sh") ? 0o755 : 0o644 });
     model = await startFakeModel({ script: scenario(real.scenario).script(workDir) });
-    await prepareAgentSlot({ dataDir, agent: real.agent, modelUrl: model.url, workDir });
+    await prepareAgentSlot({ dataDir, agent: real.agent, fakeModel: fakeBackend(model) });
     const stack = await startStack({
       daemon: { token, dataDir, env: spec.daemonEnv },
       registryEnv: { WORKSPACE_AGENT: real.agent, WORKSPACE_CWD: workDir, ...spec.registryEnv },

@@ -13,7 +13,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +23,7 @@ import { createClient } from "rivetkit/client";
 import { isAlive, processInfo } from "../../../demo/lifetime.js";
 import type { WorkspaceRegistry } from "../../../src/actors/registry.js";
 import { runPrompt } from "../../../src/protocol/index.js";
+import { FAKE_API_KEY, WORK_FILES, scenario, startFakeModel } from "../../agents/index.js";
 
 // The client's reconnect warnings after the stop are expected.
 process.env.RIVET_LOG_LEVEL ??= "error";
@@ -152,7 +153,7 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 type Launch = "npm" | "parent" | "node";
 
 /** Starts the demo in a session of its own (its process group can be signalled as a terminal would), and waits for the page's URL. */
-async function launch(how: Launch): Promise<Run> {
+async function launch(how: Launch, extraEnv: Record<string, string> = {}): Promise<Run> {
   const [enginePort, pagePort, daemonPort] = [await freePorts([0, 1, 10]), await freePorts([0]), await freePorts([0])];
   const storage = mkdtempSync(join(tmpdir(), "sandbox-workspace-start-"));
   const env = cleanEnv({
@@ -161,6 +162,7 @@ async function launch(how: Launch): Promise<Run> {
     SANDBOX_AGENT_PORT: String(daemonPort),
     RIVETKIT_STORAGE_PATH: storage,
     DEMO_DIST_DIR: dist,
+    ...extraEnv,
   });
   const parent = `require("node:child_process").spawn("npm", ["start"], { stdio: "inherit" }); setInterval(() => {}, 60000);`;
   const [command, args] =
@@ -326,4 +328,85 @@ describe("npm start stops everything it started", () => {
 
   it("when start.ts itself is SIGKILLed (the registry sees its stdin close, the reaper stops the rest)", bounded, (t) =>
     stopsEverything(t, (_run, procs) => signal(procs.start.pid, "SIGKILL"), { stopsItself: false }));
+});
+
+/** Runs `demo/start.ts` with `env` to its exit: its exit code and output. */
+async function refused(env: Record<string, string>, unset: string[] = []): Promise<{ code: number | null; output: string; ms: number }> {
+  const began = performance.now();
+  const full = cleanEnv(env);
+  for (const name of unset) delete full[name];
+  const child = spawn(process.execPath, ["--import", "tsx", "demo/start.ts"], { cwd: ROOT, env: full, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (chunk) => (output += chunk));
+  child.stderr!.on("data", (chunk) => (output += chunk));
+  const code = await new Promise<number | null>((resolve) => child.once("exit", (exitCode) => resolve(exitCode)));
+  return { code, output, ms: Math.round(performance.now() - began) };
+}
+
+describe("npm start with a real agent (WORKSPACE_AGENT)", () => {
+  const bounded = { timeout: CASE_MS };
+  const credentialNames = Object.keys(process.env).filter((name) => /^(ANTHROPIC_|CLAUDE_)/.test(name));
+
+  it("names the agents it can run when WORKSPACE_AGENT names another, and starts nothing", bounded, async () => {
+    const { code, output } = await refused({ WORKSPACE_AGENT: "amp", DEMO_DIST_DIR: dist });
+    assert.equal(code, 1, output);
+    assert.match(output, /WORKSPACE_AGENT=amp: the demo's own daemon runs the demo agent \("mock"\), claude, codex, opencode\. For another agent, run a sandbox-agent daemon that has it and set SANDBOX_AGENT_URL\./);
+    assert.doesNotMatch(output, /sandbox-agent daemon {3}http/, "no daemon was started");
+  });
+
+  it("says which credentials Claude Code lacks, and starts nothing", bounded, async () => {
+    const home = mkdtempSync(join(tmpdir(), "sandbox-workspace-start-home-"));
+    try {
+      const { code, output } = await refused({ WORKSPACE_AGENT: "claude", HOME: home, DEMO_DIST_DIR: dist }, credentialNames);
+      assert.equal(code, 1, output);
+      assert.match(output, /Claude Code has no credentials: set ANTHROPIC_API_KEY \(or CLAUDE_CODE_OAUTH_TOKEN\), or log in once with Claude Code/);
+      assert.doesNotMatch(output, /sandbox-agent daemon {3}http/, "no daemon was started");
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("runs Claude Code with the host's credentials (an ANTHROPIC_BASE_URL and key, here a fake model's), and stops it all", bounded, async (t) => {
+    const scratch = mkdtempSync(join(tmpdir(), "sandbox-workspace-start-claude-"));
+    const work = join(scratch, "work");
+    const home = join(scratch, "home");
+    for (const dir of [work, home]) mkdirSync(dir, { recursive: true });
+    for (const [name, text] of Object.entries(WORK_FILES)) writeFileSync(join(work, name), text);
+    const followup = scenario("followup");
+    const model = await startFakeModel({ script: followup.script(work) });
+    let run: Run | undefined;
+    let client: ReturnType<typeof createClient<WorkspaceRegistry>> | undefined;
+    try {
+      run = await launch("node", {
+        WORKSPACE_AGENT: "claude",
+        WORKSPACE_CWD: work,
+        HOME: home,
+        ANTHROPIC_BASE_URL: model.url,
+        ANTHROPIC_API_KEY: FAKE_API_KEY,
+        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      }).catch((error: Error & { run?: Run }) => {
+        run = error.run;
+        throw error;
+      });
+      assert.match(run.output(), /sandbox-agent daemon {3}\S+ \(claude: @zed-industries\/claude-agent-acp@0\.20\.0, .*with your credentials\)/);
+      const endpoint = /workspace registry\s+(\S+)/.exec(run.output())![1];
+      client = createClient<WorkspaceRegistry>({ endpoint, devtools: false });
+      const conn = client.workspace.getOrCreate(["w-claude"], { params: { userId: "u-ada", userName: "Ada" } }).connect();
+      const outcome = await runPrompt(conn, followup.prompts[0]);
+      assert.equal(outcome?.stopReason, "end_turn", JSON.stringify(outcome));
+      const { events } = await conn.getHistory({ after: 0, limit: 500 });
+      const said = events.filter((event: any) => event.payload?.params?.update?.sessionUpdate === "agent_message_chunk").map((event: any) => event.payload.params.update.content.text).join("");
+      assert.ok(said.length > 0, "Claude Code answered through the fake model");
+      assert.ok(model.requests.some((request) => request.dialect === "anthropic"), "the model it called is the one in its environment");
+      collect(run.root.pid!, run.seen);
+      signal(run.root.pid!, "SIGTERM");
+      const stoppedIn = await gone(run);
+      t.diagnostic(`ready in ${run.startedIn} ms; a Claude Code turn; all ${run.seen.size} processes gone ${stoppedIn} ms after SIGTERM`);
+    } finally {
+      await client?.dispose().catch(() => undefined);
+      if (run) await cleanUp(run);
+      await model.close();
+      rmSync(scratch, { recursive: true, force: true });
+    }
+  });
 });
