@@ -44,6 +44,8 @@ export type SandboxWorkspaceErrorCode =
   | "events-lost"
   /** Events that could not be read arrived; they are shown as error entries. */
   | "malformed-event"
+  /** The page's link (`#sandbox-workspace/<workspace-id>/<entry-id>`) names an entry this session does not have. */
+  | "entry-not-found"
   | WorkspaceErrorCode
   | (string & {});
 

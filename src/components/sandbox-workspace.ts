@@ -7,19 +7,23 @@ import { html, LitElement, nothing, type PropertyValues, type TemplateResult } f
 import { property, state } from "lit/decorators.js";
 import { guard } from "lit/directives/guard.js";
 import { repeat } from "lit/directives/repeat.js";
-import { Timeline, type ConfigOptionsEntry, type PermissionRequestEntry, type QuestionEntry, type RawEvent } from "../events/index.js";
+import { Timeline, type ConfigOptionsEntry, type Entry, type PermissionRequestEntry, type QuestionEntry, type RawEvent } from "../events/index.js";
 import { onAccordionKey } from "./controllers/accordion-keys.js";
 import { WorkspaceConnection, type ConnectionStatus, type ConnectionTarget } from "./controllers/connection/workspace-connection.js";
 import { ComposerInput } from "./controllers/composer-input.js";
 import { ALL_RAW, Disclosure } from "./controllers/disclosure.js";
+import { EntryFilters, kindOf } from "./controllers/entry-filters.js";
+import { EntryLinks } from "./controllers/entry-links.js";
 import { FollowScroll } from "./controllers/follow-scroll.js";
 import { ProgressiveMarkdown } from "./controllers/progressive-markdown.js";
 import { clockTime, plural } from "./format.js";
 import { inNextFrame } from "./frame.js";
 import { workspaceEvent, type SandboxWorkspaceErrorCode, type SandboxWorkspaceErrorDetail } from "./sandbox-workspace.events.js";
+import { reveal } from "./reveal.js";
 import { styles } from "./styles/index.js";
 import { composer } from "./templates/composer.js";
 import { entry } from "./templates/entry.js";
+import { filters, hiddenSentence, type FilterCounts } from "./templates/filters.js";
 import { header } from "./templates/header.js";
 import { permissionActions } from "./templates/permission-actions.js";
 import type { QuestionContent } from "../protocol/index.js";
@@ -36,11 +40,27 @@ const TURN_FAILURES = new Set(["sandbox-unreachable", "agent-exited", "prompt-fa
  * Set `events` to replay a stored session (an array of sandbox-agent `SessionEvent`s), or
  * `workspace-id` to join a live workspace.
  *
+ * Each entry has a link: the page's URL with `#sandbox-workspace/<workspace-id>/<entry-id>` (each
+ * part URL-encoded; a replay without a workspace-id uses its `id` attribute instead, and one with
+ * neither has no links). An element whose workspace-id (or id) the page's fragment names, at load or
+ * on `hashchange`, opens that entry, scrolls to it (no longer following the newest entries) and marks
+ * it `entry-linked`, once its history has been read that far; an id it does not have is said in a
+ * notice (`entry-not-found`).
+ *
+ * Filters are the reader's own: the menu in the header hides entry types (tool calls by kind) or
+ * shows only what needs the reader; `hide` gives the types hidden until the reader chooses, and the
+ * reader's choices are kept in localStorage per workspace (key `sandbox-workspace:filters:<workspace-id>`,
+ * or the id for a replay). A linked entry is shown whatever the filters.
+ *
  * @csspart header - The bar above the transcript.
  * @csspart title - The session title in the header.
  * @csspart header-meta - Mode, usage and counts in the header.
  * @csspart turn-status - Whether a turn is running, in the header.
  * @csspart raw-toggle - The button that switches between the transcript and the raw event list.
+ * @csspart filters - The reader's filter menu in the header: its button, the count of hidden entries, and its panel.
+ * @csspart filters-toggle - The button that opens and closes the filter menu.
+ * @csspart filters-menu - The filter menu's panel: entry types (tool calls by kind), "Only what needs me", collapse and expand all.
+ * @csspart hidden-count - How many entries the reader's filters hide ("12 hidden"), with a button that shows them all.
  * @csspart notice - A message about the element's setup or connection (missing attribute, error).
  * @csspart timeline - The list of entries.
  * @csspart entry - Every entry; each also has `entry-<type>` (e.g. `entry-tool-call`).
@@ -67,7 +87,9 @@ const TURN_FAILURES = new Set(["sandbox-unreachable", "agent-exited", "prompt-fa
  * @csspart entry-session-message - An entry of type `session-message`: a message between sessions that names no known subagent (unstable ACP).
  * @csspart entry-error - An entry of type `error`: an error, or an event that could not be read.
  * @csspart entry-unknown - An entry of type `unknown`: a message of a type the element does not know, shown as it came.
+ * @csspart entry-linked - The entry the page's link points to (`#sandbox-workspace/<workspace-id>/<entry-id>`): opened, scrolled to and highlighted.
  * @csspart entry-summary - An entry's header: the button that opens and closes it.
+ * @csspart entry-link - The "Copy link" button beside an entry's header (where the element has a workspace-id or an id to link with).
  * @csspart entry-label - The entry type's name in its header.
  * @csspart entry-title - The entry's one-line summary in its header.
  * @csspart entry-status - The status badge in an entry's header; also `status-<status>` (e.g. `status-completed`).
@@ -166,6 +188,12 @@ export class SandboxWorkspace extends LitElement {
   @property() actor = "workspace";
   /** `light` or `dark` to override the reader's colour-scheme preference. */
   @property({ reflect: true }) theme?: "light" | "dark";
+  /**
+   * Entry types hidden until the reader chooses in the filter menu, space-separated (e.g.
+   * `agent-thought usage`); `tool-call:<kind>` hides tool calls of one kind (e.g. `tool-call:read`).
+   * The reader's choices, once made, are kept per workspace and win over it.
+   */
+  @property() hide?: string;
   /** Show the raw event list instead of the transcript. */
   @property({ type: Boolean, attribute: "raw-view", reflect: true }) rawView = false;
   /**
@@ -178,6 +206,8 @@ export class SandboxWorkspace extends LitElement {
   @state() private notice?: SandboxWorkspaceErrorDetail;
   /** The latest error from the live workspace (a failed prompt, an agent that exited). */
   @state() private liveError?: SandboxWorkspaceErrorDetail;
+  /** Whether the filter menu is open. */
+  @state() private filtersOpen = false;
 
   #timeline = new Timeline();
   /** The `events` array last folded, to fold only what a longer one adds. */
@@ -188,6 +218,17 @@ export class SandboxWorkspace extends LitElement {
   /** The workspace this element has joined, if live. */
   #joined?: ConnectionTarget;
   #disclosure = new Disclosure();
+  #filters = new EntryFilters();
+  /** What the live region says last (a copied link, entries hidden). */
+  #said = "";
+  /** The next render says how many entries the filters hide. */
+  #sayHidden = false;
+  /** The linked entry to scroll to once it is rendered open. */
+  #revealing?: string;
+  #links = new EntryLinks(this, {
+    name: () => this.#linkName(),
+    announce: (text) => this.#say(text),
+  });
   #follow = new FollowScroll(this, () => this.renderRoot.querySelector<HTMLElement>(".timeline, .raw-list"));
   #markdown = new ProgressiveMarkdown(this, {
     list: () => this.renderRoot.querySelector<HTMLElement>(".timeline"),
@@ -264,6 +305,15 @@ export class SandboxWorkspace extends LitElement {
     }
   }
 
+  /**
+   * The link to one entry: this page's URL with the fragment
+   * `#sandbox-workspace/<workspace-id>/<entry-id>`, each part URL-encoded (a replay without a
+   * workspace-id uses its `id` attribute). Undefined when the element has neither.
+   */
+  entryLink(entryId: string): string | undefined {
+    return this.#links.link(entryId);
+  }
+
   /** Opens an entry and scrolls it into view. */
   async scrollToEntry(id: string): Promise<void> {
     if (!this.#timeline.entry(id)) return;
@@ -295,8 +345,16 @@ export class SandboxWorkspace extends LitElement {
     if (this.hasUpdated) this.#join();
   }
 
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    if (this.filtersOpen) this.#setFiltersOpen(false);
+  }
+
   protected override willUpdate(changed: PropertyValues<this>): void {
+    this.#links.sync();
+    this.#filters.sync(this.#linkName(), this.hide);
     if (changed.has("events")) this.#syncEvents();
+    this.#takeLink();
     this.#markdown.beforeRender(this.#timeline.entries, this.#timeline.size, this.#follow.following && this.events === undefined);
     if (!this.hasUpdated || (["events", "workspaceId", "endpoint", "actor", "userName", "token"] as const).some((key) => changed.has(key))) {
       this.#checkSetup();
@@ -308,6 +366,13 @@ export class SandboxWorkspace extends LitElement {
     this.#follow.afterRender(!!this.#joined);
     this.#markdown.afterRender();
     this.#reportMalformed();
+    this.#revealLinked();
+    const manual = this.#links.manual;
+    if (manual && !manual.selected) {
+      const field = this.renderRoot.querySelector<HTMLInputElement>(`[data-link-field="${CSS.escape(manual.entryId)}"]`);
+      // Selecting may copy, which changes what renders: after this update, not inside it.
+      if (field) queueMicrotask(() => this.#links.selectManual(field));
+    }
   }
 
   protected override render(): TemplateResult {
@@ -315,18 +380,44 @@ export class SandboxWorkspace extends LitElement {
     const connection = this.#connection;
     const problem = this.notice ?? this.liveError ?? (live && connection.reason && !connection.live ? { code: "connection", message: connection.reason } : undefined);
     const { following, unseen } = this.#follow;
+    const shown = this.#shownEntries();
+    if (this.#sayHidden) {
+      this.#sayHidden = false;
+      this.#said = this.#alternate(hiddenSentence(shown.hidden));
+    }
+    const missing = this.#links.missing;
     return html`
       ${header({
         summary: this.#timeline.summary,
         entries: this.#timeline.size,
         rawView: this.rawView,
         onRawToggle: () => (this.rawView = !this.rawView),
+        filters: filters({
+          filters: this.#filters,
+          open: this.filtersOpen,
+          hidden: shown.hidden,
+          counts: shown.counts,
+          userName: this.userName,
+          onToggle: this.#onFiltersToggle,
+          onChange: this.#onFilterChange,
+          onNeedsMe: this.#onNeedsMe,
+          onShowAll: this.#onShowAll,
+          onCollapseAll: () => this.#openAll(false),
+          onExpandAll: () => this.#openAll(true),
+          onKeydown: this.#onFiltersKey,
+        }),
         link: live
           ? { status: connection.status, reason: connection.reason, users: connection.users, options: this.#configOptions(), onMode: this.#onMode, onConfig: this.#onConfig }
           : undefined,
       })}
       ${problem ? html`<p part="notice" class="notice" role="alert" data-code=${problem.code}>${problem.message}</p>` : nothing}
-      ${this.rawView ? rawList(this.#timeline.events, ALL_RAW, this.#disclosure.rawShown(ALL_RAW), this.#onMore) : this.#renderTimeline()}
+      ${missing !== undefined
+        ? html`<p part="notice" class="notice" role="alert" data-code="entry-not-found">
+            ${missingSentence(missing)} <button class="tool" @click=${this.#links.dismissMissing}>Dismiss</button>
+          </p>`
+        : nothing}
+      <p class="visually-hidden" role="status" aria-live="polite">${this.#said}</p>
+      ${this.rawView ? rawList(this.#timeline.events, ALL_RAW, this.#disclosure.rawShown(ALL_RAW), this.#onMore) : this.#renderTimeline(shown.list)}
       ${!following && unseen > 0
         ? html`<button class="tool jump" part="jump-latest" @click=${this.#follow.jumpToLatest}>↓ ${plural(unseen, "new entry", "new entries")}</button>`
         : nothing}
@@ -334,12 +425,14 @@ export class SandboxWorkspace extends LitElement {
     `;
   }
 
-  #renderTimeline(): TemplateResult {
+  #renderTimeline(shown: Iterable<Entry>): TemplateResult {
     if (this.#timeline.size === 0) return html`<p class="empty">${this.events || this.#joined ? "No events yet." : ""}</p>`;
     const user = this.#follow.onUserScroll;
+    const links = this.#links;
+    const linkable = this.#linkName() !== undefined;
     return html`<ol part="timeline" class="timeline" aria-label="Session transcript" @click=${this.#onToggle} @keydown=${this.#onKeydown} @scroll=${this.#onScroll} @wheel=${user} @touchmove=${user} @pointerdown=${user} @keyup=${user}>
       ${repeat(
-        this.#timeline.entries,
+        shown,
         (item) => item.id,
         (item) => {
           const open = this.#disclosure.isOpen(item);
@@ -351,11 +444,16 @@ export class SandboxWorkspace extends LitElement {
               : item.type === "question"
                 ? `${this.#connection.status}:${this.#connection.questions.has(item.questionId)}:${this.#answering.has(item.questionId)}`
                 : "";
-          return guard([item, item.rev, open, rawOpen, this.#disclosure.rawShown(item.id), answerable, this.#markdown.revision(item.id)], () => {
+          const linked = links.linked === item.id;
+          const copied = links.copied === item.id;
+          const manual = links.manual?.entryId === item.id ? links.manual.url : undefined;
+          return guard([item, item.rev, open, rawOpen, this.#disclosure.rawShown(item.id), answerable, this.#markdown.revision(item.id), linkable, linked, copied, manual], () => {
             const md = this.#markdown.forEntry(item.id);
             return entry(item, {
               open,
               rawOpen,
+              linked,
+              link: linkable ? { copied, manual, onCopy: this.#onCopyLink, onManualClose: links.closeManual } : undefined,
               ctx: { ...this.#views, markdown: md.markdown },
               plain: () => this.#markdown.plain(item.id),
               raw: () => rawEvents(item.events, item.id, this.#disclosure.rawShown(item.id), this.#onMore),
@@ -365,6 +463,100 @@ export class SandboxWorkspace extends LitElement {
         },
       )}
     </ol>`;
+  }
+
+  /**
+   * The entries the reader's filters let through (the linked one whatever they say), how many they
+   * hide, and, while the menu is open, how many entries of each type and tool kind there are. Without
+   * filters or menu it is the timeline itself: nothing is walked.
+   */
+  #shownEntries(): { list: Iterable<Entry>; hidden: number; counts?: FilterCounts } {
+    const filters = this.#filters;
+    if (!filters.active && !this.filtersOpen) return { list: this.#timeline.entries, hidden: 0 };
+    const counts: FilterCounts | undefined = this.filtersOpen ? { types: new Map(), kinds: new Map() } : undefined;
+    const list: Entry[] = [];
+    const linked = this.#links.linked;
+    const me = this.userName;
+    let hidden = 0;
+    for (const item of this.#timeline.entries) {
+      if (counts) {
+        counts.types.set(item.type, (counts.types.get(item.type) ?? 0) + 1);
+        if (item.type === "tool-call") counts.kinds.set(kindOf(item), (counts.kinds.get(kindOf(item)) ?? 0) + 1);
+      }
+      if (filters.active && item.id !== linked && filters.hides(item, me)) hidden++;
+      else list.push(item);
+    }
+    return { list, hidden, counts };
+  }
+
+  /** The element's name in links and stored filters: its workspace-id, else its id. */
+  #linkName(): string | undefined {
+    return this.workspaceId || this.id || undefined;
+  }
+
+  /** Says `text` in the live region (again, if it is what it said last). */
+  #say(text: string): void {
+    this.#said = this.#alternate(text);
+    this.requestUpdate();
+  }
+
+  /** `text`, told apart from the same text said last: a live region reads only what changed. */
+  #alternate(text: string): string {
+    return text === this.#said ? `${text}\u00a0` : text;
+  }
+
+  /**
+   * Before a render: the page's link names an entry of this element. Once it is folded, open it,
+   * stop following the newest entries and mark it (the render after scrolls to it); once the whole
+   * session is in without it, say so.
+   */
+  #takeLink(): void {
+    const links = this.#links;
+    const wanted = links.pending;
+    if (wanted === undefined) return;
+    if (this.#timeline.entry(wanted)) {
+      links.landed(wanted);
+      this.#disclosure.setOpen(wanted, true);
+      this.#follow.hold();
+      this.#revealing = wanted;
+      this.rawView = false;
+    } else if (this.events !== undefined || this.#connection.caughtUp) {
+      links.notFound(wanted);
+      this.dispatchEvent(workspaceEvent<SandboxWorkspaceErrorDetail>("sandbox-workspace-error", { code: "entry-not-found", message: missingText(wanted) }));
+    }
+  }
+
+  /** After the render that opened the linked entry: scroll the transcript, and the page, to it. */
+  #revealLinked(): void {
+    const links = this.#links;
+    const id = this.#revealing;
+    if (id === undefined) return;
+    const list = this.renderRoot.querySelector<HTMLElement>(".timeline");
+    const item = list?.querySelector<HTMLElement>(`:scope > [data-entry-id="${CSS.escape(id)}"]`);
+    if (!list || !item) return;
+    this.#revealing = undefined;
+    // At the top of the list, a little below its edge; then the page shows it. Entries laid out as
+    // they come into view (content-visibility) move it in the next frames: it is put back, for a few
+    // frames, unless the reader takes the list elsewhere first.
+    const offset = () => item.getBoundingClientRect().top - list.getBoundingClientRect().top - 8;
+    list.scrollTop += offset();
+    this.scrollIntoView({ block: "nearest" });
+    let frames = 0;
+    let reader = false;
+    const interrupt = () => (reader = true);
+    const events = ["wheel", "touchmove", "pointerdown", "keydown"] as const;
+    for (const name of events) list.addEventListener(name, interrupt, { passive: true });
+    const settle = () => {
+      if (!reader && item.isConnected && ++frames <= 20) {
+        const by = offset();
+        if (Math.abs(by) > 1) list.scrollTop += by;
+        requestAnimationFrame(settle);
+        return;
+      }
+      for (const name of events) list.removeEventListener(name, interrupt);
+    };
+    requestAnimationFrame(settle);
+    if (links.byHashChange) item.querySelector<HTMLElement>(".summary")?.focus({ preventScroll: true });
   }
 
   #renderComposer(): TemplateResult {
@@ -543,6 +735,58 @@ export class SandboxWorkspace extends LitElement {
     this.#connection.setMode((event.target as HTMLSelectElement).value).catch((error: unknown) => this.#reportFailure(error, "mode-failed"));
   };
 
+  #onCopyLink = (event: Event): void => {
+    void this.#links.copy((event.currentTarget as HTMLElement).dataset.linkFor!);
+  };
+
+  #onFiltersToggle = (): void => {
+    this.#setFiltersOpen(!this.filtersOpen);
+  };
+
+  #setFiltersOpen(open: boolean): void {
+    this.filtersOpen = open;
+    // A click anywhere else closes the menu.
+    if (open) document.addEventListener("pointerdown", this.#onOutsideFilters, true);
+    else document.removeEventListener("pointerdown", this.#onOutsideFilters, true);
+  }
+
+  #onOutsideFilters = (event: Event): void => {
+    const box = this.renderRoot.querySelector(".filters");
+    if (box && !event.composedPath().includes(box)) this.#setFiltersOpen(false);
+  };
+
+  #onFiltersKey = (event: KeyboardEvent): void => {
+    if (event.key !== "Escape" || !this.filtersOpen) return;
+    event.stopPropagation();
+    this.#setFiltersOpen(false);
+    void this.updateComplete.then(() => this.renderRoot.querySelector<HTMLElement>('[part="filters-toggle"]')?.focus());
+  };
+
+  #onFilterChange = (event: Event): void => {
+    const input = event.target as HTMLInputElement;
+    this.#filters.setHidden(input.dataset.token!, !input.checked);
+    this.#sayHidden = true;
+    this.requestUpdate();
+  };
+
+  #onNeedsMe = (event: Event): void => {
+    this.#filters.setNeedsMe((event.target as HTMLInputElement).checked);
+    this.#sayHidden = true;
+    this.requestUpdate();
+  };
+
+  #onShowAll = (): void => {
+    this.#filters.showAll();
+    this.#sayHidden = true;
+    this.requestUpdate();
+  };
+
+  /** Collapse all / expand all: the entries the reader sees. */
+  #openAll(open: boolean): void {
+    for (const item of this.#shownEntries().list) this.#disclosure.setOpen(item.id, open);
+    this.#say(open ? "Entries expanded." : "Entries collapsed.");
+  }
+
   #onScroll = (event: Event): void => {
     this.#follow.onScroll(event);
     this.#markdown.showNearView();
@@ -569,4 +813,11 @@ export class SandboxWorkspace extends LitElement {
     this.#disclosure.showMore((event.currentTarget as HTMLElement).dataset.more!);
     this.requestUpdate();
   };
+}
+
+const missingText = (id: string) =>
+  `The linked entry “${id.slice(0, 120)}” is not in this session: the link may be to another session, or to history the workspace no longer keeps.`;
+
+function missingSentence(id: string): string {
+  return reveal(missingText(id));
 }

@@ -45,6 +45,14 @@ export class FollowScroll {
     this.#host.requestUpdate();
   }
 
+  /** Stop following: the reader was taken elsewhere (a link to one entry). What arrives from now on is counted. */
+  hold(): void {
+    this.following = false;
+    this.unseen = 0;
+    this.#userScrollAt = -Infinity;
+    this.#host.requestUpdate();
+  }
+
   jumpToLatest = (): void => {
     // The reader asked to follow: a wheel turned just before is not them scrolling away again.
     this.#userScrollAt = -Infinity;

@@ -7,7 +7,8 @@ import { composer } from "./composer.js";
 import { content } from "./content.js";
 import { controls } from "./controls.js";
 import { questions } from "./questions.js";
+import { reader } from "./reader.js";
 import { tokens } from "./tokens.js";
 import { transcript } from "./transcript.js";
 
-export const styles = [tokens, chrome, transcript, content, controls, composer, questions];
+export const styles = [tokens, chrome, transcript, content, controls, composer, questions, reader];

@@ -27,6 +27,9 @@ export const transcript = css`
     /* Off-screen entries skip layout and paint: long transcripts stay light. */
     content-visibility: auto;
     contain-intrinsic-size: auto 2.5em;
+    /* Never squeezed below that: an entry not yet laid out would shrink to its border, and the list's
+       height (where a link scrolls to, where the end is) would be wrong until it came into view. */
+    flex-shrink: 0;
   }
   .entry[data-type="user-message"] {
     background: var(--_user-bg);

@@ -1,4 +1,4 @@
-/** The bar above the transcript: title, turn, raw toggle, connection and presence, mode and option pickers, counts. */
+/** The bar above the transcript: title, turn, raw toggle, filters, connection and presence, mode and option pickers, counts. */
 import { html, nothing, type TemplateResult } from "lit";
 import type { ConfigOptionsEntry, SessionSummary } from "../../events/index.js";
 import type { PresenceBroadcast } from "../../protocol/index.js";
@@ -11,6 +11,8 @@ export interface HeaderProps {
   entries: number;
   rawView: boolean;
   onRawToggle: () => void;
+  /** The reader's filter menu. */
+  filters?: TemplateResult;
   /** The live workspace's link, when the element joined one. */
   link?: {
     status: ConnectionStatus;
@@ -25,7 +27,7 @@ export interface HeaderProps {
 
 const STATUS_WORDS: Record<ConnectionStatus, string> = { idle: "Offline", connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", error: "Error" };
 
-export function header({ summary, entries, rawView, onRawToggle, link }: HeaderProps): TemplateResult {
+export function header({ summary, entries, rawView, onRawToggle, filters, link }: HeaderProps): TemplateResult {
   const live = link?.status === "live";
   const mode = summary.currentModeId ? modeName({ currentModeId: summary.currentModeId, availableModes: summary.modes }) : undefined;
   const turn = summary.running ? "Running…" : summary.lastStopReason ? `Idle · last turn ${summary.lastStopReason.replace(/_/g, " ")}` : "Idle";
@@ -34,6 +36,7 @@ export function header({ summary, entries, rawView, onRawToggle, link }: HeaderP
     <h2 class="title" part="title">${reveal(summary.title ?? "Agent session")}</h2>
     <span part="turn-status" class="status" data-running=${summary.running} role="status">${turn}</span>
     <button class="tool" part="raw-toggle" aria-pressed=${rawView ? "true" : "false"} @click=${onRawToggle}>Raw events</button>
+    ${filters ?? nothing}
     ${link ? connection(link) : nothing}
     <div class="header-meta" part="header-meta">
       ${mode && !pickModes ? html`<span>Mode: ${mode}</span>` : nothing}

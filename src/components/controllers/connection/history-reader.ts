@@ -42,6 +42,11 @@ export class HistoryReader {
     this.#host = host;
   }
 
+  /** Whether a read is under way. */
+  get reading(): boolean {
+    return this.#reading !== undefined;
+  }
+
   /**
    * Reads what is missing. `through`: an index the workspace reported. A read already under way may
    * have passed the log's end before that was stored: one more read follows it if it leaves the

@@ -153,6 +153,14 @@ export class WorkspaceConnection implements ReactiveController {
     return this.#questions;
   }
 
+  /**
+   * Whether the timeline holds the whole history the workspace reported on this link: its session
+   * info came, no history read is under way, and nothing up to its newest event is missing.
+   */
+  get caughtUp(): boolean {
+    return this.live && this.#bootIdLink === this.#linksOpened && !this.#history.reading && this.#callbacks.timeline().contiguousIndex >= this.#reportedAt;
+  }
+
   /** The workspace's turn as last broadcast or reported. */
   get turn(): TurnBroadcast | undefined {
     return this.#turn;
