@@ -10,6 +10,7 @@ import { describe, it } from "node:test";
 import type { SessionEvent } from "sandbox-agent";
 import { LATEST_TYPES, Timeline } from "../../src/events/index.js";
 import { fixtureSession } from "../fixtures/session.js";
+import { shuffled } from "../shared/shuffled.js";
 
 /** Recorded sessions of real agents (test/fixtures/agents): one per agent. */
 const FOLDER = new URL("../fixtures/agents/", import.meta.url);
@@ -18,16 +19,6 @@ const recording = (name: string) => JSON.parse(readFileSync(new URL(name, FOLDER
 
 const idsOf = (timeline: Timeline) => [...timeline.entries].map((entry) => `${entry.id}:${entry.type}`);
 
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  let s = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 /** Events as a live element reads a long history: the newest page, then the older pages, then the rest live. */
 function newestPageFirst(events: readonly SessionEvent[], page: number): SessionEvent[][] {

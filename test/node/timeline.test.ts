@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import type { SessionEvent } from "sandbox-agent";
 import { Timeline, type Entry, type EntryOf, type EntryType } from "../../src/events/index.js";
 import { ADA, GRACE, SessionRecorder, block, fixtureSession, prompt } from "../fixtures/session.js";
+import { shuffled } from "../shared/shuffled.js";
 
 const ofType = <T extends EntryType>(timeline: Timeline, type: T) => [...timeline.entries].filter((e): e is EntryOf<T> => e.type === type);
 const text = (entry: { parts: Array<{ kind: string; text?: string }> }) => entry.parts.map((p) => p.text ?? "").join("");
@@ -18,16 +19,6 @@ function snapshot(timeline: Timeline): unknown {
   };
 }
 
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  let s = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
 
 describe("the fixture session folds into a readable transcript", () => {
   const timeline = new Timeline(fixtureSession());

@@ -8,6 +8,7 @@ import { ENTRY_TYPES } from "../../events/index.js";
 import { KIND_PREFIX, type EntryFilters } from "../controllers/entry-filters.js";
 import { count, lookup, plural } from "../format.js";
 import { reveal } from "../reveal.js";
+import { KIND_LABELS } from "../views/tool-call.js";
 
 const TYPE_NAMES: Record<string, string> = {
   "agent-message": "Agent messages",
@@ -35,18 +36,8 @@ const TYPE_NAMES: Record<string, string> = {
   unknown: "Unknown",
 };
 
-const KIND_NAMES: Record<string, string> = {
-  read: "Read",
-  edit: "Edit",
-  delete: "Delete",
-  move: "Move",
-  search: "Search",
-  execute: "Run",
-  think: "Think",
-  fetch: "Fetch",
-  switch_mode: "Switch mode",
-  other: "Other",
-};
+/** Tool call kinds as the menu names them: as entries label them, but "Other" for the rest. */
+const KIND_NAMES: Record<string, string> = { ...KIND_LABELS, other: "Other" };
 
 /** Entries per type and tool calls per kind in the transcript, for the menu's lines. */
 export interface FilterCounts {

@@ -9,7 +9,8 @@ import { contentBlock, inlineCode, jsonBlock, staticMarkdown } from "./common.js
 import { diffView } from "./diff.js";
 import { lookup } from "../format.js";
 
-const KIND_LABELS: Record<string, string> = {
+/** A tool call's kind in a word, as its entry's label says it. */
+export const KIND_LABELS: Record<string, string> = {
   read: "Read",
   edit: "Edit",
   delete: "Delete",
