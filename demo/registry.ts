@@ -30,8 +30,9 @@ let stopping = false;
 async function stop(): Promise<void> {
   if (stopping) return;
   stopping = true;
-  // Told to stop while starting: the engine may be on its way up; let the start finish first.
-  await Promise.race([starting.catch(() => undefined), sleep(20_000)]);
+  // Told to stop while starting: the embedded engine may be on its way up; let the start finish
+  // first. A runner of a named engine may be waiting for it: shutdown ends the wait.
+  if (!process.env.RIVET_ENDPOINT) await Promise.race([starting.catch(() => undefined), sleep(20_000)]);
   // Shutdown waits for actors to sleep; do not let a stuck one keep the engine alive.
   await Promise.race([registry.shutdown().catch((error: unknown) => console.error("registry shutdown:", error)), sleep(8_000)]);
   if (!process.env.RIVET_ENDPOINT && process.env.KEEP_ENGINE !== "1") await stopEmbeddedEngine();
@@ -53,7 +54,10 @@ if (!process.stdin.isTTY) {
   lines.on("close", () => pipe && void stop());
 }
 
-await starting;
+// Stopped while waiting for a named engine: the start gives up, and stop() ends the process.
+await starting.catch((error: unknown) => {
+  if (!stopping) throw error;
+});
 const endpoint = process.env.RIVET_ENDPOINT || `http://127.0.0.1:${process.env.RIVET_RUN_ENGINE_PORT || 6420}`;
 if (!stopping) console.log(`READY ${endpoint} ${Math.round(performance.now() - started)}ms`);
 
