@@ -109,6 +109,27 @@ export async function installDemoAgent(dataDir: string): Promise<string> {
   return launcher;
 }
 
+/**
+ * A launcher for the daemon binary that adds `--no-telemetry`, for sandbox-agent's `local` provider,
+ * which starts `<binary> server --host … --port … --token …` and has no option for it. Written to
+ * `<dir>/sandbox-agent-server`; point the provider's `binaryPath` (or `SANDBOX_AGENT_BIN`) at it.
+ */
+export async function installDaemonLauncher(dir: string): Promise<string> {
+  const binary = daemonBinaryPath();
+  await ensureExecutable(binary);
+  await mkdir(dir, { recursive: true });
+  const launcher = join(dir, "sandbox-agent-server");
+  const script = [
+    "#!/bin/sh",
+    "# Written by sandbox-workspace's demo/daemon.ts: the sandbox-agent daemon, without telemetry.",
+    `exec ${shellQuote(binary)} "$@" --no-telemetry`,
+    "",
+  ].join("\n");
+  await writeFile(launcher, script, { mode: 0o755 });
+  await chmod(launcher, 0o755);
+  return launcher;
+}
+
 export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
   const binary = daemonBinaryPath();
   await ensureExecutable(binary);

@@ -8,5 +8,5 @@ export { registry, workspaceOptionsFromEnv } from "./env.js";
 export { WorkspacePersistDriver } from "./storage/persist-driver.js";
 export { isRefusal, newPromptId, promptTooLarge, runPrompt, turnError, turnResult, type PromptingConnection, type PromptResult } from "../protocol/index.js";
 export { WorkspaceError } from "./session/errors.js";
-export type { SandboxConnection } from "./session/session-host.js";
+export type { SandboxConnection, SandboxSource } from "./session/sandbox.js";
 export type * from "../protocol/contract.js";

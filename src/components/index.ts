@@ -6,4 +6,4 @@ import "./define.js";
 
 export { SandboxWorkspace } from "./sandbox-workspace.js";
 export { StreamingMarkdown, renderMarkdown, sanitize } from "./markdown.js";
-export type { SandboxWorkspaceErrorCode, SandboxWorkspaceErrorDetail, SandboxWorkspaceErrorEvent } from "./sandbox-workspace.events.js";
+export type { SandboxWorkspaceAttentionDetail, SandboxWorkspaceErrorCode, SandboxWorkspaceErrorDetail, SandboxWorkspaceErrorEvent } from "./sandbox-workspace.events.js";

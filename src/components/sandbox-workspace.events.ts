@@ -36,6 +36,12 @@ export type SandboxWorkspaceErrorCode =
   | "mode-failed"
   /** Changing one of the agent's config options was refused or failed. */
   | "config-failed"
+  /** Withdrawing a queued prompt failed (a refused one comes with the workspace's code: `forbidden`, `not-queued`). */
+  | "withdraw-failed"
+  /** Reordering the queue failed. */
+  | "reorder-failed"
+  /** A comment could not be sent or deleted (a refused one comes with the workspace's code: `comment-too-large`, `rate-limited`, `forbidden`). */
+  | "comment-failed"
   /** A history page could not be read (other than by a timeout, which the next check retries). */
   | "history-failed"
   /** The link to the workspace dropped while a prompt ran, or the element left before its turn ended. */
@@ -74,6 +80,19 @@ export interface SandboxWorkspacePromptDetail {
   text: string;
 }
 
+/** Something needs this element's user: a permission request or a question their role may answer, or a comment that mentions them (`@name`). Fired once per thing. */
+export interface SandboxWorkspaceAttentionDetail {
+  kind: "permission" | "question" | "mention";
+  /** The permission request's, question's or comment's id. */
+  id: string;
+  /** For a mention: the entry commented on. */
+  entryId?: string;
+  /** For a permission request or a question: the tool call it is about, when it names one. */
+  toolCallId?: string;
+  /** A sentence for a notification ("Ada mentioned you in a comment."). */
+  message: string;
+}
+
 declare global {
   interface GlobalEventHandlersEventMap {
     "sandbox-workspace-error": SandboxWorkspaceErrorEvent;
@@ -81,6 +100,7 @@ declare global {
     "sandbox-workspace-disconnected": CustomEvent<SandboxWorkspaceConnectionDetail>;
     "sandbox-workspace-event": CustomEvent<SandboxWorkspaceEventDetail>;
     "sandbox-workspace-prompt": CustomEvent<SandboxWorkspacePromptDetail>;
+    "sandbox-workspace-attention": CustomEvent<SandboxWorkspaceAttentionDetail>;
   }
 }
 

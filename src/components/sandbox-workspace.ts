@@ -29,6 +29,9 @@ import { permissionActions } from "./templates/permission-actions.js";
 import type { QuestionContent } from "../protocol/index.js";
 import { questionForm, readQuestionForm } from "./templates/question-form.js";
 import { rawEvents, rawList } from "./templates/raw-events.js";
+import { commentCount, commentThread } from "./templates/comments.js";
+import { queue } from "./templates/queue.js";
+import { can, type WorkspaceRole } from "../protocol/index.js";
 import type { ViewContext } from "./views/index.js";
 
 /** Errors that end a turn: the next turn to start makes them history. */
@@ -143,6 +146,13 @@ const TURN_FAILURES = new Set(["sandbox-unreachable", "agent-exited", "prompt-fa
  * @csspart question-submit - The button that sends a question's answer.
  * @csspart question-decline - The button that declines a question.
  * @csspart jump-latest - The button that jumps back to the newest entries.
+ * @csspart queue - The prompts waiting for their turn, above the composer (live, when any wait): in the order they will run, with who sent each and when.
+ * @csspart queue-item - Each queued prompt, with Withdraw (its author or an owner) and move up / down (owners).
+ * @csspart comment-count - The number of comments on an entry, in its header (when it has any).
+ * @csspart comments - An entry's comment thread and its form, in its body (live).
+ * @csspart comment - Each comment: who wrote it, when, its text (markdown, sanitized), and Delete for its author or an owner.
+ * @csspart comment-input - The text area of an entry's comment form (Enter sends, Shift+Enter adds a line; `@name` mentions).
+ * @csspart role-note - What this user's role leaves out, said instead of a control it may not use ("You are watching this workspace…", "Waiting for an approver to answer.").
  *
  * @cssprop --sandbox-workspace-font - Text font family.
  * @cssprop --sandbox-workspace-mono-font - Code font family.
@@ -169,6 +179,7 @@ const TURN_FAILURES = new Set(["sandbox-unreachable", "agent-exited", "prompt-fa
  * @fires sandbox-workspace-disconnected - The live connection dropped or was closed (`detail.reason`).
  * @fires sandbox-workspace-event - Events arrived, live or from history (`detail.events`).
  * @fires sandbox-workspace-prompt - This element sent a prompt (`detail.text`).
+ * @fires sandbox-workspace-attention - Something needs this user, once per thing: `detail: { kind, id, entryId?, toolCallId?, message }`, `kind` being `permission` or `question` (one their role may answer) or `mention` (a comment by someone else with `@` and their name).
  */
 export class SandboxWorkspace extends LitElement {
   static override styles = styles;
@@ -215,6 +226,10 @@ export class SandboxWorkspace extends LitElement {
   #reportedMalformed = 0;
   /** Questions this element's answer is on its way for: their forms wait. */
   #answering = new Set<string>();
+  /** Queued prompts whose withdrawal or move is on its way. */
+  #queueBusy = new Set<string>();
+  /** Entries whose comment is on its way: their forms wait. */
+  #commenting = new Set<string>();
   /** The workspace this element has joined, if live. */
   #joined?: ConnectionTarget;
   #disclosure = new Disclosure();
@@ -249,6 +264,7 @@ export class SandboxWorkspace extends LitElement {
       this.dispatchEvent(workspaceEvent("sandbox-workspace-event", { events }));
     },
     onError: (code, message) => this.#report({ code, message }),
+    onAttention: (attention) => this.dispatchEvent(workspaceEvent("sandbox-workspace-attention", attention)),
     onTurn: (turn) => {
       // A new turn supersedes an earlier one's failure (whose broadcast can land after the next prompt was sent).
       if (turn.state === "running" && this.liveError && TURN_FAILURES.has(this.liveError.code)) this.liveError = undefined;
@@ -407,7 +423,15 @@ export class SandboxWorkspace extends LitElement {
           onKeydown: this.#onFiltersKey,
         }),
         link: live
-          ? { status: connection.status, reason: connection.reason, users: connection.users, options: this.#configOptions(), onMode: this.#onMode, onConfig: this.#onConfig }
+          ? {
+              status: connection.status,
+              reason: connection.reason,
+              users: connection.users,
+              options: this.#configOptions(),
+              control: connection.role === undefined || can(connection.role, "control"),
+              onMode: this.#onMode,
+              onConfig: this.#onConfig,
+            }
           : undefined,
       })}
       ${problem ? html`<p part="notice" class="notice" role="alert" data-code=${problem.code}>${problem.message}</p>` : nothing}
@@ -421,6 +445,17 @@ export class SandboxWorkspace extends LitElement {
       ${!following && unseen > 0
         ? html`<button class="tool jump" part="jump-latest" @click=${this.#follow.jumpToLatest}>↓ ${plural(unseen, "new entry", "new entries")}</button>`
         : nothing}
+      ${live
+        ? queue({
+            queue: connection.live ? connection.queue : [],
+            self: connection.self,
+            owner: can(connection.role, "control"),
+            busy: this.#queueBusy,
+            time: clockTime,
+            onWithdraw: this.#onWithdraw,
+            onMove: this.#onMove,
+          })
+        : nothing}
       ${live ? this.#renderComposer() : nothing}
     `;
   }
@@ -430,6 +465,10 @@ export class SandboxWorkspace extends LitElement {
     const user = this.#follow.onUserScroll;
     const links = this.#links;
     const linkable = this.#linkName() !== undefined;
+    const connection = this.#connection;
+    // Comments are the live workspace's: a replay has none.
+    const commenting = this.#joined !== undefined && connection.role !== undefined;
+    const who = `${connection.role}:${connection.self?.userId}:${connection.live}`;
     return html`<ol part="timeline" class="timeline" aria-label="Session transcript" @click=${this.#onToggle} @keydown=${this.#onKeydown} @scroll=${this.#onScroll} @wheel=${user} @touchmove=${user} @pointerdown=${user} @keyup=${user}>
       ${repeat(
         shown,
@@ -447,7 +486,9 @@ export class SandboxWorkspace extends LitElement {
           const linked = links.linked === item.id;
           const copied = links.copied === item.id;
           const manual = links.manual?.entryId === item.id ? links.manual.url : undefined;
-          return guard([item, item.rev, open, rawOpen, this.#disclosure.rawShown(item.id), answerable, this.#markdown.revision(item.id), linkable, linked, copied, manual], () => {
+          const thread = commenting ? connection.comments.forEntry(item.id) : undefined;
+          const commentsRev = commenting ? `${connection.comments.revision(item.id)}:${this.#commenting.has(item.id)}:${who}` : "";
+          return guard([item, item.rev, open, rawOpen, this.#disclosure.rawShown(item.id), answerable, this.#markdown.revision(item.id), linkable, linked, copied, manual, commentsRev], () => {
             const md = this.#markdown.forEntry(item.id);
             return entry(item, {
               open,
@@ -458,6 +499,23 @@ export class SandboxWorkspace extends LitElement {
               plain: () => this.#markdown.plain(item.id),
               raw: () => rawEvents(item.events, item.id, this.#disclosure.rawShown(item.id), this.#onMore),
               onRawToggle: this.#onRawToggle,
+              comments: thread
+                ? {
+                    count: commentCount(thread.length),
+                    thread: () =>
+                      commentThread({
+                        entryId: item.id,
+                        comments: thread,
+                        self: connection.self,
+                        owner: can(connection.role, "control"),
+                        ready: connection.live,
+                        sending: this.#commenting.has(item.id),
+                        time: clockTime,
+                        onSubmit: this.#onCommentSubmit,
+                        onDelete: this.#onCommentDelete,
+                      }),
+                  }
+                : undefined,
             });
           });
         },
@@ -563,11 +621,15 @@ export class SandboxWorkspace extends LitElement {
     const connection = this.#connection;
     const ready = connection.live;
     const input = this.#composer;
+    const role = connection.role;
     return composer({
       draft: input.draft,
       ready,
       reason: ready ? "" : connection.reason ?? (connection.status === "connecting" ? "Connecting to the workspace…" : "Not connected to the workspace."),
       running: this.#timeline.summary.running || connection.turn?.state === "running",
+      // Before the workspace says the role, everything shows as it did before roles.
+      canStop: role === undefined || can(role, "control"),
+      note: ready && role !== undefined && !can(role, "prompt") ? roleNote(role) : undefined,
       suggestions: input.suggestions(),
       onInput: input.onInput,
       onKey: input.onKey,
@@ -579,12 +641,16 @@ export class SandboxWorkspace extends LitElement {
 
   #permissionActions(item: PermissionRequestEntry): TemplateResult | typeof nothing {
     if (item.status !== "pending" || !this.#connection.live) return nothing;
+    const role = this.#connection.role;
+    if (role !== undefined && !can(role, "answer")) return html`<p part="role-note" class="role-note">Waiting for an approver to answer.</p>`;
     const request = [...this.#connection.pending.values()].find((candidate) => candidate.toolCallId === item.toolCall.toolCallId);
     return request ? permissionActions(request, this.#onAnswer) : nothing;
   }
 
   #questionForm(item: QuestionEntry): TemplateResult | typeof nothing {
     if (item.status !== "pending" || item.mode !== "form" || !this.#connection.live || !this.#connection.questions.has(item.questionId)) return nothing;
+    const role = this.#connection.role;
+    if (role !== undefined && !can(role, "answer")) return html`<p part="role-note" class="role-note">Waiting for an approver to answer this question.</p>`;
     return questionForm(item, { busy: this.#answering.has(item.questionId), onSubmit: this.#onQuestionSubmit, onDecline: this.#onQuestionDecline });
   }
 
@@ -725,6 +791,79 @@ export class SandboxWorkspace extends LitElement {
       });
   }
 
+  #onWithdraw = (event: Event): void => {
+    const promptId = (event.currentTarget as HTMLElement).dataset.withdraw!;
+    this.#queueAction(promptId, () => this.#connection.withdrawPrompt(promptId), "withdraw-failed");
+  };
+
+  /** Moves a queued prompt one place up or down (owners); the focus stays on the button pressed. */
+  #onMove = (event: Event): void => {
+    const { move, prompt } = (event.currentTarget as HTMLElement).dataset;
+    const ids = this.#connection.queue.map((item) => item.promptId);
+    const at = ids.indexOf(prompt!);
+    const to = move === "up" ? at - 1 : at + 1;
+    if (at < 0 || to < 0 || to >= ids.length) return;
+    [ids[at], ids[to]] = [ids[to], ids[at]];
+    this.#queueAction(prompt!, () => this.#connection.reorderQueue(ids), "reorder-failed", async () => {
+      // Its buttons were disabled while the move was on its way: the focus goes back to the moved prompt.
+      await this.updateComplete;
+      const item = `[data-prompt-id="${CSS.escape(prompt!)}"]`;
+      const button = this.renderRoot.querySelector<HTMLButtonElement>(`${item} [data-move="${move}"]`);
+      (button && !button.disabled ? button : this.renderRoot.querySelector<HTMLButtonElement>(`${item} button:not([disabled])`))?.focus();
+      const place = this.#connection.queue.findIndex((queued) => queued.promptId === prompt);
+      if (place >= 0) this.#say(`Moved to place ${place + 1} of ${this.#connection.queue.length}.`);
+    });
+  };
+
+  #queueAction(promptId: string, work: () => Promise<void>, code: SandboxWorkspaceErrorCode, done?: () => Promise<void>): void {
+    this.#queueBusy.add(promptId);
+    this.requestUpdate();
+    work()
+      .then(
+        () => undefined,
+        (error: unknown) => this.#reportFailure(error, code),
+      )
+      .finally(() => {
+        this.#queueBusy.delete(promptId);
+        this.requestUpdate();
+        void done?.();
+      });
+  }
+
+  #onCommentSubmit = (event: SubmitEvent): void => {
+    event.preventDefault();
+    event.stopPropagation();
+    const form = event.currentTarget as HTMLFormElement;
+    const entryId = form.dataset.entry!;
+    const field = form.elements.namedItem("text") as HTMLTextAreaElement;
+    const text = field.value;
+    if (!text.trim()) return;
+    const max = this.#connection.limits?.maxCommentBytes;
+    if (max !== undefined && new TextEncoder().encode(text).length > max) {
+      this.#report({ code: "comment-too-large", message: `The comment is ${new TextEncoder().encode(text).length.toLocaleString("en")} bytes; the limit is ${max.toLocaleString("en")}.` });
+      return;
+    }
+    this.#commenting.add(entryId);
+    this.requestUpdate();
+    this.#connection
+      .comment(entryId, text)
+      .then(() => {
+        field.value = "";
+      })
+      .catch((error: unknown) => this.#reportFailure(error, "comment-failed"))
+      .finally(() => {
+        this.#commenting.delete(entryId);
+        this.requestUpdate();
+        void this.updateComplete.then(() => field.isConnected && field.focus());
+      });
+  };
+
+  #onCommentDelete = (event: Event): void => {
+    event.stopPropagation();
+    const commentId = (event.currentTarget as HTMLElement).dataset.comment!;
+    this.#connection.deleteComment(commentId).catch((error: unknown) => this.#reportFailure(error, "comment-failed"));
+  };
+
   #onConfig = (event: Event): void => {
     const input = event.target as HTMLInputElement | HTMLSelectElement;
     const value = input instanceof HTMLInputElement && input.type === "checkbox" ? String(input.checked) : input.value;
@@ -813,6 +952,12 @@ export class SandboxWorkspace extends LitElement {
     this.#disclosure.showMore((event.currentTarget as HTMLElement).dataset.more!);
     this.requestUpdate();
   };
+}
+
+/** What a role that does not prompt is told in the composer's place. */
+function roleNote(role: WorkspaceRole): string {
+  if (role === "approver") return "You are an approver here: you answer the agent's permission requests and questions, and comment. Prompters and owners send prompts.";
+  return "You are watching this workspace: you can read along and comment on entries. Prompters and owners send prompts.";
 }
 
 const missingText = (id: string) =>

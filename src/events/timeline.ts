@@ -6,12 +6,12 @@
  * the set of events, not on the order they arrived in: duplicates (same `eventIndex`) are ignored,
  * and an event older than one already folded triggers one re-fold of the ordered history.
  */
-import { addReported, closeOpen, createFoldState, type FoldContext, type FoldState } from "./fold-state.js";
+import { addEntry, addReported, closeOpen, createFoldState, type FoldContext, type FoldState } from "./fold-state.js";
 import { endTurn, foldMessage } from "./fold-rpc.js";
 import { reportQuestion } from "./fold-questions.js";
 import { foldSessionUpdate, malformed } from "./fold-updates.js";
 import { asNumber, eventIndexOf, isRecord, isSessionUpdate, readEvent } from "./parse.js";
-import type { Entry, PermissionResolution, QuestionResolution, RawEvent, SessionSummary } from "./types.js";
+import type { Attribution, Entry, PermissionResolution, QuestionResolution, RawEvent, SessionSummary } from "./types.js";
 
 /** A late batch's event on its way into the ordered history. */
 interface Slot {
@@ -43,6 +43,12 @@ export class Timeline {
   #contiguous = 0;
   #unindexed = 0;
   #context = new Context();
+  /** Prompts withdrawn before they ran, by where they sit (`afterEventIndex`), and how many of them the fold has placed. */
+  #withdrawn: Array<Extract<Attribution, { kind: "withdraw" }>> = [];
+  #withdrawnPlaced = 0;
+  /** The latest mode change and option changes recorded by the host; kept across re-folds. */
+  #modeBy?: Extract<Attribution, { kind: "mode" }>;
+  #configBy = new Map<string, Extract<Attribution, { kind: "config" }>>();
   /** Bumped on every change: a cheap "did anything change" check for views. */
   version = 0;
   /** Number of times the whole history was re-folded because an older event arrived late. */
@@ -179,6 +185,8 @@ export class Timeline {
       this.#raws.push(event);
       keys.push(index);
       this.#fold(event);
+      if (this.#withdrawnPlaced < this.#withdrawn.length) this.#placeWithdrawnBefore(index + 1);
+      if (this.#modeBy || this.#configBy.size > 0) this.#applyChanges();
       this.version++;
       return true;
     }
@@ -219,6 +227,8 @@ export class Timeline {
         this.#keys.push(slot.key);
         this.#fold(slot.raw);
       }
+      if (this.#withdrawnPlaced < this.#withdrawn.length) this.#placeWithdrawnBefore(this.lastIndex + 1);
+      if (this.#modeBy || this.#configBy.size > 0) this.#applyChanges();
     } else {
       this.#merge(fresh);
       this.#refold();
@@ -247,6 +257,77 @@ export class Timeline {
   }
 
   /**
+   * Records who did what, as the host recorded it (the log does not say): who changed the mode or a
+   * config option (shown in their entries), who withdrew a queued prompt (a notice entry, id
+   * `withdrawn-<promptId>`, placed after the event that was newest then). Kept across re-folds; a
+   * record seen before changes nothing.
+   */
+  attribute(record: Attribution): void {
+    if (record.kind === "withdraw") {
+      if (this.#withdrawn.some((known) => known.promptId === record.promptId)) return;
+      const at = this.#withdrawn.findIndex((known) => known.afterEventIndex > record.afterEventIndex);
+      const last = this.lastIndex;
+      if (at < 0 && record.afterEventIndex >= last) {
+        // At the live end: placed now, or, ahead of the events folded so far, once they reach it.
+        this.#withdrawn.push(record);
+        this.#placeWithdrawnBefore(last + 1);
+      } else {
+        this.#withdrawn.splice(at < 0 ? this.#withdrawn.length : at, 0, record);
+        this.#refold();
+      }
+    } else if (record.kind === "mode") {
+      if (this.#modeBy && this.#modeBy.at >= record.at) return;
+      this.#modeBy = record;
+      this.#applyChanges();
+    } else {
+      const known = this.#configBy.get(record.configId);
+      if (known && known.at >= record.at) return;
+      this.#configBy.set(record.configId, record);
+      this.#applyChanges();
+    }
+    this.version++;
+  }
+
+  /** A withdrawn prompt as a notice entry: whose it was, who withdrew it, its text. */
+  #placeWithdrawn(record: Extract<Attribution, { kind: "withdraw" }>): void {
+    // The open message stays open (no closeOpen): a notice placed mid-stream never splits an agent's message, so entry ids stay the same for everyone.
+    const state = this.#state;
+    const who = (author: { id?: string; name?: string }) => author.name ?? author.id ?? "someone";
+    const same = record.author.id !== undefined && record.author.id === record.by.id;
+    const title = same ? `${who(record.by)} withdrew a queued prompt` : `${who(record.by)} withdrew ${who(record.author)}'s queued prompt`;
+    const ctx: FoldContext = { raw: { workspaceRecord: record }, id: `withdrawn-${record.promptId}`, createdAt: record.at };
+    addEntry(state, ctx, "notice", { severity: "info", title, description: record.text, by: record.by, meta: undefined });
+  }
+
+  /** Withdrawn prompts the fold has passed: placed before the first event after them. */
+  #placeWithdrawnBefore(index: number): void {
+    while (this.#withdrawnPlaced < this.#withdrawn.length && this.#withdrawn[this.#withdrawnPlaced].afterEventIndex < index) {
+      this.#placeWithdrawn(this.#withdrawn[this.#withdrawnPlaced++]);
+    }
+  }
+
+  /** Puts the recorded mode and option changes on their entries, where they are not yet. */
+  #applyChanges(): void {
+    const mode = this.#modeBy;
+    const modeEntry = this.#state.entries.get("current-mode");
+    if (mode && modeEntry?.type === "current-mode" && modeEntry.changedBy?.at !== mode.at) {
+      modeEntry.changedBy = { modeId: mode.modeId, by: mode.by, at: mode.at };
+      modeEntry.rev++;
+    }
+    const options = this.#state.entries.get("config-options");
+    if (this.#configBy.size > 0 && options?.type === "config-options") {
+      let changed = false;
+      const byId = (options.changedBy ??= {});
+      for (const [configId, record] of this.#configBy) {
+        if (byId[configId]?.at === record.at) continue;
+        byId[configId] = { value: record.value, by: record.by, at: record.at };
+        changed = true;
+      }
+      if (changed) options.rev++;
+    }
+  }
+
+  /**
    * Ends the running turn when the host knows it ended but the log may not say so (the SDK can miss
    * a prompt's response). A later response in the log still adds its own turn-end entry.
    */
@@ -258,6 +339,10 @@ export class Timeline {
 
   #fold(raw: RawEvent): void {
     const state = this.#state;
+    if (this.#withdrawnPlaced < this.#withdrawn.length) {
+      const index = eventIndexOf(raw);
+      if (index !== undefined) this.#placeWithdrawnBefore(index);
+    }
     state.summary.eventCount++;
     // One context for every event: handlers read it, none keeps it.
     const ctx = this.#context;
@@ -318,7 +403,10 @@ export class Timeline {
     this.refolds++;
     this.#state = createFoldState(this.#state.resolutions, this.#state.questionReports);
     this.#unindexed = 0;
+    this.#withdrawnPlaced = 0;
     for (const raw of this.#raws) this.#fold(raw);
+    this.#placeWithdrawnBefore(this.lastIndex + 1);
+    this.#applyChanges();
   }
 }
 

@@ -193,11 +193,25 @@ export interface AvailableCommandsEntry extends EntryBase<"available-commands"> 
 export interface CurrentModeEntry extends EntryBase<"current-mode"> {
   currentModeId?: string;
   availableModes: SessionMode[];
+  /** Who last changed the mode through the workspace, as its host recorded it (`Timeline.attribute`). */
+  changedBy?: { modeId: string; by: Author; at: number };
 }
 
 export interface ConfigOptionsEntry extends EntryBase<"config-options"> {
   options: SessionConfigOption[];
+  /** Who last changed each option through the workspace, by option id, as its host recorded it. */
+  changedBy?: Record<string, { value: string; by: Author; at: number }>;
 }
+
+/**
+ * Who did what, as the host recorded it (the log does not say): the mode or a config option
+ * changed, a queued prompt withdrawn before it reached the agent (`afterEventIndex`: the newest event
+ * then, which places it in the transcript).
+ */
+export type Attribution =
+  | { kind: "mode"; modeId: string; by: Author; at: number }
+  | { kind: "config"; configId: string; value: string; by: Author; at: number }
+  | { kind: "withdraw"; promptId: string; text: string; author: Author; by: Author; at: number; afterEventIndex: number };
 
 /** Who answered a permission request and how, when the log or the host says so. */
 export interface PermissionResolution {

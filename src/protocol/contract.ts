@@ -14,6 +14,71 @@ export interface WorkspaceUser {
   userName?: string;
 }
 
+/**
+ * What a connection may do, as the host's `authorize` says (everyone is `owner` without it):
+ * `viewer` watches and comments; `prompter` also prompts (and withdraws its own queued prompts);
+ * `approver` also answers the agent's permission requests and questions, but does not prompt;
+ * `owner` does everything, including Stop, mode, config options and reordering the queue.
+ */
+export type WorkspaceRole = "viewer" | "prompter" | "approver" | "owner";
+
+/** A prompt waiting for its turn, as everyone sees it (`queue` broadcast, `SessionInfo.queue`). */
+export interface QueuedPrompt {
+  promptId: string;
+  /** Who sent it. */
+  by: WorkspaceUser;
+  /** The prompt's text (cut at 2,000 characters here; the agent gets all of it). */
+  text: string;
+  queuedAt: number;
+}
+
+/** A comment on a timeline entry (by the entry's id, the same for every client). Its text is untrusted markdown. */
+export interface WorkspaceComment {
+  commentId: string;
+  entryId: string;
+  by: WorkspaceUser;
+  text: string;
+  createdAt: number;
+}
+
+/** A comment taken back (`comment.deleted`), by its author or an owner. */
+export interface CommentDeletedBroadcast {
+  commentId: string;
+  entryId: string;
+  by: WorkspaceUser;
+  at: number;
+}
+
+/** `getComments({ after })`: what changed since `after` (a cursor from the previous page, 0 for everything), oldest first. */
+export interface CommentsPage {
+  comments: WorkspaceComment[];
+  /** Comments deleted since `after` (only those a client may hold: created at or before it). */
+  deleted: CommentDeletedBroadcast[];
+  /** Pass as `after` to read on; absent on the last page. */
+  nextAfter?: number;
+  /** The cursor after this page: pass it as `after` next time to get only what changed since. */
+  cursor: number;
+}
+
+/**
+ * Who did what, from the workspace's own record (never a client's claim): the agent's mode or a
+ * config option changed, a queued prompt withdrawn. Stored with the history and broadcast as `attribution`.
+ */
+export type AttributionRecord =
+  | { kind: "mode"; modeId: string; by: WorkspaceUser; at: number }
+  | { kind: "config"; configId: string; value: string; by: WorkspaceUser; at: number }
+  | {
+      kind: "withdraw";
+      promptId: string;
+      /** The withdrawn prompt's text (cut as in the queue) and who had sent it. */
+      text: string;
+      author: WorkspaceUser;
+      by: WorkspaceUser;
+      at: number;
+      /** The workspace's newest event when it was withdrawn: where it sits in the transcript. */
+      afterEventIndex: number;
+    };
+
 /** What a client passes when it connects. `token` is for the host's `authorize`; it is never echoed. */
 export interface WorkspaceConnParams {
   userId?: string;
@@ -106,8 +171,10 @@ export interface TurnBroadcast {
   stopReason?: string;
   /** Why the turn failed, when it did (`stopReason` is then "error", or "interrupted" when the workspace stopped). */
   error?: TurnError;
-  /** Who started the turn. */
+  /** Who started the turn (for a withdrawn prompt: who had sent it). */
   by?: WorkspaceUser;
+  /** For `stopReason: "withdrawn"` (the prompt left the queue and never ran): who withdrew it. */
+  withdrawnBy?: WorkspaceUser;
   /** Prompts waiting behind this one. */
   queued: number;
 }
@@ -138,11 +205,12 @@ export interface TurnOutcome {
 }
 
 export interface PresenceBroadcast {
-  users: Array<WorkspaceUser & { connectionId: string }>;
+  users: Array<WorkspaceUser & { connectionId: string; role: WorkspaceRole }>;
 }
 
 export type WorkspaceErrorCode =
   | "sandbox-unreachable"
+  | "sandbox-recreated"
   | "agent-exited"
   | "prompt-failed"
   | "prompt-too-large"
@@ -155,7 +223,13 @@ export type WorkspaceErrorCode =
   | "invalid-argument"
   | "persist-failed"
   | "unauthorized"
+  | "forbidden"
+  | "not-queued"
+  | "queue-full"
+  | "comment-too-large"
+  | "comment-not-found"
   | "connection-lost"
+  | "workspace-destroyed"
   | "internal";
 
 export interface ErrorBroadcast {
@@ -174,6 +248,11 @@ export interface WorkspaceBroadcasts {
   "question.requested": QuestionRequestedBroadcast;
   "question.resolved": QuestionResolvedBroadcast;
   turn: TurnBroadcast;
+  /** The prompts waiting, in the order they will run, whenever it changes. */
+  queue: QueuedPrompt[];
+  comment: WorkspaceComment;
+  "comment.deleted": CommentDeletedBroadcast;
+  attribution: AttributionRecord;
   presence: PresenceBroadcast;
   error: ErrorBroadcast;
 }
@@ -185,6 +264,11 @@ export interface SessionInfo {
   sessionId?: string;
   running: boolean;
   queued: number;
+  /** The prompts waiting, in the order they will run. */
+  queue: QueuedPrompt[];
+  /** This connection's role, and who it is. */
+  role: WorkspaceRole;
+  user: WorkspaceUser;
   lastEventIndex: number;
   users: PresenceBroadcast["users"];
   pendingPermissions: PermissionRequestedBroadcast[];
@@ -193,7 +277,17 @@ export interface SessionInfo {
   /** Changes each time the workspace starts: a prompt sent before the last start did not survive it. */
   bootId: string;
   /** What one connection may send, so a client can refuse an oversized prompt before it is sent. */
-  limits: { maxPromptBytes: number; promptsPerMinute: number };
+  limits: { maxPromptBytes: number; promptsPerMinute: number; maxCommentBytes: number; commentsPerMinute: number };
+  /** The sandbox the workspace owns, when its host gives each workspace its own (a sandbox-agent provider). */
+  sandbox?: SandboxInfo;
+}
+
+/** A workspace's own sandbox, as a client may know it: never its address or token. */
+export interface SandboxInfo {
+  /** The sandbox-agent provider's name: `local`, `docker`, `e2b`... */
+  provider: string;
+  /** A digest of the provider's id for it: a new sandbox has a new `ref`. */
+  ref: string;
 }
 
 /** Event indices `(after, through]` that clients may have been shown but that were never stored. */
@@ -219,6 +313,8 @@ export interface HistoryPage {
   permissions: PermissionResolvedBroadcast[];
   /** How each question from the agent was answered, and by whom (the log does not record it). */
   questions: QuestionResolvedBroadcast[];
+  /** Who changed the mode or a config option, who withdrew a queued prompt (the log does not record it). */
+  attributions: AttributionRecord[];
   /**
    * Index ranges `(after, through]` whose events clients may have been shown but that were never
    * stored: the workspace's host stopped without writing them. A client drops what it holds there.

@@ -5,4 +5,5 @@
  */
 export * from "./permissions.js";
 export * from "./prompting.js";
+export * from "./roles.js";
 export type * from "./contract.js";

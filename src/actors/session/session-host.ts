@@ -4,8 +4,9 @@
  * person answers, and says what happened through `emit`. Knows nothing of RivetKit: the actor wires
  * it to broadcasts.
  */
-import { SandboxAgent, type SandboxAgentConnectOptions, type Session, type SessionPermissionRequest } from "sandbox-agent";
+import { SandboxAgent, type Session, type SessionPermissionRequest } from "sandbox-agent";
 import type {
+  AttributionRecord,
   ErrorBroadcast,
   PermissionAnswer,
   PermissionReply,
@@ -15,6 +16,7 @@ import type {
   QuestionAnswer,
   QuestionRequestedBroadcast,
   QuestionResolvedBroadcast,
+  QueuedPrompt,
   TurnOutcome,
   WorkspaceBroadcasts,
   WorkspaceErrorCode,
@@ -26,14 +28,15 @@ import type { WorkspacePersistDriver } from "../storage/persist-driver.js";
 import { agentRequestsFetch, type AgentRequest } from "./agent-requests.js";
 import { BroadcastPump } from "./broadcast-pump.js";
 import { describeFailure, WorkspaceError, withTimeout } from "./errors.js";
+import { sandboxHealth, type SandboxConnection, type WorkspaceSandbox } from "./sandbox.js";
 
-/** Where the sandbox-agent daemon is, and the fetch to reach it with. Stays on the server: never sent to a client. */
-export type SandboxConnection = Pick<SandboxAgentConnectOptions, "headers" | "token"> & { baseUrl: string; fetch?: typeof fetch };
+export type { SandboxConnection } from "./sandbox.js";
 
 export interface SessionHostOptions {
   workspaceId: string;
   agent: string;
-  sandbox: () => SandboxConnection | Promise<SandboxConnection>;
+  /** The workspace's sandbox, in whichever form the host gave it (see sandbox.ts). */
+  sandbox: WorkspaceSandbox;
   persist: WorkspacePersistDriver;
   emit: <K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBroadcasts[K]) => void;
   /** How many connections a broadcast goes to (paces event broadcasts, see `BroadcastPump`). */
@@ -42,6 +45,8 @@ export interface SessionHostOptions {
   recordPermission: (resolution: PermissionResolvedBroadcast) => Promise<void>;
   /** Records how a question from the agent was answered (the SDK's log does not). */
   recordQuestion: (resolution: QuestionResolvedBroadcast) => Promise<void>;
+  /** Records who did what (a mode or option changed, a prompt withdrawn): the SDK's log does not say. */
+  recordAttribution: (record: AttributionRecord) => Promise<void>;
   /** Working directory for a new agent session. */
   cwd?: string;
 }
@@ -85,6 +90,25 @@ function chosenOption(request: PermissionRequestedBroadcast, answer: PermissionA
   if (!option) throw new WorkspaceError("invalid-argument", `This request offers ${offered}, none of them “${String(answer.reply)}”.`);
   return option;
 }
+/** Prompts that may wait at once: each is up to 32 KiB, and the queue goes out whole to everyone. */
+const MAX_QUEUED = 50;
+/** How much of a prompt's text the queue shows (the agent gets all of it). */
+const QUEUE_TEXT_CHARS = 2000;
+
+function queueText(text: string): string {
+  return text.length > QUEUE_TEXT_CHARS ? `${text.slice(0, QUEUE_TEXT_CHARS)}…` : text;
+}
+
+/** A prompt given to the host whose turn has not started. */
+interface WaitingPrompt {
+  item: QueuedPrompt;
+  user: WorkspaceUser;
+  text: string;
+  outcome: TurnOutcome;
+  /** Whether it was ever shown in the queue (it had to wait). */
+  shown: boolean;
+}
+
 /** How often a running turn checks that the agent and the daemon are alive. */
 const WATCH_INTERVAL_MS = 500;
 /** How long connecting to the daemon and resuming the session may take. */
@@ -101,7 +125,8 @@ export class SessionHost {
   #sandbox?: SandboxConnection;
   #unsubscribe: Array<() => void> = [];
   #queue: Promise<unknown> = Promise.resolve();
-  #queued = 0;
+  /** Prompts waiting for their turn, in the order they will run. */
+  #waiting: WaitingPrompt[] = [];
   #running?: WorkspaceUser;
   #pending = new Map<string, PermissionRequestedBroadcast>();
   #answered = new Map<string, PermissionResolvedBroadcast>();
@@ -111,6 +136,7 @@ export class SessionHost {
   #stopping = new AbortController();
   /** Prompts given to this host, by id, oldest first. */
   #turns = new Map<string, TurnOutcome>();
+  #disposed?: Promise<void>;
 
   constructor(options: SessionHostOptions) {
     this.#options = options;
@@ -126,7 +152,7 @@ export class SessionHost {
   }
 
   get queued(): number {
-    return this.#queued;
+    return this.#waiting.length;
   }
 
   get pendingPermissions(): PermissionRequestedBroadcast[] {
@@ -145,46 +171,137 @@ export class SessionHost {
    */
   prompt(user: WorkspaceUser, text: string, promptId: string): PromptAccepted {
     const known = this.#turns.get(promptId);
-    if (known) return { promptId, ahead: known.state === "queued" ? this.#queued : 0 };
-    const ahead = this.#queued + (this.#running ? 1 : 0);
+    if (known) return { promptId, ahead: known.state === "queued" ? this.#ahead(promptId) : 0 };
+    if (this.#waiting.length >= MAX_QUEUED) {
+      throw new WorkspaceError("queue-full", `${MAX_QUEUED} prompts are waiting already: send this one once some have run, or withdraw one of yours.`);
+    }
+    const ahead = this.#waiting.length + (this.#running ? 1 : 0);
     const outcome: TurnOutcome = { promptId, state: "queued" };
     this.#remember(outcome);
-    this.#queued++;
     const createdAt = Date.now();
+    // Shown in the queue only when it has to wait: a prompt that runs at once never flickers there.
+    const waiting: WaitingPrompt = { item: { promptId, by: user, text: queueText(text), queuedAt: createdAt }, user, text, outcome, shown: ahead > 0 };
+    this.#waiting.push(waiting);
     this.#broadcasts.send("chat.user", { userId: user.userId, userName: user.userName, text, createdAt });
+    if (waiting.shown) this.#sendQueue();
+    // One link per prompt; each runs whichever prompt is first when its turn comes (the queue may
+    // have been reordered), and a withdrawn prompt's link finds one fewer and does nothing.
     this.#queue = this.#queue.then(async () => {
-      this.#queued--;
-      this.#running = user;
-      outcome.state = "running";
-      this.#broadcasts.send("turn", { state: "running", promptId, by: user, queued: this.#queued });
-      try {
-        if (this.#stopping.signal.aborted) throw new WorkspaceError("prompt-failed", "The workspace stopped before this prompt ran.");
-        const session = await this.#ensureSession();
-        const meta = { "sandbox-workspace": { user: { id: user.userId, name: user.userName }, promptId } };
-        const watchdog = this.#watch();
-        const stopped = this.#stopped();
-        try {
-          const result = await Promise.race([session.prompt([{ type: "text", text, _meta: meta }]), watchdog.failed, stopped.promise]);
-          outcome.stopReason = result.stopReason;
-        } finally {
-          watchdog.stop();
-          stopped.release();
-        }
-      } catch (error) {
-        const failure = this.#fail(error, "prompt-failed");
-        outcome.stopReason = this.#stopping.signal.aborted ? "interrupted" : "error";
-        outcome.error = { code: failure.code, message: failure.message };
-      } finally {
-        this.#running = undefined;
-        this.#settleAbandonedPermissions();
-        await this.#cancelQuestions();
-        // Ended for getTurn once the broadcast leaves, behind the turn's last events: a client
-        // that learns the end from getTurn then has had every event of the turn sent to it.
-        const { stopReason, error } = outcome;
-        this.#broadcasts.send("turn", { state: "ended", promptId, stopReason, error, by: user, queued: this.#queued }, () => (outcome.state = "ended"));
-      }
+      const next = this.#waiting.shift();
+      if (!next) return;
+      if (next.shown) this.#sendQueue();
+      await this.#runTurn(next);
     }).catch((error: unknown) => console.error("[sandbox-workspace] a turn failed to settle:", error));
     return { promptId, ahead };
+  }
+
+  /** The prompts waiting, in the order they will run. */
+  get queue(): QueuedPrompt[] {
+    return this.#waiting.map(({ item }) => item);
+  }
+
+  /**
+   * Takes a queued prompt out of the queue: it never reaches the agent, and its turn ends as
+   * `withdrawn` for its author. Only its author or, with `asOwner`, an owner may; recorded as who withdrew it.
+   */
+  async withdraw(user: WorkspaceUser, promptId: string, asOwner: boolean): Promise<AttributionRecord> {
+    const at = this.#waiting.findIndex((waiting) => waiting.item.promptId === promptId);
+    if (at < 0) {
+      const known = this.#turns.get(promptId);
+      if (known?.state === "running") throw new WorkspaceError("not-queued", "This prompt is running already, so it cannot be withdrawn: an owner can stop its turn.");
+      if (known) throw new WorkspaceError("not-queued", known.stopReason === "withdrawn" ? "This prompt was withdrawn already." : "This prompt has run already.");
+      throw new WorkspaceError("not-queued", `No queued prompt ${promptId}.`);
+    }
+    const waiting = this.#waiting[at];
+    if (!asOwner && waiting.user.userId !== user.userId) {
+      throw new WorkspaceError("forbidden", `Only whoever sent a prompt (here ${waiting.user.userName ?? waiting.user.userId}) or an owner can withdraw it.`);
+    }
+    // Taken before anything is awaited: its link in the chain then finds one prompt fewer.
+    this.#waiting.splice(at, 1);
+    const { outcome } = waiting;
+    outcome.state = "ended";
+    outcome.stopReason = "withdrawn";
+    const record: AttributionRecord = {
+      kind: "withdraw",
+      promptId,
+      text: waiting.item.text,
+      author: waiting.user,
+      by: user,
+      at: Date.now(),
+      afterEventIndex: await this.#options.persist.maxEventIndex(this.sessionId),
+    };
+    this.#sendQueue();
+    await this.record(record);
+    this.#broadcasts.send("turn", { state: "ended", promptId, stopReason: "withdrawn", by: waiting.user, withdrawnBy: user, queued: this.#waiting.length });
+    return record;
+  }
+
+  /**
+   * Reorders the queue: the prompts named come first, in that order; any not named keep their order
+   * after them, and names no longer queued (they ran or were withdrawn meanwhile) are ignored.
+   */
+  reorder(promptIds: readonly string[]): QueuedPrompt[] {
+    if (new Set(promptIds).size !== promptIds.length) throw new WorkspaceError("invalid-argument", "Name each queued prompt at most once.");
+    const rank = new Map(promptIds.map((id, i) => [id, i]));
+    const named = this.#waiting.filter((waiting) => rank.has(waiting.item.promptId)).sort((a, b) => rank.get(a.item.promptId)! - rank.get(b.item.promptId)!);
+    const rest = this.#waiting.filter((waiting) => !rank.has(waiting.item.promptId));
+    this.#waiting = [...named, ...rest];
+    this.#sendQueue();
+    return this.queue;
+  }
+
+  /** Stores who did what (the log does not say) and tells everyone, after what was sent before. */
+  async record(record: AttributionRecord): Promise<void> {
+    await this.#options.recordAttribution(record);
+    this.#broadcasts.send("attribution", record);
+  }
+
+  /** Tells everyone something the workspace keeps beside the session (comments), in order with everything else it sends. */
+  announce<K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBroadcasts[K]): void {
+    this.#broadcasts.send(name, payload);
+  }
+
+  #sendQueue(): void {
+    this.#broadcasts.send("queue", this.queue);
+  }
+
+  /** Prompts before this queued one, the running one included. */
+  #ahead(promptId: string): number {
+    return Math.max(0, this.#waiting.findIndex((waiting) => waiting.item.promptId === promptId)) + (this.#running ? 1 : 0);
+  }
+
+  /** Runs one prompt's turn to its end, and says how it ended. */
+  async #runTurn({ user, text, outcome }: WaitingPrompt): Promise<void> {
+    const { promptId } = outcome;
+    this.#running = user;
+    outcome.state = "running";
+    this.#broadcasts.send("turn", { state: "running", promptId, by: user, queued: this.#waiting.length });
+    try {
+      if (this.#stopping.signal.aborted) throw new WorkspaceError("prompt-failed", "The workspace stopped before this prompt ran.");
+      const session = await this.#ensureSession();
+      const meta = { "sandbox-workspace": { user: { id: user.userId, name: user.userName }, promptId } };
+      const watchdog = this.#watch();
+      const stopped = this.#stopped();
+      try {
+        const result = await Promise.race([session.prompt([{ type: "text", text, _meta: meta }]), watchdog.failed, stopped.promise]);
+        outcome.stopReason = result.stopReason;
+      } finally {
+        watchdog.stop();
+        stopped.release();
+      }
+    } catch (error) {
+      const failure = this.#fail(error, "prompt-failed");
+      outcome.stopReason = this.#stopping.signal.aborted ? "interrupted" : "error";
+      outcome.error = { code: failure.code, message: failure.message };
+    } finally {
+      this.#running = undefined;
+      this.#settleAbandonedPermissions();
+      await this.#cancelQuestions();
+      // Ended for getTurn once the broadcast leaves, behind the turn's last events: a client
+      // that learns the end from getTurn then has had every event of the turn sent to it.
+      const { stopReason, error } = outcome;
+      this.#broadcasts.send("turn", { state: "ended", promptId, stopReason, error, by: user, queued: this.#waiting.length }, () => (outcome.state = "ended"));
+    }
   }
 
   /** What became of a prompt this host was given; undefined if it never was (or has been forgotten). */
@@ -327,8 +444,13 @@ export class SessionHost {
     });
   }
 
-  /** Before the actor sleeps or stops: close the SDK (no more events), then write what is queued. */
-  async dispose(): Promise<void> {
+  /** Before the actor sleeps or stops: close the SDK (no more events), then write what is queued. Once only. */
+  dispose(): Promise<void> {
+    this.#disposed ??= this.#dispose();
+    return this.#disposed;
+  }
+
+  async #dispose(): Promise<void> {
     // Open questions are answered (and recorded) while the agent connection and storage are still there.
     const questions = this.#cancelQuestions();
     // The running turn and the queued ones end now: the actor waits for them before it stops.
@@ -351,15 +473,25 @@ export class SessionHost {
     return { promise, release: () => this.#stopping.signal.removeEventListener("abort", stop) };
   }
 
-  #ensureSession(): Promise<Session> {
-    if (this.#session) return Promise.resolve(this.#session);
+  async #ensureSession(): Promise<Session> {
+    // A sandbox the workspace owns is checked before it is used: one that died is replaced on the way (see #connect).
+    const session = this.#session;
+    if (session && this.#options.sandbox.owned && !(await this.#healthy()) && this.#session === session) this.#dropSession();
+    if (this.#session) return this.#session;
     this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
     return this.#connecting;
   }
 
   async #connect(): Promise<Session> {
-    // Resolved once per connection: a host's sandbox function may do real work (look up, provision).
-    const sandbox = (this.#sandbox = await this.#options.sandbox());
+    const { connection: sandbox, replaced } = await this.#options.sandbox.connect();
+    this.#sandbox = sandbox;
+    if (replaced) {
+      this.#broadcasts.send("error", {
+        code: "sandbox-recreated",
+        message: `The workspace's sandbox ${replaced}, so it has a new one: the conversation goes on, but files and processes in the old sandbox are gone.`,
+        at: Date.now(),
+      });
+    }
     let sdk: SandboxAgent;
     if (!(await this.#healthy())) throw this.#fail(new Error("ECONNREFUSED"), "sandbox-unreachable");
     try {
@@ -425,15 +557,7 @@ export class SessionHost {
 
   async #healthy(): Promise<boolean> {
     const sandbox = this.#sandbox;
-    if (!sandbox) return false;
-    try {
-      const headers = new Headers(sandbox.headers);
-      if (sandbox.token) headers.set("authorization", `Bearer ${sandbox.token}`);
-      const response = await (sandbox.fetch ?? fetch)(new URL("/v1/health", sandbox.baseUrl), { headers, signal: AbortSignal.timeout(WATCH_INTERVAL_MS * 2) });
-      return response.ok;
-    } catch {
-      return false;
-    }
+    return !!sandbox && (await sandboxHealth(sandbox, WATCH_INTERVAL_MS * 2)) === "ok";
   }
 
   #holdPermission(request: SessionPermissionRequest): void {

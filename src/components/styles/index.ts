@@ -8,7 +8,8 @@ import { content } from "./content.js";
 import { controls } from "./controls.js";
 import { questions } from "./questions.js";
 import { reader } from "./reader.js";
+import { together } from "./together.js";
 import { tokens } from "./tokens.js";
 import { transcript } from "./transcript.js";
 
-export const styles = [tokens, chrome, transcript, content, controls, composer, questions, reader];
+export const styles = [tokens, chrome, transcript, content, controls, composer, questions, reader, together];

@@ -12,6 +12,13 @@ export interface ComposerProps {
   /** Why not, when not ready. */
   reason: string;
   running: boolean;
+  /** This user may stop a turn (an owner). */
+  canStop?: boolean;
+  /**
+   * Why this user has no prompt input (their role does not prompt): said in its place, instead of
+   * a control that cannot be used.
+   */
+  note?: string;
   suggestions: Command[];
   onInput: (event: Event) => void;
   onKey: (event: KeyboardEvent) => void;
@@ -28,7 +35,13 @@ export function commandSuggestions(draft: string, commands: AvailableCommandsEnt
 }
 
 export function composer(props: ComposerProps): TemplateResult {
-  const { draft, ready, reason, running, suggestions } = props;
+  const { draft, ready, reason, running, suggestions, canStop = true, note } = props;
+  if (note !== undefined) {
+    return html`<div part="composer" class="composer">
+      <p part="role-note" class="role-note" role="status">${note}</p>
+      ${running && ready && canStop ? html`<button type="button" class="tool" part="stop" @click=${props.onStop}>Stop</button>` : nothing}
+    </div>`;
+  }
   return html`<form part="composer" class="composer" @submit=${props.onSubmit}>
     ${suggestions.length
       ? html`<ul part="command-list" class="command-list" role="listbox" aria-label="Commands">
@@ -52,7 +65,7 @@ export function composer(props: ComposerProps): TemplateResult {
     ></textarea>
     <div class="composer-actions">
       ${!ready ? html`<span part="composer-reason" class="muted" role="status">${reason}</span>` : nothing}
-      ${running && ready ? html`<button type="button" class="tool" part="stop" @click=${props.onStop}>Stop</button>` : nothing}
+      ${running && ready && canStop ? html`<button type="button" class="tool" part="stop" @click=${props.onStop}>Stop</button>` : nothing}
       <button class="tool primary" part="send" ?disabled=${!ready || !draft.trim()}>Send</button>
     </div>
   </form>`;

@@ -18,6 +18,8 @@ export interface EntryProps {
   linked?: boolean;
   /** The "Copy link" control; absent when the element has no name to link with. */
   link?: EntryLinkProps;
+  /** Comments on the entry (live only): the count for its header, the thread and form for its body. */
+  comments?: { count: TemplateResult | typeof nothing; thread: () => TemplateResult };
 }
 
 export interface EntryLinkProps {
@@ -34,7 +36,7 @@ const linkIcon = html`<svg class="link-icon" viewBox="0 0 16 16" width="14" heig
   <path fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" d="M6.5 9.5l3-3M7 4.5l1.2-1.2a2.7 2.7 0 0 1 3.8 3.8L10.8 8.3M9 11.5l-1.2 1.2a2.7 2.7 0 0 1-3.8-3.8L5.2 7.7" />
 </svg>`;
 
-export function entry(entry: Entry, { open, rawOpen, ctx, plain, raw, onRawToggle, linked, link }: EntryProps): TemplateResult {
+export function entry(entry: Entry, { open, rawOpen, ctx, plain, raw, onRawToggle, linked, link, comments }: EntryProps): TemplateResult {
   // One view per type (EntryViews guarantees it): the entry is the type that view takes.
   const view = VIEWS[entry.type] as EntryView<Entry["type"]>;
   const it = entry as never;
@@ -51,12 +53,13 @@ export function entry(entry: Entry, { open, rawOpen, ctx, plain, raw, onRawToggl
       <span class="label" part="entry-label">${reveal(view.label(it))}</span>
       <span class="entry-title" part="entry-title">${title}</span>
       ${status ? html`<span class="status" part="entry-status status-${status}">${status.replace("_", " ")}</span>` : nothing}
+      ${comments ? comments.count : nothing}
       ${at && isTime(at) ? html`<time class="when" datetime=${new Date(at).toISOString()}>${ctx.time(at)}</time>` : nothing}
     </button>
     ${link ? linkControl(entry.id, link) : nothing}
     <div class="body" part="entry-body" id="b-${entry.id}" ?hidden=${!open}>
       ${open
-        ? html`${body}
+        ? html`${body} ${comments ? comments.thread() : nothing}
             <details class="raw" part="entry-raw" ?open=${rawOpen} data-raw-for=${entry.id} @toggle=${onRawToggle}>
               <summary>Raw events (${count(entry.events.length)})</summary>
               ${rawOpen ? raw() : nothing}

@@ -20,6 +20,8 @@ export interface HeaderProps {
     users: readonly PresenceBroadcast["users"][number][];
     /** The agent's config options, which a live link can change. */
     options?: ConfigOptionsEntry;
+    /** This user may change the mode and options (an owner): otherwise they are shown, not offered. */
+    control: boolean;
     onMode: (event: Event) => void;
     onConfig: (event: Event) => void;
   };
@@ -31,7 +33,7 @@ export function header({ summary, entries, rawView, onRawToggle, filters, link }
   const live = link?.status === "live";
   const mode = summary.currentModeId ? modeName({ currentModeId: summary.currentModeId, availableModes: summary.modes }) : undefined;
   const turn = summary.running ? "Running…" : summary.lastStopReason ? `Idle · last turn ${summary.lastStopReason.replace(/_/g, " ")}` : "Idle";
-  const pickModes = live && summary.modes.length > 1;
+  const pickModes = live && link!.control && summary.modes.length > 1;
   return html`<header part="header">
     <h2 class="title" part="title">${reveal(summary.title ?? "Agent session")}</h2>
     <span part="turn-status" class="status" data-running=${summary.running} role="status">${turn}</span>
@@ -45,7 +47,7 @@ export function header({ summary, entries, rawView, onRawToggle, filters, link }
             ${summary.modes.map((option) => html`<option value=${option.id} ?selected=${option.id === summary.currentModeId}>${reveal(String(option.name))}</option>`)}
           </select></label>`
         : nothing}
-      ${live && link!.options ? configPickers(link!.options, link!.onConfig) : nothing}
+      ${live && link!.control && link!.options ? configPickers(link!.options, link!.onConfig) : nothing}
       ${summary.usage
         ? html`<span>Context: ${formatTokens(summary.usage.used)} / ${formatTokens(summary.usage.size)}${summary.usage.cost ? ` · ${formatCost(summary.usage.cost)}` : ""}</span>`
         : nothing}
@@ -56,9 +58,16 @@ export function header({ summary, entries, rawView, onRawToggle, filters, link }
 }
 
 function connection(link: NonNullable<HeaderProps["link"]>): TemplateResult {
-  const people = [...new Set(link.users.map((user) => reveal(String(user.userName ?? user.userId))))];
+  // One name per person (several tabs are one person), with their role where the workspace has roles.
+  const people = new Map<string, string | undefined>();
+  for (const user of link.users) people.set(reveal(String(user.userName ?? user.userId)), user.role);
+  const roles = [...people.values()].some((role) => role !== undefined && role !== "owner");
   return html`<span part="connection" class="connection" data-status=${link.status} role="status" title=${link.reason ?? ""}>${STATUS_WORDS[link.status]}</span>
-    ${people.length ? html`<span part="presence" class="presence" aria-label="Connected">${people.join(", ")}</span>` : nothing}`;
+    ${people.size
+      ? html`<span part="presence" class="presence" aria-label="Connected">${[...people].map(
+          ([name, role], i) => html`${i ? ", " : ""}${name}${roles && role ? html` <span class="role">(${role})</span>` : nothing}`,
+        )}</span>`
+      : nothing}`;
 }
 
 /** Pickers for the agent's config options (the mode has its own). */

@@ -4,7 +4,7 @@
  */
 import type { PlanEntry, SessionConfigOption } from "@agentclientprotocol/sdk";
 import { html, nothing, type TemplateResult } from "lit";
-import type { EntryView } from "./context.js";
+import type { EntryView, ViewContext } from "./context.js";
 import { reveal } from "../reveal.js";
 import { jsonBlock } from "./common.js";
 import { configChoices, count, formatCost, formatTokens, lookup, modeName, plural } from "../format.js";
@@ -106,11 +106,21 @@ export const availableCommands: EntryView<"available-commands"> = {
   </dl>`,
 };
 
+/** "by Olga · 12:03": who changed it through the workspace, from its record. */
+function changedBy(change: { by: { id?: string; name?: string }; at: number } | undefined, ctx: ViewContext): string {
+  return change ? `by ${change.by.name ?? change.by.id ?? "someone"} · ${ctx.time(change.at)}` : "";
+}
+
 export const currentMode: EntryView<"current-mode"> = {
   label: () => "Mode",
-  summary: (entry) => modeName(entry),
+  summary: (entry) => {
+    const who = entry.changedBy?.modeId === entry.currentModeId ? entry.changedBy?.by : undefined;
+    return who ? `${modeName(entry)} · set by ${who.name ?? who.id ?? "someone"}` : modeName(entry);
+  },
   open: () => false,
-  body: (entry) => html`<ul part="modes" class="choices" aria-label="Modes">
+  body: (entry, ctx) => html`${entry.changedBy
+      ? html`<p part="byline" class="byline">Changed to <strong>${reveal(String(entry.availableModes.find((mode) => mode.id === entry.changedBy!.modeId)?.name ?? entry.changedBy.modeId))}</strong> ${reveal(changedBy(entry.changedBy, ctx))}</p>`
+      : nothing}<ul part="modes" class="choices" aria-label="Modes">
     ${entry.availableModes.length
       ? entry.availableModes.map(
           (mode) => html`<li ?data-current=${mode.id === entry.currentModeId} aria-current=${mode.id === entry.currentModeId ? "true" : "false"}>
@@ -126,12 +136,13 @@ export const configOptions: EntryView<"config-options"> = {
   label: () => "Options",
   summary: (entry) => entry.options.map((option) => `${option.name}: ${optionValue(option)}`).join(" · ") || "none",
   open: () => false,
-  body: (entry) => html`<dl part="config-options" class="facts">
+  body: (entry, ctx) => html`<dl part="config-options" class="facts">
     ${entry.options.map(
       (option) => html`<dt>${reveal(String(option.name))}${option.category ? html` <span class="muted">(${reveal(String(option.category))})</span>` : nothing}</dt>
         <dd>
           <strong>${optionValue(option)}</strong>
           ${option.type === "select" ? html`<span class="muted"> of ${reveal(configChoices(option).map((choice) => choice.name).join(", "))}</span>` : nothing}
+          ${entry.changedBy?.[option.id] ? html`<span part="byline" class="byline muted"> · set ${reveal(changedBy(entry.changedBy[option.id], ctx))}</span>` : nothing}
           ${option.description ? html`<div class="muted">${reveal(String(option.description))}</div>` : nothing}
           ${option.type !== "select" && option.type !== "boolean" ? jsonBlock(option) : nothing}
         </dd>`,

@@ -3,7 +3,7 @@
  * once at a time. A first load of a long session shows the newest page at once and fills in the
  * older pages behind it, a few requested together.
  */
-import type { PermissionResolvedBroadcast, QuestionResolvedBroadcast } from "../../../protocol/index.js";
+import type { AttributionRecord, PermissionResolvedBroadcast, QuestionResolvedBroadcast } from "../../../protocol/index.js";
 import type { RawEvent } from "../../../events/index.js";
 import { answered, message, NoAnswer, type Conn, type HistoryPage, type TimelineWrites } from "./link.js";
 
@@ -23,6 +23,8 @@ export interface HistoryReaderHost {
   onAnswer(answer: PermissionResolvedBroadcast): void;
   /** How a question was answered, as a page records it. */
   onQuestionAnswer?(answer: QuestionResolvedBroadcast): void;
+  /** Who did what (mode, options, a withdrawn prompt), as a page records it. */
+  onAttribution?(record: AttributionRecord): void;
   onError(code: string, message: string): void;
 }
 
@@ -149,6 +151,8 @@ export class HistoryReader {
     for (const answer of page.permissions) if (answer.reply !== "cancelled") this.#host.onAnswer(answer);
     // A workspace from before questions sends none.
     for (const answer of page.questions ?? []) this.#host.onQuestionAnswer?.(answer);
+    // A workspace from before attributions sends none.
+    for (const record of page.attributions ?? []) this.#host.onAttribution?.(record);
     // The workspace's host died before writing events it had sent: drop them, as storage did.
     let dropped = 0;
     for (const range of page.lost ?? []) dropped += timeline.forget(range.after, range.through);

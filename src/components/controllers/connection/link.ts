@@ -8,9 +8,9 @@ export type HistoryPage = Awaited<ReturnType<Conn["getHistory"]>>;
 
 /**
  * What the connection may do to the element's timeline besides adding events (which goes through the
- * element): end a turn, settle a permission or a question, and follow what storage trimmed or lost.
+ * element): end a turn, settle a permission or a question, say who did what, and follow what storage trimmed or lost.
  */
-export type TimelineWrites = Pick<Timeline, "endTurn" | "resolvePermission" | "resolveQuestion" | "skipTo" | "forget" | "contiguousIndex" | "lastIndex" | "summary">;
+export type TimelineWrites = Pick<Timeline, "endTurn" | "resolvePermission" | "resolveQuestion" | "attribute" | "skipTo" | "forget" | "contiguousIndex" | "lastIndex" | "summary">;
 
 /** How long a history page or session info may take before it is asked for again. */
 const ANSWER_TIMEOUT_MS = 20_000;

@@ -11,8 +11,11 @@
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import type { RawEvent } from "../../../events/index.js";
 import {
+  can,
   promptTooLarge,
   turnResult,
+  type AttributionRecord,
+  type CommentDeletedBroadcast,
   type ErrorBroadcast,
   type PermissionRequestedBroadcast,
   type PermissionResolvedBroadcast,
@@ -20,9 +23,14 @@ import {
   type QuestionContent,
   type QuestionRequestedBroadcast,
   type QuestionResolvedBroadcast,
+  type QueuedPrompt,
   type SessionInfo,
   type TurnBroadcast,
+  type WorkspaceComment,
+  type WorkspaceRole,
+  type WorkspaceUser,
 } from "../../../protocol/index.js";
+import { CommentBook, mentions } from "./comment-book.js";
 import { Heartbeat, HEARTBEAT_TIMEOUT_MS } from "./heartbeat.js";
 import { HistoryReader } from "./history-reader.js";
 import { answered, message, NoAnswer, subprotocolSafe, type Client, type Conn, type TimelineWrites } from "./link.js";
@@ -46,6 +54,20 @@ export interface ConnectionCallbacks {
   onError(code: string, message: string): void;
   /** A turn started or ended (the `turn` broadcast). */
   onTurn?(turn: TurnBroadcast): void;
+  /** Something needs this user: a permission request or question they may answer, a comment that mentions them. Once per thing. */
+  onAttention?(attention: Attention): void;
+}
+
+/** What needs this element's user (`sandbox-workspace-attention`). */
+export interface Attention {
+  kind: "permission" | "question" | "mention";
+  /** The permission request's, question's or comment's id. */
+  id: string;
+  /** The entry it is about, when known (a mention's entry; a permission's tool call). */
+  entryId?: string;
+  toolCallId?: string;
+  /** A sentence for a notification. */
+  message: string;
 }
 
 const RETRY_MS = [500, 1000, 2000, 4000, 8000];
@@ -66,6 +88,15 @@ export class WorkspaceConnection implements ReactiveController {
   #questions = new Map<string, QuestionRequestedBroadcast>();
   #turn?: TurnBroadcast;
   #limits?: SessionInfo["limits"];
+  /** This connection's role and user, as the workspace reported them. */
+  #role?: WorkspaceRole;
+  #self?: WorkspaceUser;
+  /** Prompts waiting for their turn, as the workspace last said. */
+  #queue: QueuedPrompt[] = [];
+  #comments = new CommentBook();
+  #readingComments?: Promise<void>;
+  /** What `onAttention` was called for already (by kind and id). */
+  #attended = new Set<string>();
 
   #host: ReactiveControllerHost;
   #callbacks: ConnectionCallbacks;
@@ -103,6 +134,7 @@ export class WorkspaceConnection implements ReactiveController {
       onEvents: (events) => callbacks.onEvents(events),
       onAnswer: (answer) => this.#resolved(answer),
       onQuestionAnswer: (answer) => this.#questionResolved(answer),
+      onAttribution: (record) => this.#attributed(record),
       onError: (code, text) => {
         callbacks.onError(code, text);
         host.requestUpdate();
@@ -166,6 +198,31 @@ export class WorkspaceConnection implements ReactiveController {
     return this.#turn;
   }
 
+  /** This connection's role (undefined until the workspace said). */
+  get role(): WorkspaceRole | undefined {
+    return this.#role;
+  }
+
+  /** This connection's user, as the workspace knows it. */
+  get self(): WorkspaceUser | undefined {
+    return this.#self;
+  }
+
+  /** Prompts waiting for their turn, in the order they will run. */
+  get queue(): readonly QueuedPrompt[] {
+    return this.#queue;
+  }
+
+  /** The comments on entries. */
+  get comments(): CommentBook {
+    return this.#comments;
+  }
+
+  /** The workspace's limits, once known. */
+  get limits(): SessionInfo["limits"] | undefined {
+    return this.#limits;
+  }
+
   /** Joins `target`, leaving any workspace joined before. */
   open(target: ConnectionTarget): void {
     this.close();
@@ -182,6 +239,11 @@ export class WorkspaceConnection implements ReactiveController {
     this.#questions.clear();
     this.#users = [];
     this.#turn = undefined;
+    this.#role = undefined;
+    this.#self = undefined;
+    this.#queue = [];
+    this.#comments.clear();
+    this.#attended.clear();
     this.#wasLive = false;
     this.#setStatus("idle");
   }
@@ -209,6 +271,31 @@ export class WorkspaceConnection implements ReactiveController {
 
   async cancel(): Promise<void> {
     await this.#require().cancel();
+  }
+
+  /** Takes a queued prompt out of the queue (its author or an owner). */
+  async withdrawPrompt(promptId: string): Promise<void> {
+    await this.#require().withdrawPrompt({ promptId });
+  }
+
+  /** Puts the queue in a new order (owners). */
+  async reorderQueue(promptIds: string[]): Promise<void> {
+    const queue = await this.#require().reorderQueue({ promptIds });
+    this.#queue = queue;
+    this.#host.requestUpdate();
+  }
+
+  /** Comments on an entry; the comment shows at once, without waiting for its broadcast. */
+  async comment(entryId: string, text: string): Promise<void> {
+    const comment = await this.#require().comment({ entryId, text });
+    this.#comments.add(comment);
+    this.#host.requestUpdate();
+  }
+
+  async deleteComment(commentId: string): Promise<void> {
+    const deletion = await this.#require().deleteComment({ commentId });
+    this.#comments.remove(deletion);
+    this.#host.requestUpdate();
   }
 
   async setMode(modeId: string): Promise<void> {
@@ -296,18 +383,37 @@ export class WorkspaceConnection implements ReactiveController {
     conn.on("permission.requested", (request: PermissionRequestedBroadcast) => {
       if (!current()) return;
       this.#pending.set(request.permissionId, request);
+      this.#attend();
       this.#host.requestUpdate();
     });
     conn.on("permission.resolved", (answer: PermissionResolvedBroadcast) => current() && this.#resolved(answer));
     conn.on("question.requested", (question: QuestionRequestedBroadcast) => {
       if (!current()) return;
       this.#questions.set(question.questionId, question);
+      this.#attend();
       this.#host.requestUpdate();
     });
     conn.on("question.resolved", (answer: QuestionResolvedBroadcast) => current() && this.#questionResolved(answer));
+    conn.on("queue", (queue: QueuedPrompt[]) => {
+      if (!current()) return;
+      this.#queue = queue;
+      this.#host.requestUpdate();
+    });
+    conn.on("comment", (comment: WorkspaceComment) => {
+      if (!current() || !this.#comments.add(comment)) return;
+      this.#noticeMention(comment);
+      this.#host.requestUpdate();
+    });
+    conn.on("comment.deleted", (deletion: CommentDeletedBroadcast) => current() && this.#comments.remove(deletion) && this.#host.requestUpdate());
+    conn.on("attribution", (record: AttributionRecord) => current() && this.#attributed(record));
     conn.on("turn", (turn: TurnBroadcast) => {
       if (!current()) return;
       if (turn.state === "ended" && turn.promptId) this.#prompts.settle(turn.promptId, turnResult(turn));
+      // A withdrawn prompt never ran: it ends no turn (the one running goes on).
+      if (turn.stopReason === "withdrawn") {
+        this.#host.requestUpdate();
+        return;
+      }
       this.#turn = turn;
       this.#callbacks.onTurn?.(turn);
       if (turn.state === "ended") {
@@ -357,12 +463,18 @@ export class WorkspaceConnection implements ReactiveController {
   #takeInfo(conn: Conn, generation: number, info: SessionInfo, opened: boolean): void {
     this.#users = info.users;
     this.#limits = info.limits;
+    // A workspace from before roles reports none: everyone was an owner there.
+    this.#role = info.role ?? "owner";
+    this.#self = info.user;
+    this.#queue = info.queue ?? [];
     this.#bootId = info.bootId;
     this.#bootIdLink = this.#linksOpened;
     this.#prompts.startReported(info.bootId);
     this.#pending = new Map(info.pendingPermissions.map((request) => [request.permissionId, request]));
     // A workspace from before questions reports none.
     this.#questions = new Map((info.pendingQuestions ?? []).map((question) => [question.questionId, question]));
+    this.#attend();
+    void this.#readComments(conn, generation);
     if (info.running && this.#turn?.state !== "running") this.#turn = { state: "running", queued: info.queued };
     else if (!info.running && (opened || this.#turn?.state === "running")) this.#turn = undefined;
     this.#prompts.check(conn);
@@ -407,6 +519,69 @@ export class WorkspaceConnection implements ReactiveController {
       });
     }
     this.#host.requestUpdate();
+  }
+
+  /** Who did what, as the workspace recorded it: into the timeline, which shows it in the entries. */
+  #attributed(record: AttributionRecord): void {
+    const author = (user: WorkspaceUser) => ({ id: user.userId, name: user.userName });
+    this.#callbacks.timeline().attribute(
+      record.kind === "withdraw"
+        ? { ...record, author: author(record.author), by: author(record.by) }
+        : { ...record, by: author(record.by) },
+    );
+    this.#host.requestUpdate();
+  }
+
+  /**
+   * Reads the comments changed since the last read (all of them the first time), page by page: on
+   * every (re)open and heartbeat, so a lost broadcast is made good within one. Mentions of this user
+   * that arrive after the first read are told to the host; older ones are history.
+   */
+  #readComments(conn: Conn, generation: number): Promise<void> {
+    this.#readingComments ??= (async () => {
+      const first = this.#comments.cursor === 0;
+      try {
+        for (let more = true; more && this.#isCurrent(generation); ) {
+          const page = await answered(conn.getComments({ after: this.#comments.cursor }));
+          if (!this.#isCurrent(generation)) return;
+          for (const comment of page.comments) if (this.#comments.add(comment) && !first) this.#noticeMention(comment);
+          for (const deletion of page.deleted) this.#comments.remove(deletion);
+          this.#comments.cursor = page.cursor;
+          more = page.nextAfter !== undefined;
+          this.#host.requestUpdate();
+        }
+      } catch {
+        // The next heartbeat reads again.
+      } finally {
+        this.#readingComments = undefined;
+      }
+    })();
+    return this.#readingComments;
+  }
+
+  /** A comment by someone else that names this user: the host may notify. */
+  #noticeMention(comment: WorkspaceComment): void {
+    const self = this.#self;
+    if (!self || comment.by.userId === self.userId || !mentions(comment.text, self.userName)) return;
+    this.#attention({ kind: "mention", id: comment.commentId, entryId: comment.entryId, message: `${comment.by.userName ?? comment.by.userId} mentioned you in a comment.` });
+  }
+
+  /** Pending permission requests and questions this user may answer, told once each. */
+  #attend(): void {
+    if (!can(this.#role, "answer")) return;
+    for (const request of this.#pending.values()) {
+      this.#attention({ kind: "permission", id: request.permissionId, toolCallId: request.toolCallId, message: `The agent asks permission${request.title ? ` for “${request.title}”` : ""}.` });
+    }
+    for (const question of this.#questions.values()) {
+      this.#attention({ kind: "question", id: question.questionId, toolCallId: question.toolCallId, message: "The agent asks the room a question." });
+    }
+  }
+
+  #attention(attention: Attention): void {
+    const key = `${attention.kind}:${attention.id}`;
+    if (this.#attended.has(key)) return;
+    this.#attended.add(key);
+    this.#callbacks.onAttention?.(attention);
   }
 
   #questionResolved(answer: QuestionResolvedBroadcast): void {
