@@ -104,7 +104,7 @@ export const DEFAULT_LIMITS: WorkspaceLimits = {
 type ConnState = WorkspaceUser & { role: WorkspaceRole };
 
 /** Kept small: RivetKit writes the whole state on every change. Events live in the actor's SQLite. */
-interface WorkspaceState {
+export interface WorkspaceState {
   createdAt: number;
   /** The sandbox this workspace owns, as sandbox-agent names it (`<provider>/<id>`), when its host gave a provider. */
   sandboxId?: string;
