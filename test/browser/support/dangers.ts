@@ -19,15 +19,27 @@ function* walk(root: ParentNode): Generator<Element> {
   }
 }
 
-/** The element's own controls: a form element is only allowed where the element itself renders one. */
+/**
+ * The element's own controls, each where the element renders it and nowhere in content: a form
+ * element (or an icon) found anywhere else, or inside a markdown part, came from content.
+ */
+const OWN_CONTROLS: Record<string, string[]> = {
+  button: [".summary", ".tool", ".command", '[part~="entry-link"]'],
+  svg: ['[part~="entry-link"] > svg.link-icon', '[part~="comment-count"] > svg'],
+  form: ['[part~="composer"]', '[part~="question-form"]', "form.comment-form"],
+  textarea: [".composer-input", '[part~="comment-input"]'],
+  select: ['[part~="mode-picker"]', '[part~="config-picker"] select', '[part~="question-form"] select'],
+  input: [
+    '[part~="config-picker"] input[type="checkbox"]',
+    '[part~="filters-menu"] input[type="checkbox"]',
+    '[part~="question-form"] input',
+    "input[readonly][data-link-field]",
+  ],
+};
+
 function isOwnControl(element: Element): boolean {
-  const tag = element.localName;
-  if (tag === "button") return /\b(summary|tool|command)\b/.test(element.className) && !element.closest('[part~="markdown"]');
-  if (tag === "form") return (element.getAttribute("part") ?? "").split(" ").includes("composer");
-  if (tag === "textarea") return element.classList.contains("composer-input");
-  if (tag === "select") return (element.getAttribute("part") ?? "") === "mode-picker" || !!element.closest('[part~="config-picker"]');
-  if (tag === "input") return element.getAttribute("type") === "checkbox" && !!element.closest('[part~="config-picker"]');
-  return false;
+  const selectors = OWN_CONTROLS[element.localName];
+  return !!selectors && !element.closest('[part~="markdown"]') && selectors.some((selector) => element.matches(selector));
 }
 
 /** Anything in the DOM under `root` that could run, load, navigate or restyle. */
