@@ -65,6 +65,7 @@ const TURN_FAILURES = new Set(["sandbox-unreachable", "agent-exited", "prompt-fa
  * @csspart filters-menu - The filter menu's panel: entry types (tool calls by kind), "Only what needs me", collapse and expand all.
  * @csspart hidden-count - How many entries the reader's filters hide ("12 hidden"), with a button that shows them all.
  * @csspart notice - A message about the element's setup or connection (missing attribute, error).
+ * @csspart resend - "Send again" in the notice of a prompt whose turn died with the workspace's host (`connection-lost`): sends the same text as a new prompt.
  * @csspart timeline - The list of entries.
  * @csspart entry - Every entry; each also has `entry-<type>` (e.g. `entry-tool-call`).
  * @csspart entry-agent-message - An entry of type `agent-message`: an agent's message.
@@ -217,6 +218,12 @@ export class SandboxWorkspace extends LitElement {
   @state() private notice?: SandboxWorkspaceErrorDetail;
   /** The latest error from the live workspace (a failed prompt, an agent that exited). */
   @state() private liveError?: SandboxWorkspaceErrorDetail;
+  /**
+   * This element's prompt whose turn died with the workspace's host (`connection-lost`), and why:
+   * offered back as "Send again" in a notice of its own (so a later error does not hide it) until
+   * this element prompts again; never re-sent by itself, since it may have run in part.
+   */
+  @state() private lostPrompt?: { text: string; message: string };
   /** Whether the filter menu is open. */
   @state() private filtersOpen = false;
 
@@ -313,10 +320,14 @@ export class SandboxWorkspace extends LitElement {
     if (!trimmed) throw new Error("A prompt needs some text.");
     this.dispatchEvent(workspaceEvent("sandbox-workspace-prompt", { text: trimmed }));
     this.liveError = undefined;
+    this.lostPrompt = undefined;
+    const joined = this.#joined;
     try {
       return await this.#connection.prompt(trimmed);
     } catch (error) {
       this.#reportFailure(error, "prompt-failed");
+      // Only while still joined to the same workspace: an element that left has nothing to send it to.
+      if ((error as { code?: unknown })?.code === "connection-lost" && this.#joined === joined) this.lostPrompt = { text: trimmed, message: (error as Error).message };
       throw error;
     }
   }
@@ -395,6 +406,8 @@ export class SandboxWorkspace extends LitElement {
     const live = this.#joined !== undefined;
     const connection = this.#connection;
     const problem = this.notice ?? this.liveError ?? (live && connection.reason && !connection.live ? { code: "connection", message: connection.reason } : undefined);
+    // Only where it can be sent: live, by a role that prompts.
+    const resend = this.lostPrompt && connection.live && (connection.role === undefined || can(connection.role, "prompt")) ? this.lostPrompt : undefined;
     const { following, unseen } = this.#follow;
     const shown = this.#shownEntries();
     if (this.#sayHidden) {
@@ -434,7 +447,12 @@ export class SandboxWorkspace extends LitElement {
             }
           : undefined,
       })}
-      ${problem ? html`<p part="notice" class="notice" role="alert" data-code=${problem.code}>${problem.message}</p>` : nothing}
+      ${problem && !(resend && problem.code === "connection-lost") ? html`<p part="notice" class="notice" role="alert" data-code=${problem.code}>${problem.message}</p>` : nothing}
+      ${resend
+        ? html`<p part="notice" class="notice" role="alert" data-code="connection-lost">
+            ${resend.message} <button class="tool" part="resend" @click=${this.#onResend}>Send again</button>
+          </p>`
+        : nothing}
       ${missing !== undefined
         ? html`<p part="notice" class="notice" role="alert" data-code="entry-not-found">
             ${missingSentence(missing)} <button class="tool" @click=${this.#links.dismissMissing}>Dismiss</button>
@@ -677,6 +695,7 @@ export class SandboxWorkspace extends LitElement {
     // Another workspace is another session; the same one, rejoined (e.g. a new user name), keeps its transcript.
     if (!sameWorkspace) this.#resetTranscript();
     this.liveError = undefined;
+    this.lostPrompt = undefined;
     this.#connection.open(target);
   }
 
@@ -754,6 +773,13 @@ export class SandboxWorkspace extends LitElement {
       }),
     );
   }
+
+  #onResend = (): void => {
+    const lost = this.lostPrompt;
+    if (!lost) return;
+    this.#follow.follow();
+    this.prompt(lost.text).catch(() => undefined);
+  };
 
   #onStop = (): void => {
     this.#connection.cancel().catch((error: unknown) => this.#reportFailure(error, "cancel-failed"));

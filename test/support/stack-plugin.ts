@@ -6,6 +6,11 @@
  * A stack's first command may say how to build it (`spec`): daemon and registry environment, a
  * sandbox token (made up here, never sent to the page), and a TCP proxy in front of the registry
  * whose link a test can cut. Nothing a command answers carries the sandbox's URL, port or token.
+ *
+ * A `cluster` stack is a standalone Rivet Engine with two runners and one daemon (cluster-stack.ts):
+ * its runners are killed (`kill-runner`: SIGKILL of the one hosting `workspaceId`), stopped as a
+ * deploy does (`term-runner`: SIGTERM), added (`start-runner`), and its engine restarted
+ * (`restart-engine`); `history`, `info` and `prompt` go through the engine.
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -15,6 +20,7 @@ import { join } from "node:path";
 import { runPrompt } from "../../src/protocol/index.js";
 import { startDaemon, type Daemon } from "../../demo/daemon.js";
 import { WORK_FILES, fakeBackend, prepareAgentSlot, scenario, startFakeModel, type FakeModel, type ScenarioName } from "../agents/index.js";
+import { startCluster, type ClusterStack } from "./cluster-stack.js";
 import { startLinkProxy, type LinkProxy } from "./link-proxy.js";
 import { client, startStack, type Stack } from "./stack.js";
 
@@ -33,6 +39,11 @@ type Action =
   | "history"
   | "actor"
   | "info"
+  | "kill-runner"
+  | "term-runner"
+  | "start-runner"
+  | "restart-engine"
+  | "host"
   | "close";
 
 type Payload = { name?: string; action: Action; workspaceId?: string; text?: string; ms?: number; spec?: StackSpec };
@@ -50,10 +61,14 @@ export interface StackSpec {
    * fake model API playing one of the recorded scenarios, in a work folder of its own.
    */
   realAgent?: { agent: "claude"; scenario: ScenarioName };
+  /** A standalone Rivet Engine with two runners in place of the one registry process (no proxy, no real agent). */
+  cluster?: boolean;
 }
 
 interface Running {
-  stack: Stack;
+  /** One registry process, or a cluster. */
+  stack?: Stack;
+  cluster?: ClusterStack;
   spec: StackSpec;
   proxy?: LinkProxy;
   /** A real agent's fake model and the folder holding its daemon data and work folder. */
@@ -82,6 +97,11 @@ export function sandboxSecrets(): Array<{ kind: string; pattern: RegExp }> {
 async function build(spec: StackSpec): Promise<Running> {
   const token = spec.daemonToken ? `sbx-${randomBytes(18).toString("hex")}` : undefined;
   if (spec.realAgent) return buildRealAgent(spec, spec.realAgent, token);
+  if (spec.cluster) {
+    const cluster = await startCluster({ daemonEnv: spec.daemonEnv, registryEnv: spec.registryEnv, daemonToken: token });
+    remember(cluster.daemon);
+    return { cluster, spec, retired: [] };
+  }
   const stack = await startStack({ daemon: { token, env: spec.daemonEnv }, registryEnv: spec.registryEnv });
   remember(stack.daemon);
   const proxy = spec.proxy ? await startLinkProxy(() => stack.registry.port) : undefined;
@@ -113,7 +133,8 @@ async function buildRealAgent(spec: StackSpec, real: NonNullable<StackSpec["real
 
 async function close(running: Running): Promise<void> {
   await running.proxy?.close();
-  await running.stack.close();
+  await running.stack?.close();
+  await running.cluster?.close();
   for (const daemon of running.retired) await daemon.stop();
   await running.model?.close();
   // A daemon given its data dir keeps it: this stack made it, so it goes.
@@ -155,9 +176,24 @@ export function stackPlugin() {
         return { ok: true };
       }
       const running = await get(name, spec);
-      const { stack } = running;
       // Node's own client: the workspace token, if the registry wants one, is the test's to know.
       const params = { userId: "u-node", userName: "Node", token: running.spec.registryEnv?.WORKSPACE_TOKEN };
+      const { cluster } = running;
+      if (cluster) {
+        const answer = await clusterCommand(cluster, action, workspaceId);
+        if (answer !== undefined) return answer;
+      }
+      const endpoint = cluster ? cluster.engine.endpoint : running.stack!.registry.endpoint;
+      switch (action) {
+        case "history":
+          return history(endpoint, workspaceId!, params);
+        case "info":
+          return info(endpoint, workspaceId!, params);
+        case "prompt":
+          return prompt(endpoint, workspaceId!, text!, params);
+      }
+      if (!running.stack) throw new Error(`stack ${name} is a cluster: no ${action}`);
+      const { stack } = running;
       switch (action) {
         case "start":
           return { endpoint: running.proxy?.endpoint ?? stack.registry.endpoint, direct: stack.registry.endpoint };
@@ -199,32 +235,6 @@ export function stackPlugin() {
           if (!running.proxy) throw new Error(`stack ${name} has no link proxy`);
           return running.proxy.loseMessages(text!, ms ?? 1000);
         }
-        case "history": {
-          // Every stored event, paged as any client would, over a connection of Node's own.
-          const c = client(stack.registry.endpoint);
-          try {
-            const handle = c.workspace.getOrCreate([workspaceId!], { params });
-            const events: unknown[] = [];
-            for (let after = 0; ; ) {
-              const page = await handle.getHistory({ after, limit: 500 });
-              events.push(...page.events);
-              if (page.nextAfter === undefined) return { events, permissions: page.permissions, lost: page.lost };
-              after = page.nextAfter;
-            }
-          } finally {
-            await c.dispose();
-          }
-        }
-        case "info": {
-          // What the workspace reports: its newest event and whether a turn runs.
-          const c = client(stack.registry.endpoint);
-          try {
-            const { lastEventIndex, running, queued } = await c.workspace.getOrCreate([workspaceId!], { params }).getSessionInfo();
-            return { lastEventIndex, running, queued };
-          } finally {
-            await c.dispose();
-          }
-        }
         case "actor": {
           // The engine's own record of the actor: is it asleep?
           const query = new URLSearchParams({ namespace: "default", name: "workspace", key: workspaceId! });
@@ -232,21 +242,96 @@ export function stackPlugin() {
           const [actor] = ((await response.json()) as { actors?: Array<{ start_ts?: number | null; sleep_ts?: number | null }> }).actors ?? [];
           return actor ? { exists: true, asleep: actor.sleep_ts != null, startedAt: actor.start_ts ?? null } : { exists: false, asleep: false, startedAt: null };
         }
-        case "prompt": {
-          // Someone else, from Node, while the browser may be away.
-          const c = client(stack.registry.endpoint);
-          const conn = c.workspace.getOrCreate([workspaceId!], { params }).connect();
-          try {
-            return await runPrompt(conn, text!);
-          } finally {
-            await conn.dispose();
-            await c.dispose();
-          }
-        }
       }
+      throw new Error(`unknown stack action ${action}`);
     },
     async serverStop() {
       await Promise.all([...stacks.values()].map(async (running) => close(await running)));
     },
   };
+}
+
+type Params = { userId: string; userName: string; token?: string };
+
+/** Every stored event, paged as any client would, over a connection of Node's own. */
+async function history(endpoint: string, workspaceId: string, params: Params) {
+  const c = client(endpoint);
+  try {
+    const handle = c.workspace.getOrCreate([workspaceId], { params });
+    const events: unknown[] = [];
+    for (let after = 0; ; ) {
+      const page = await handle.getHistory({ after, limit: 500 });
+      events.push(...page.events);
+      if (page.nextAfter === undefined) return { events, permissions: page.permissions, lost: page.lost };
+      after = page.nextAfter;
+    }
+  } finally {
+    await c.dispose();
+  }
+}
+
+/** What the workspace reports: its newest event and whether a turn runs. */
+async function info(endpoint: string, workspaceId: string, params: Params) {
+  const c = client(endpoint);
+  try {
+    const { lastEventIndex, running, queued } = await c.workspace.getOrCreate([workspaceId], { params }).getSessionInfo();
+    return { lastEventIndex, running, queued };
+  } finally {
+    await c.dispose();
+  }
+}
+
+/** Someone else, from Node, while the browser may be away. */
+async function prompt(endpoint: string, workspaceId: string, text: string, params: Params) {
+  const c = client(endpoint);
+  const conn = c.workspace.getOrCreate([workspaceId], { params }).connect();
+  try {
+    return await runPrompt(conn, text);
+  } finally {
+    await conn.dispose();
+    await c.dispose();
+  }
+}
+
+/** A cluster's own actions; undefined for the ones every stack has. */
+async function clusterCommand(cluster: ClusterStack, action: Action, workspaceId: string | undefined): Promise<object | undefined> {
+  const hostOf = () => {
+    const runner = cluster.host(workspaceId!);
+    if (!runner) throw new Error(`no running runner logged ${workspaceId} (up: ${cluster.up().map((r) => r.name).join(", ")})`);
+    return runner;
+  };
+  switch (action) {
+    case "start":
+      return { endpoint: cluster.engine.endpoint, direct: cluster.engine.endpoint };
+    case "host":
+      return { runner: cluster.host(workspaceId!)?.name ?? null, up: cluster.up().map((r) => r.name) };
+    case "kill-runner": {
+      const runner = hostOf();
+      await runner.kill();
+      return { runner: runner.name, up: cluster.up().map((r) => r.name) };
+    }
+    case "term-runner": {
+      // Answers once it has exited: its workspaces were stopped and handed over.
+      const runner = hostOf();
+      const started = performance.now();
+      await runner.stop();
+      return { runner: runner.name, exitedMs: Math.round(performance.now() - started), up: cluster.up().map((r) => r.name) };
+    }
+    case "start-runner": {
+      const runner = await cluster.addRunner();
+      return { runner: runner.name, up: cluster.up().map((r) => r.name) };
+    }
+    case "restart-engine": {
+      const started = performance.now();
+      await cluster.restartEngine();
+      return { healthyMs: Math.round(performance.now() - started) };
+    }
+    case "history":
+    case "info":
+    case "prompt":
+    case "close":
+      return undefined;
+    default:
+      throw new Error(`a cluster stack has no ${action}`);
+  }
 }

@@ -277,7 +277,8 @@ export class SessionHost {
     outcome.state = "running";
     this.#broadcasts.send("turn", { state: "running", promptId, by: user, queued: this.#waiting.length });
     try {
-      if (this.#stopping.signal.aborted) throw new WorkspaceError("prompt-failed", "The workspace stopped before this prompt ran.");
+      // `connection-lost`, as for a restart (LOST_IN_RESTART): its author's element offers to send it again.
+      if (this.#stopping.signal.aborted) throw new WorkspaceError("connection-lost", "The workspace stopped before this prompt ran. Send it again if you still need it.");
       const session = await this.#ensureSession();
       const meta = { "sandbox-workspace": { user: { id: user.userId, name: user.userName }, promptId } };
       const watchdog = this.#watch();
@@ -466,7 +467,7 @@ export class SessionHost {
   #stopped(): { promise: Promise<never>; release: () => void } {
     let stop = () => {};
     const promise = new Promise<never>((_, reject) => {
-      stop = () => reject(new WorkspaceError("prompt-failed", "The workspace stopped while this prompt ran."));
+      stop = () => reject(new WorkspaceError("connection-lost", "The workspace stopped while this prompt ran, so its turn did not finish. Send it again if you still need it."));
       if (this.#stopping.signal.aborted) stop();
       else this.#stopping.signal.addEventListener("abort", stop, { once: true });
     });

@@ -36,7 +36,8 @@ export async function caughtUp(els: SandboxWorkspace[], stackName: string, works
     async () => {
       const info = await stack<{ lastEventIndex: number; running: boolean; queued: number }>({ name: stackName, action: "info", workspaceId });
       last = info.lastEventIndex;
-      behind = els.filter((el) => el.timeline.summary.running || el.timeline.contiguousIndex !== last || el.timeline.lastIndex !== last);
+      // Below `last` only through a lost range (a crash's unused indices), which counts as held.
+      behind = els.filter((el) => el.timeline.summary.running || el.timeline.contiguousIndex !== last || el.timeline.lastIndex > last);
       return !info.running && !info.queued && behind.length === 0;
     },
     () => `${behind.length} of ${els.length} elements behind event ${last} on ${workspaceId} (at ${behind.slice(0, 5).map((el) => el.timeline.lastIndex).join(", ")})`,

@@ -88,6 +88,17 @@ describe("the prompt ledger", () => {
     assert.equal(sent.length, 1);
   });
 
+  it("gives a prompt up as lost when the workspace restarted under the same link (a cluster moved it)", async () => {
+    const { ledger, link } = ledgerAt({ link: 1, bootId: "b1", linkBootId: "b1" });
+    const { conn, sent } = recorder(new Map());
+    const outcome = ledger.send(conn, "hello");
+    await tick();
+    Object.assign(link, { bootId: "b2", linkBootId: "b2" });
+    ledger.check(conn);
+    await assert.rejects(outcome, (error: Error & { code?: string }) => error.code === "connection-lost" && /restarted/.test(error.message));
+    assert.equal(sent.length, 1);
+  });
+
   it("learns which start a prompt went to from its link's first report", async () => {
     const { ledger, link } = ledgerAt({ link: 1, bootId: undefined, linkBootId: undefined });
     const { conn, sent } = recorder(new Map());

@@ -94,9 +94,15 @@ export class PromptLedger {
   /**
    * The workspace does not know the prompt. Sent over this very link, its request was lost (asked
    * twice to be sure); over one that is gone, it never arrived, or the workspace restarted since.
+   * A workspace that reports another start restarted, even over the same link: on a cluster the
+   * engine keeps a client's socket open while the workspace moves to another runner.
    */
   #unknown(conn: Conn, promptId: string, prompt: SentPrompt): void {
     const { link, bootId } = this.#state();
+    if (prompt.bootId !== undefined && bootId !== undefined && prompt.bootId !== bootId) {
+      this.settle(promptId, { error: turnError(LOST_IN_RESTART) });
+      return;
+    }
     const sameStart = prompt.bootId !== undefined && prompt.bootId === bootId;
     const sameLink = prompt.link === link;
     const lostOnThisLink = sameLink && ++prompt.misses >= 2;

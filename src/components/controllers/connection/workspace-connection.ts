@@ -460,7 +460,10 @@ export class WorkspaceConnection implements ReactiveController {
    * this runs on every (re)open, every heartbeat and after every turn: no answer button, Stop, turn
    * or prompt then outlives what it was for, and events missed at the end of a stream are read.
    */
-  #takeInfo(conn: Conn, generation: number, info: SessionInfo, opened: boolean): void {
+  #takeInfo(conn: Conn, generation: number, info: SessionInfo, linkOpened: boolean): void {
+    // A new start of the workspace over the same link (on a cluster the engine keeps the socket open
+    // while the workspace moves to another runner) is taken as a new link would be.
+    const opened = linkOpened || (this.#bootId !== undefined && info.bootId !== this.#bootId);
     this.#users = info.users;
     this.#limits = info.limits;
     // A workspace from before roles reports none: everyone was an owner there.
