@@ -280,7 +280,7 @@ export class SessionHost {
       // `connection-lost`, as for a restart (LOST_IN_RESTART): its author's element offers to send it again.
       if (this.#stopping.signal.aborted) throw new WorkspaceError("connection-lost", "The workspace stopped before this prompt ran. Send it again if you still need it.");
       const session = await this.#ensureSession();
-      const meta = { "sandbox-workspace": { user: { id: user.userId, name: user.userName }, promptId } };
+      const meta = { [META_KEY]: { user: { id: user.userId, name: user.userName }, promptId } };
       const watchdog = this.#watch();
       const stopped = this.#stopped();
       try {
