@@ -101,7 +101,7 @@ export const DEFAULT_LIMITS: WorkspaceLimits = {
   commentsPerMinute: 20,
 };
 
-type ConnState = WorkspaceUser & { role: WorkspaceRole };
+type ConnState = WorkspaceUser & { role: WorkspaceRole; probe?: true };
 
 /** Kept small: RivetKit writes the whole state on every change. Events live in the actor's SQLite. */
 export interface WorkspaceState {
@@ -199,13 +199,18 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         userId: String(userId ?? `guest-${randomId()}`).slice(0, 128),
         userName: userName === undefined ? undefined : String(userName).slice(0, 128),
         role: roleOf(named),
+        ...(params.probe ? { probe: true as const } : {}),
       };
     },
 
-    onConnect: (c) => c.broadcast("presence", presence(c.conns.values())),
+    onConnect: (c, conn) => {
+      if (!isPerson(conn)) return;
+      c.broadcast("presence", presence(c.conns.values()));
+    },
     onDisconnect: (c, conn) => {
       c.vars.promptTimes.delete(conn.id);
       c.vars.commentTimes.delete(conn.id);
+      if (!isPerson(conn)) return;
       c.broadcast("presence", presence([...c.conns.values()].filter((other) => other.id !== conn.id)));
     },
 
@@ -463,7 +468,7 @@ async function historyExtras(persist: WorkspacePersistDriver, sessionId: string)
 function readParams(params: unknown): WorkspaceConnParams {
   const record = typeof params === "object" && params !== null ? (params as Record<string, unknown>) : {};
   const pick = (key: string) => (typeof record[key] === "string" ? (record[key] as string) : undefined);
-  return { userId: pick("userId"), userName: pick("userName"), token: pick("token") };
+  return { userId: pick("userId"), userName: pick("userName"), token: pick("token"), ...(record.probe === true ? { probe: true } : {}) };
 }
 
 /** A client's prompt id: short, and plain enough to log; null when it is not. */
@@ -510,11 +515,18 @@ function guardedSync<T>(work: () => T): T {
   }
 }
 
-/** Who is connected. Stateless action calls get a short-lived connection too; they are not people here. */
-function presence(conns: Iterable<{ id: string; state: unknown; isHibernatable?: boolean }>): PresenceBroadcast {
+type AnyConn = { id: string; state: unknown; isHibernatable?: boolean };
+
+/** Stateless action calls get a short-lived connection, and clients open probes: neither is a person. */
+function isPerson(conn: AnyConn): boolean {
+  return conn.isHibernatable !== false && !(conn.state as ConnState | undefined)?.probe;
+}
+
+/** Who is connected. */
+function presence(conns: Iterable<AnyConn>): PresenceBroadcast {
   return {
     users: [...conns]
-      .filter((conn) => conn.isHibernatable !== false)
+      .filter(isPerson)
       .map((conn) => ({ connectionId: conn.id, ...userOf(conn.state as ConnState), role: (conn.state as ConnState).role ?? "owner" })),
   };
 }

@@ -84,6 +84,11 @@ export interface WorkspaceConnParams {
   userId?: string;
   userName?: string;
   token?: string;
+  /**
+   * A short-lived connection that only asks whether the workspace answers (the element's failover
+   * check): authorized like any other, but not a person, so not in `presence`.
+   */
+  probe?: boolean;
 }
 
 export interface ChatUserBroadcast {

@@ -173,6 +173,15 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     const connected = async () => (await ada.conn.getSessionInfo()).users.map((u) => u.userName).sort();
     await until(async () => (await connected()).length === 2, "Ada is told Grace joined");
     assert.deepEqual(await connected(), ["Ada", "Grace"]);
+    // A probe (the element's failover check) is answered, and is nobody: not in presence, not announced.
+    const presences = ada.of("presence").length;
+    const probe = c.workspace.getOrCreate(["w-two"], { params: { userName: "Probe", probe: true } }).connect();
+    const probed = await probe.getSessionInfo();
+    assert.deepEqual(probed.users.map((u) => u.userName).sort(), ["Ada", "Grace"], "the probe is not among the users");
+    assert.equal(probed.bootId, (await ada.conn.getSessionInfo()).bootId);
+    await probe.dispose();
+    await ada.conn.getSessionInfo();
+    assert.equal(ada.of("presence").length, presences, "no presence broadcast for the probe coming or going");
     const done = grace.run("/long 300");
     await done;
     await settled([ada, grace], ada.conn);

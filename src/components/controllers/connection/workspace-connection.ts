@@ -77,6 +77,8 @@ const AFTER_TURN_MS = 500;
 const OPEN_INFO_TIMEOUT_MS = 5_000;
 /** How long a link may stay unanswered before the element says the registry is unreachable. */
 const UNREACHABLE_MS = 5_000;
+/** How often a live link reads the comments changed, besides on opening (a lost broadcast is made good by then). */
+const COMMENTS_EVERY_MS = 10_000;
 
 export class WorkspaceConnection implements ReactiveController {
   #status: ConnectionStatus = "idle";
@@ -95,6 +97,8 @@ export class WorkspaceConnection implements ReactiveController {
   #queue: QueuedPrompt[] = [];
   #comments = new CommentBook();
   #readingComments?: Promise<void>;
+  /** When the comments were last read. */
+  #commentsReadAt = -Infinity;
   /** What `onAttention` was called for already (by kind and id). */
   #attended = new Set<string>();
 
@@ -145,9 +149,12 @@ export class WorkspaceConnection implements ReactiveController {
       isCurrent: (generation) => this.#isCurrent(generation),
       live: () => this.live,
       onInfo: (conn, generation, info) => this.#takeInfo(conn, generation, info, false),
-      onDead: (generation) => {
-        this.#setStatus("reconnecting", "The workspace stopped answering; reconnecting…");
-        this.#retry(generation);
+      bootId: () => (this.#bootIdLink === this.#linksOpened ? this.#bootId : undefined),
+      probe: (signal) => this.#probe(signal),
+      onDead: (generation, moved) => {
+        this.#setStatus("reconnecting", moved ? "The workspace moved; reconnecting…" : "The workspace stopped answering; reconnecting…");
+        // It answers elsewhere already: no reason to wait before the new link.
+        this.#retry(generation, moved ? 0 : undefined);
       },
     });
     host.addController(this);
@@ -309,6 +316,26 @@ export class WorkspaceConnection implements ReactiveController {
   #require(): Conn {
     if (!this.#conn || this.#status !== "live") throw new Error(this.#reason ?? "Not connected to the workspace.");
     return this.#conn;
+  }
+
+  /**
+   * The session info over a connection of its own rather than the link (see Heartbeat). A socket,
+   * not a stateless action: RivetKit's browser client sends an action's body as a stream, which
+   * Chromium sends only over HTTP/2, so on a plain-HTTP engine every stateless action fails.
+   */
+  async #probe(signal: AbortSignal): Promise<SessionInfo> {
+    const target = this.#target;
+    const client = this.#client as unknown as Record<string, Client["workspace"]> | undefined;
+    if (!target || !client) throw new Error("not connected");
+    const params = { userName: subprotocolSafe(target.userName), token: target.token, probe: true };
+    const probe = (client[target.actor] ?? client.workspace).getOrCreate([target.workspaceId], { params }).connect();
+    const dispose = () => void probe.dispose().catch(() => undefined);
+    signal.addEventListener("abort", dispose, { once: true });
+    try {
+      return await probe.getSessionInfo();
+    } finally {
+      dispose();
+    }
   }
 
   #isCurrent(generation: number): boolean {
@@ -477,7 +504,11 @@ export class WorkspaceConnection implements ReactiveController {
     // A workspace from before questions reports none.
     this.#questions = new Map((info.pendingQuestions ?? []).map((question) => [question.questionId, question]));
     this.#attend();
-    void this.#readComments(conn, generation);
+    // Comments are read on opening and at most once a heartbeat: a quiet link is asked more often.
+    if (linkOpened || performance.now() - this.#commentsReadAt >= COMMENTS_EVERY_MS) {
+      this.#commentsReadAt = performance.now();
+      void this.#readComments(conn, generation);
+    }
     if (info.running && this.#turn?.state !== "running") this.#turn = { state: "running", queued: info.queued };
     else if (!info.running && (opened || this.#turn?.state === "running")) this.#turn = undefined;
     this.#prompts.check(conn);
@@ -613,9 +644,10 @@ export class WorkspaceConnection implements ReactiveController {
     }, AFTER_TURN_MS);
   }
 
-  #retry(generation: number): void {
+  /** A new link after `delay` ms, or after the next of RETRY_MS. */
+  #retry(generation: number, delay?: number): void {
     if (!this.#isCurrent(generation) || this.#retryTimer || this.#status === "error") return;
-    const delay = RETRY_MS[Math.min(this.#retries++, RETRY_MS.length - 1)];
+    delay ??= RETRY_MS[Math.min(this.#retries++, RETRY_MS.length - 1)];
     this.#retryTimer = setTimeout(() => {
       this.#retryTimer = undefined;
       if (!this.#isCurrent(generation) || this.#status === "live") return;
