@@ -19,9 +19,12 @@ type Bench = {
   streamRender(count: number): Promise<{ ms: number; longTasks: number[]; chunks: number }>;
   mountEmpty(): Promise<void>;
   loadHistoryInto(endpoint: string, workspaceId: string): Promise<number>;
+  failoverOpen(endpoint: string, workspaceId: string): Promise<void>;
+  failoverStream(text: string, atLeast: number): Promise<boolean>;
+  failoverRecovered(timeoutMs: number): Promise<{ at: number | undefined; held: number[]; status: string }>;
 };
 
-function call<K extends keyof Bench>(page: Page, name: K, ...args: Parameters<Bench[K]>): Promise<Awaited<ReturnType<Bench[K]>>> {
+export function call<K extends keyof Bench>(page: Page, name: K, ...args: Parameters<Bench[K]>): Promise<Awaited<ReturnType<Bench[K]>>> {
   return page.evaluate(
     (name, args) => ((window as unknown as { bench: Record<string, (...a: unknown[]) => unknown> }).bench[name](...args)),
     name,
@@ -30,7 +33,7 @@ function call<K extends keyof Bench>(page: Page, name: K, ...args: Parameters<Be
 }
 
 let workspaces = 0;
-const fresh = (name: string) => `bench-${name}-${Date.now().toString(36)}-${workspaces++}`;
+export const fresh = (name: string) => `bench-${name}-${Date.now().toString(36)}-${workspaces++}`;
 
 export interface LiveOptions {
   stack: Stack;
@@ -42,15 +45,15 @@ export interface LiveOptions {
 /** Scripts the live page loaded (for the size figure). */
 export const liveScripts: string[] = [];
 
-const FLOOD = 5_000;
-const PACED = 500;
-const PACE_MS = 10;
+export const FLOOD = 5_000;
+export const PACED = 500;
+export const PACE_MS = 10;
 
-async function firehoseInPage(options: LiveOptions, elements: number, text: string, chunks: number, undisplayed = false): Promise<FirehoseResult> {
+export async function firehoseInPage(options: LiveOptions, elements: number, text: string, chunks: number, undisplayed = false, endpoint = options.stack.registry.endpoint): Promise<FirehoseResult> {
   const { page, scripts } = await options.browser.open();
   try {
     await page.exposeFunction("benchCpuMs", cpuBusyMs);
-    const result = await call(page, "firehose", { endpoint: options.stack.registry.endpoint, workspaceId: fresh(`fh${elements}`), elements, text, chunks, timeoutMs: 90_000, undisplayed });
+    const result = await call(page, "firehose", { endpoint, workspaceId: fresh(`fh${elements}`), elements, text, chunks, timeoutMs: 90_000, undisplayed });
     liveScripts.push(...scripts);
     return result;
   } finally {

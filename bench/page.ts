@@ -305,4 +305,33 @@ async function loadHistoryInto(endpoint: string, workspaceId: string): Promise<n
   return held!.timeline.events.length;
 }
 
-Object.assign(window, { bench: { firehose, clientFirehose, fetchHistory, openHistory, streamRender, mountEmpty, loadHistoryInto, ready: customElements.whenDefined("sandbox-workspace") } });
+/** The element failover figures watch, and every event index it was shown since it opened. */
+let watched: { el: SandboxWorkspace; held: Set<number> } | undefined;
+
+async function failoverOpen(endpoint: string, workspaceId: string): Promise<void> {
+  watched?.el.remove();
+  const el = element({ endpoint, "workspace-id": workspaceId, "user-name": "Bench" });
+  const held = new Set<number>();
+  el.addEventListener("sandbox-workspace-event", (event) => {
+    for (const raw of (event as CustomEvent<{ events: Array<{ eventIndex: number }> }>).detail.events) held.add(raw.eventIndex);
+  });
+  watched = { el, held };
+  if (!(await until(() => el.connectionStatus === "live", "the failover element is live", 30_000))) throw new Error(`not live: ${el.connectionStatus}`);
+}
+
+/** Sends `text` and waits until the turn streams: running, and at least `atLeast` events in. */
+async function failoverStream(text: string, atLeast: number): Promise<boolean> {
+  const { el } = watched!;
+  const from = el.timeline.lastIndex;
+  el.prompt(text).catch(() => undefined); // a turn on a runner that dies settles as connection-lost
+  return until(() => el.timeline.summary.running && el.timeline.lastIndex >= from + atLeast, "the turn streams", 30_000);
+}
+
+/** When the element is usable again: live, and no turn shown running. */
+async function failoverRecovered(timeoutMs: number): Promise<{ at: number | undefined; held: number[]; status: string }> {
+  const { el, held } = watched!;
+  const ok = await until(() => el.connectionStatus === "live" && !el.timeline.summary.running, "the element recovers", timeoutMs);
+  return { at: ok ? now() : undefined, held: [...held], status: el.connectionStatus };
+}
+
+Object.assign(window, { bench: { firehose, clientFirehose, fetchHistory, openHistory, streamRender, mountEmpty, loadHistoryInto, failoverOpen, failoverStream, failoverRecovered, ready: customElements.whenDefined("sandbox-workspace") } });

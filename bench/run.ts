@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: how fast it is, against baselines measured in the same run, on this machine.
  * Builds the drop-in, starts the real stack (daemon + demo agent + registry) and headless
- * Chromium, prints one table, and writes the same rows to bench/results.json.
+ * Chromium, and for the cluster figures a standalone Rivet Engine with two runners; prints one
+ * table, and writes the same rows to bench/results.json.
  *
  *   BENCH_RUNS=5 npm run bench      more runs per figure (default 3; the fold takes 7)
  *   BENCH_ONLY=fold,size npm run bench   some figure groups only
@@ -11,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { buildDropIn } from "../demo/build.js";
 import { startStack, type Stack } from "../test/support/stack.js";
 import { openBrowser, type BenchBrowser } from "./browser.js";
+import { clusterFigures } from "./cluster.js";
 import { cpuBusyMs } from "./cpu.js";
 import { foldFigures } from "./fold.js";
 import { fanOutFigures, historyFigures, liveScripts, renderFigures, throughputFigures, type LiveOptions } from "./live.js";
@@ -62,7 +64,7 @@ let stack: Stack | undefined;
 let browser: BenchBrowser | undefined;
 try {
   browser = await openBrowser();
-  if (["throughput", "fanout", "history", "size"].some(wanted)) {
+  if (["throughput", "fanout", "history", "size", "cluster"].some(wanted)) {
     stack = await startStack({ daemon: { env: { DEMO_AGENT_DELAY_MS: "0" } } });
   }
   const options: LiveOptions = { stack: stack!, browser, runs, log };
@@ -70,6 +72,7 @@ try {
   await group("throughput", () => throughputFigures(options));
   await group("fanout", () => fanOutFigures(options));
   await group("history", () => historyFigures(options));
+  await group("cluster", () => clusterFigures(options));
   await group("size", async () => {
     if (liveScripts.length === 0) {
       const { page, scripts } = await browser!.open();
