@@ -84,7 +84,13 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     get engine() {
       return engine!;
     },
-    daemon,
+    get daemon() {
+      return daemon!;
+    },
+    /** A daemon started again in place of a killed one (same URL): the one `close` stops. */
+    set daemon(next: Daemon) {
+      daemon = next;
+    },
     runners,
     up: () => runners.filter(running),
     host: (workspaceId) => {

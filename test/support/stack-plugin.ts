@@ -61,7 +61,7 @@ export interface StackSpec {
    * fake model API playing one of the recorded scenarios, in a work folder of its own.
    */
   realAgent?: { agent: "claude"; scenario: ScenarioName };
-  /** A standalone Rivet Engine with two runners in place of the one registry process (no proxy, no real agent). */
+  /** A standalone Rivet Engine with two runners in place of the one registry process (no real agent; a proxy goes in front of the engine). */
   cluster?: boolean;
 }
 
@@ -100,7 +100,9 @@ async function build(spec: StackSpec): Promise<Running> {
   if (spec.cluster) {
     const cluster = await startCluster({ daemonEnv: spec.daemonEnv, registryEnv: spec.registryEnv, daemonToken: token });
     remember(cluster.daemon);
-    return { cluster, spec, retired: [] };
+    // In front of the engine, which serves the clients' links on a cluster.
+    const proxy = spec.proxy ? await startLinkProxy(() => cluster.engine.ports.guard) : undefined;
+    return { cluster, spec, proxy, retired: [] };
   }
   const stack = await startStack({ daemon: { token, env: spec.daemonEnv }, registryEnv: spec.registryEnv });
   remember(stack.daemon);
@@ -180,7 +182,7 @@ export function stackPlugin() {
       const params = { userId: "u-node", userName: "Node", token: running.spec.registryEnv?.WORKSPACE_TOKEN };
       const { cluster } = running;
       if (cluster) {
-        const answer = await clusterCommand(cluster, action, workspaceId);
+        const answer = await clusterCommand(cluster, action, workspaceId, running.proxy);
         if (answer !== undefined) return answer;
       }
       const endpoint = cluster ? cluster.engine.endpoint : running.stack!.registry.endpoint;
@@ -191,6 +193,44 @@ export function stackPlugin() {
           return info(endpoint, workspaceId!, params);
         case "prompt":
           return prompt(endpoint, workspaceId!, text!, params);
+      }
+      // What holds the daemon: the one registry process's stack, or the cluster.
+      const host = (running.stack ?? running.cluster)!;
+      switch (action) {
+        case "kill-daemon": {
+          const daemon = host.daemon;
+          daemon.kill("SIGKILL");
+          await daemon.exited;
+          running.retired.push(daemon);
+          return { ok: true };
+        }
+        case "start-daemon": {
+          // Same port, data and token: the registry's sandbox URL is right again.
+          const { port, dataDir, token } = running.retired.at(-1) ?? host.daemon;
+          host.daemon = await startDaemon({ port, dataDir, token, env: { DEMO_AGENT_DELAY_MS: "1", ...running.spec.daemonEnv } });
+          remember(host.daemon);
+          return { ok: true };
+        }
+        case "kill-agent": {
+          const pids = agentPids(host.daemon);
+          for (const pid of pids) process.kill(pid, "SIGKILL");
+          return { killed: pids.length };
+        }
+        case "drop-link": {
+          if (!running.proxy) throw new Error(`stack ${name} has no link proxy`);
+          return running.proxy.drop(ms ?? 5000);
+        }
+        case "lose-messages": {
+          if (!running.proxy) throw new Error(`stack ${name} has no link proxy`);
+          return running.proxy.loseMessages(text!, ms ?? 1000);
+        }
+        case "actor": {
+          // The engine's own record of the actor: is it asleep?
+          const query = new URLSearchParams({ namespace: "default", name: "workspace", key: workspaceId! });
+          const response = await fetch(`${endpoint}/actors?${query}`);
+          const [actor] = ((await response.json()) as { actors?: Array<{ start_ts?: number | null; sleep_ts?: number | null }> }).actors ?? [];
+          return actor ? { exists: true, asleep: actor.sleep_ts != null, startedAt: actor.start_ts ?? null } : { exists: false, asleep: false, startedAt: null };
+        }
       }
       if (!running.stack) throw new Error(`stack ${name} is a cluster: no ${action}`);
       const { stack } = running;
@@ -208,40 +248,6 @@ export function stackPlugin() {
         case "kill-registry":
           await stack.registry.kill();
           return { ok: true };
-        case "kill-daemon": {
-          const daemon = stack.daemon;
-          daemon.kill("SIGKILL");
-          await daemon.exited;
-          running.retired.push(daemon);
-          return { ok: true };
-        }
-        case "start-daemon": {
-          // Same port, data and token: the registry's sandbox URL is right again.
-          const { port, dataDir, token } = running.retired.at(-1) ?? stack.daemon;
-          stack.daemon = await startDaemon({ port, dataDir, token, env: { DEMO_AGENT_DELAY_MS: "1", ...running.spec.daemonEnv } });
-          remember(stack.daemon);
-          return { ok: true };
-        }
-        case "kill-agent": {
-          const pids = agentPids(stack.daemon);
-          for (const pid of pids) process.kill(pid, "SIGKILL");
-          return { killed: pids.length };
-        }
-        case "drop-link": {
-          if (!running.proxy) throw new Error(`stack ${name} has no link proxy`);
-          return running.proxy.drop(ms ?? 5000);
-        }
-        case "lose-messages": {
-          if (!running.proxy) throw new Error(`stack ${name} has no link proxy`);
-          return running.proxy.loseMessages(text!, ms ?? 1000);
-        }
-        case "actor": {
-          // The engine's own record of the actor: is it asleep?
-          const query = new URLSearchParams({ namespace: "default", name: "workspace", key: workspaceId! });
-          const response = await fetch(`${stack.registry.endpoint}/actors?${query}`);
-          const [actor] = ((await response.json()) as { actors?: Array<{ start_ts?: number | null; sleep_ts?: number | null }> }).actors ?? [];
-          return actor ? { exists: true, asleep: actor.sleep_ts != null, startedAt: actor.start_ts ?? null } : { exists: false, asleep: false, startedAt: null };
-        }
       }
       throw new Error(`unknown stack action ${action}`);
     },
@@ -294,7 +300,7 @@ async function prompt(endpoint: string, workspaceId: string, text: string, param
 }
 
 /** A cluster's own actions; undefined for the ones every stack has. */
-async function clusterCommand(cluster: ClusterStack, action: Action, workspaceId: string | undefined): Promise<object | undefined> {
+async function clusterCommand(cluster: ClusterStack, action: Action, workspaceId: string | undefined, proxy: LinkProxy | undefined): Promise<object | undefined> {
   const hostOf = () => {
     const runner = cluster.host(workspaceId!);
     if (!runner) throw new Error(`no running runner logged ${workspaceId} (up: ${cluster.up().map((r) => r.name).join(", ")})`);
@@ -302,7 +308,7 @@ async function clusterCommand(cluster: ClusterStack, action: Action, workspaceId
   };
   switch (action) {
     case "start":
-      return { endpoint: cluster.engine.endpoint, direct: cluster.engine.endpoint };
+      return { endpoint: proxy?.endpoint ?? cluster.engine.endpoint, direct: cluster.engine.endpoint };
     case "host":
       return { runner: cluster.host(workspaceId!)?.name ?? null, up: cluster.up().map((r) => r.name) };
     case "kill-runner": {
@@ -330,6 +336,12 @@ async function clusterCommand(cluster: ClusterStack, action: Action, workspaceId
     case "info":
     case "prompt":
     case "close":
+    case "kill-daemon":
+    case "start-daemon":
+    case "kill-agent":
+    case "drop-link":
+    case "lose-messages":
+    case "actor":
       return undefined;
     default:
       throw new Error(`a cluster stack has no ${action}`);

@@ -16,7 +16,7 @@ import { answered, type Conn } from "./link.js";
 const TICK_MS = 1_000;
 const HEARTBEAT_MS = 10_000;
 const QUIET_MS = 3_000;
-const SUSPECT_MS = 2_000;
+const SUSPECT_MS = 4_000;
 const PROBE_TIMEOUT_MS = 2_500;
 export const HEARTBEAT_TIMEOUT_MS = 15_000;
 
