@@ -11,8 +11,13 @@
  *    .demo-data/cluster/rN.log;
  * 4. the demo page (Vite, PORT or 5173) with the freshly built drop-in file, on the engine.
  *
+ * CLUSTER_ENGINES=2 (or more) runs that many engine nodes instead, sharing Postgres and NATS (the
+ * Debian packages `postgresql` and `nats-server` must be installed; each runs from .demo-data/
+ * cluster/pg and nats/, the nodes from node1/, node2/…): runners are spread over the nodes, and the
+ * page may use any node's endpoint.
+ *
  * Ctrl-C, SIGTERM or SIGHUP stops all of it by pid: the page, the runners (SIGTERM: they hand their
- * workspaces over and leave), the engine and the daemon. So does the end of whoever ran it
+ * workspaces over and leave), the engines, the daemon, NATS and Postgres. So does the end of whoever ran it
  * (watched, as by `npm start`), and if this process is SIGKILLed, the reaper (demo/lifetime.ts).
  * Try a failover: `kill -9` one runner's pid while a turn streams; its workspaces come back on the
  * other runner within about 12 s.
@@ -23,6 +28,7 @@ import { fileURLToPath } from "node:url";
 import { createServer, type ViteDevServer } from "vite";
 import { buildDropIn } from "./build.js";
 import { startDaemon, type Daemon } from "./daemon.js";
+import { missingDatastores, startNats, startPostgres, type Nats, type Postgres } from "./datastores.js";
 import { ensureRunnerConfig, startEngine, type Engine } from "./engine.js";
 import { ignoreBrokenOutput, startReaper, watchParent } from "./lifetime.js";
 import { startRunner, type Runner } from "./runner.js";
@@ -30,12 +36,15 @@ import { startRunner, type Runner } from "./runner.js";
 const data = resolve(process.env.CLUSTER_DATA_DIR || fileURLToPath(new URL("../.demo-data/cluster", import.meta.url)));
 const dist = resolve(process.env.DEMO_DIST_DIR || fileURLToPath(new URL("../dist", import.meta.url)));
 const runnerCount = Math.max(1, Number(process.env.CLUSTER_RUNNERS) || 2);
+const engineCount = Math.max(1, Number(process.env.CLUSTER_ENGINES) || 1);
 const shown = (path: string) => relative(process.cwd(), path) || ".";
 mkdirSync(data, { recursive: true });
 
 ignoreBrokenOutput();
 const reaper = startReaper();
-let engine: Engine | undefined;
+const engines: Engine[] = [];
+let postgres: Postgres | undefined;
+let nats: Nats | undefined;
 let daemon: Daemon | undefined;
 const runners: Runner[] = [];
 const logs: WriteStream[] = [];
@@ -59,10 +68,29 @@ async function start(): Promise<void> {
   if (stopping) return;
 
   // Stopped by stop(), after the runners have handed over; by the reaper if we are SIGKILLed.
-  engine = await startEngine({ dir: resolve(data, "engine"), killOnSignal: false, onSpawn: (pid) => reaper.process(pid, 5_000) });
-  console.log(`rivet engine       ${engine.endpoint}  pid ${engine.pid}  (data ${shown(engine.dir)}, log ${shown(engine.logPath)})`);
-  // A fresh engine refuses runners until their runner config exists.
-  await ensureRunnerConfig(engine.endpoint);
+  let storage: { postgres: string; nats: string[] } | undefined;
+  if (engineCount > 1) {
+    const missing = missingDatastores();
+    if (missing) throw new Error(missing);
+    postgres = await startPostgres({ dir: resolve(data, "pg") });
+    reaper.process(postgres.pid, 5_000);
+    console.log(`postgres           ${postgres.url}  pid ${postgres.pid}  (log ${shown(postgres.logPath)})`);
+    nats = await startNats({ dir: resolve(data, "nats") });
+    reaper.process(nats.pid, 5_000);
+    console.log(`nats-server        ${nats.address}  pid ${nats.pid}  (log ${shown(nats.logPath)})`);
+    storage = { postgres: postgres.url, nats: [nats.address] };
+    if (stopping) return;
+  }
+  // One node at a time: on Postgres, the first takes the store's leader lease and creates its tables.
+  for (let n = 1; n <= engineCount; n++) {
+    const dir = resolve(data, engineCount > 1 ? `node${n}` : "engine");
+    const engine = await startEngine({ dir, storage, killOnSignal: false, onSpawn: (pid) => reaper.process(pid, 5_000) });
+    engines.push(engine);
+    console.log(`rivet engine${engineCount > 1 ? ` ${n}` : "  "}     ${engine.endpoint}  pid ${engine.pid}  (${storage ? "" : `data ${shown(engine.dir)}, `}log ${shown(engine.logPath)})`);
+    if (stopping) return;
+  }
+  // A fresh engine refuses runners until their runner config exists (the nodes share it).
+  await ensureRunnerConfig(engines[0].endpoint);
   if (stopping) return;
 
   daemon = await startDaemon({ onSpawn: (pid, dataDir) => reaper.group(pid, dataDir) });
@@ -75,6 +103,7 @@ async function start(): Promise<void> {
     const log = createWriteStream(logPath, { flags: "a" });
     log.on("error", () => undefined);
     logs.push(log);
+    const engine = engines[(n - 1) % engines.length];
     const runner = startRunner({ name, endpoint: engine.endpoint, sandboxUrl: daemon.url, keepOutput: false, readyTimeoutMs: 0, onLog: (line) => log.write(`${line}\n`) });
     runners.push(runner);
     reaper.process(runner.pid, 20_000);
@@ -94,7 +123,8 @@ async function start(): Promise<void> {
   console.log(
     [
       "",
-      `  Open ${page}?endpoint=${encodeURIComponent(engine.endpoint)}`,
+      `  Open ${page}?endpoint=${encodeURIComponent(engines[0].endpoint)}`,
+      ...engines.slice(1).map((engine, i) => `    or, through node ${i + 2}, ${page}?endpoint=${encodeURIComponent(engine.endpoint)}`),
       "",
       `  Which runner serves a workspace: grep actor_key=<workspace id> ${shown(resolve(data, "r*.log"))}`,
       `  A runner crash: kill -9 ${runners.map((runner) => runner.pid).join(" or ")}; a deploy: kill -TERM one.`,
@@ -111,8 +141,10 @@ function stop(why: string, code = 0): Promise<void> {
     await Promise.race([vite?.close(), sleep(3_000)]).catch(() => undefined);
     // SIGTERM, as a deploy does; SIGKILL after 20 s.
     await Promise.all(runners.map((runner) => runner.stop(20_000)));
-    await engine?.stop(5_000);
+    await Promise.all(engines.map((engine) => engine.stop(5_000)));
     await daemon?.stop();
+    await nats?.stop();
+    await postgres?.stop();
     for (const log of logs) log.end();
     reaper.done();
     process.exit(code);

@@ -1,7 +1,8 @@
 /**
  * A standalone Rivet Engine from node_modules (the `rivet-engine` binary of `@rivetkit/engine-cli`,
  * which RivetKit installs), with file-system storage: what `npm run start:cluster` and the cluster
- * tests run the registry's runners against. One node; no database or NATS service needed.
+ * tests run the registry's runners against. One node; no database or NATS service needed. With
+ * `storage` (Postgres and NATS, demo/datastores.ts) two or more nodes share one cluster.
  *
  *   const engine = await startEngine({ dir: ".demo-data/cluster/engine" });   // free ports
  *   await ensureRunnerConfig(engine.endpoint);    // before the first runner connects
@@ -42,6 +43,11 @@ export interface EngineOptions {
    * 16-27 s with the engine's own defaults. Lower than this, healthy runners flap.
    */
   thresholds?: { lostMs: number; eligibleMs: number };
+  /**
+   * Postgres and NATS (demo/datastores.ts) in place of file-system storage: what two or more engine
+   * nodes share. Every node is given the same.
+   */
+  storage?: { postgres: string; nats: string[] };
   /** How long to wait for the engine's health check (default 30 s). */
   startTimeoutMs?: number;
   /** Called as soon as it runs, before it answers (a reaper's `process(pid, …)`). */
@@ -85,15 +91,18 @@ export function engineBinaryPath(): string {
   return join(dirname(packageJson), process.platform === "win32" ? "rivet-engine.exe" : "rivet-engine");
 }
 
-/** The engine's config: storage in `dir/db`, an explicit one-datacenter topology, no telemetry, short shutdowns. */
-export function engineConfig(dir: string, ports: EnginePorts, options: Pick<EngineOptions, "adminToken" | "thresholds"> = {}): object {
+/** The engine's config: storage in `dir/db` (or Postgres and NATS), an explicit one-datacenter topology, no telemetry, short shutdowns. */
+export function engineConfig(dir: string, ports: EnginePorts, options: Pick<EngineOptions, "adminToken" | "thresholds" | "storage"> = {}): object {
   const { lostMs, eligibleMs } = options.thresholds ?? { lostMs: 7000, eligibleMs: 5000 };
   const url = (port: number) => `http://127.0.0.1:${port}`;
   return {
     guard: { host: "127.0.0.1", port: ports.guard },
     api_peer: { host: "127.0.0.1", port: ports.apiPeer },
     metrics: { host: "127.0.0.1", port: ports.metrics },
-    file_system: { path: join(resolve(dir), "db") },
+    ...(options.storage
+      ? // Postgres over NATS: the nodes' shared store, and their pub/sub.
+        { postgres: { url: options.storage.postgres, nats: { addresses: options.storage.nats } }, nats: { addresses: options.storage.nats } }
+      : { file_system: { path: join(resolve(dir), "db") } }),
     telemetry: { enabled: false },
     // Without it the engine tells clients its datacenter is at http://127.0.0.1:6420.
     topology: {
@@ -232,7 +241,7 @@ async function answers(endpoint: string, exited: Promise<void>, timeoutMs: numbe
 const EXIT_SIGNALS: NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
 /** SIGKILLs `pid` when this process exits (and, with `onSignals`, when told to) before it has. */
-function killWithProcess(pid: number, exited: Promise<void>, onSignals: boolean): void {
+export function killWithProcess(pid: number, exited: Promise<void>, onSignals: boolean): void {
   const kill = () => signal(pid, "SIGKILL");
   const onSignal = (name: NodeJS.Signals) => {
     kill();
@@ -249,7 +258,7 @@ function killWithProcess(pid: number, exited: Promise<void>, onSignals: boolean)
   void exited.then(unhook);
 }
 
-function signal(pid: number, name: NodeJS.Signals): void {
+export function signal(pid: number, name: NodeJS.Signals): void {
   try {
     if (isAlive(pid)) process.kill(pid, name);
   } catch {
