@@ -14,6 +14,7 @@ import { startStack, type Stack } from "../test/support/stack.js";
 import { openBrowser, type BenchBrowser } from "./browser.js";
 import { clusterFigures } from "./cluster.js";
 import { cpuBusyMs } from "./cpu.js";
+import { floodFigures } from "./flood.js";
 import { foldFigures } from "./fold.js";
 import { fanOutFigures, historyFigures, liveScripts, renderFigures, throughputFigures, type LiveOptions } from "./live.js";
 import { persistFigures } from "./persist.js";
@@ -64,12 +65,13 @@ let stack: Stack | undefined;
 let browser: BenchBrowser | undefined;
 try {
   browser = await openBrowser();
-  if (["throughput", "fanout", "history", "size", "cluster"].some(wanted)) {
+  if (["throughput", "flood", "fanout", "history", "size", "cluster"].some(wanted)) {
     stack = await startStack({ daemon: { env: { DEMO_AGENT_DELAY_MS: "0" } } });
   }
   const options: LiveOptions = { stack: stack!, browser, runs, log };
   await group("render", () => renderFigures(options));
   await group("throughput", () => throughputFigures(options));
+  await group("flood", () => floodFigures(options));
   await group("fanout", () => fanOutFigures(options));
   await group("history", () => historyFigures(options));
   await group("cluster", () => clusterFigures(options));

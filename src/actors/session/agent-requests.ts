@@ -21,7 +21,10 @@
  * capability (they do not ask). If only the stream stopped being read here, an agent would ask and
  * get the SDK's "method not found", as without this wrapper. Nothing else the SDK sends or reads is
  * changed.
+ *
+ * Unless the host passed a fetch of its own, the stream is read in a worker thread (stream-reader.ts).
  */
+import { fetchInWorker } from "./stream-reader.js";
 
 export type JsonRpcId = string | number;
 
@@ -43,7 +46,11 @@ export interface AgentRequest {
 export type AgentReply = { result: unknown } | { error: { code: number; message: string; data?: unknown } };
 
 export interface AgentRequestsOptions {
-  /** The fetch to wrap (the host's own, if it passed one); the global fetch otherwise. */
+  /**
+   * The fetch to wrap (the host's own, if it passed one); the global fetch otherwise. Without one,
+   * the agent's event stream is read in a worker thread (`fetchInWorker`), so a busy workspace never
+   * falls behind the daemon, which drops what a lagging reader missed. A host's own fetch reads it here.
+   */
   fetch?: typeof fetch;
   /** Merged into `initialize`'s `clientCapabilities`: advertise only what `onRequest` serves. */
   clientCapabilities: Record<string, unknown>;
@@ -135,7 +142,7 @@ export function agentRequestsFetch(options: AgentRequestsOptions): typeof fetch 
       return base(input, body === undefined ? init : { ...init, body });
     }
     if (method === "GET" && headers.get("accept")?.includes("text/event-stream")) {
-      const response = await base(input, init);
+      const response = options.fetch ? await base(input, init) : await fetchInWorker(url.href, { headers, signal: init?.signal ?? (input instanceof Request ? input.signal : undefined) });
       if (!response.ok || !response.body) return response;
       const body = response.body.pipeThrough(sseRewriter(rewrite(connection, headers)));
       return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });

@@ -199,10 +199,7 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
   it("delivers a fast agent's firehose complete and in order, and stores all of it", async () => {
     const ada = await join(c, "w-firehose", "Ada");
     const grace = await join(c, "w-firehose", "Grace");
-    // 400 chunks as fast as the agent can: far beyond real agents, and within the 512 messages the
-    // daemon buffers for each stream reader. A larger flood can lose chunks between the daemon and
-    // the SDK, with no actor involved, whenever the reader lags (a 1,000-chunk flood stored 910 in
-    // one run beside a second test run): see the README's limits.
+    // 400 chunks as fast as the agent can: far beyond real agents (`npm run bench` floods 20,000).
     assert.equal((await ada.run("/firehose 400"))?.stopReason, "end_turn");
     const last = await settled([ada, grace], ada.conn, 404);
     for (const who of [ada, grace]) {
