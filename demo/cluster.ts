@@ -30,7 +30,7 @@ import { buildDropIn } from "./build.js";
 import { startDaemon, type Daemon } from "./daemon.js";
 import { missingDatastores, startNats, startPostgres, type Nats, type Postgres } from "./datastores.js";
 import { ensureRunnerConfig, startEngine, type Engine } from "./engine.js";
-import { ignoreBrokenOutput, startReaper, watchParent } from "./lifetime.js";
+import { ignoreBrokenOutput, runUntilStopped, startReaper } from "./lifetime.js";
 import { startRunner, type Runner } from "./runner.js";
 
 const data = resolve(process.env.CLUSTER_DATA_DIR || fileURLToPath(new URL("../.demo-data/cluster", import.meta.url)));
@@ -51,17 +51,7 @@ const logs: WriteStream[] = [];
 let vite: ViteDevServer | undefined;
 let stopping: Promise<void> | undefined;
 
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(signal));
-watchParent((why) => void stop(why), { packageManager: true });
-
-try {
-  await start();
-} catch (error) {
-  if (!stopping) {
-    console.error(`npm run start:cluster failed: ${(error as Error).message}`);
-    await stop("start-up failed", 1);
-  }
-}
+await runUntilStopped("npm run start:cluster", start, stop, () => stopping !== undefined);
 
 async function start(): Promise<void> {
   await buildDropIn(dist);

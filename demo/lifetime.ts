@@ -132,6 +132,24 @@ export function stdinIsPipe(): boolean {
 }
 
 /** Output to a parent that has gone must not crash the clean-up with EPIPE. */
+/**
+ * A demo's lifetime: runs `start`, and calls `stop` (which must stop what started, once, and exit)
+ * on SIGINT, SIGTERM or SIGHUP, when whoever ran us is gone, or when `start` fails, saying so under
+ * `name` unless a stop was under way already (`stopping`).
+ */
+export async function runUntilStopped(name: string, start: () => Promise<void>, stop: (why: string, code?: number) => Promise<void>, stopping: () => boolean): Promise<void> {
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(signal));
+  watchParent((why) => void stop(why), { packageManager: true });
+  try {
+    await start();
+  } catch (error) {
+    if (!stopping()) {
+      console.error(`${name} failed: ${(error as Error).message}`);
+      await stop("start-up failed", 1);
+    }
+  }
+}
+
 export function ignoreBrokenOutput(): void {
   for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
 }

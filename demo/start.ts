@@ -23,7 +23,7 @@ import { stopEmbeddedEngine } from "../src/actors/registry.js";
 import { buildDropIn } from "./build.js";
 import { AGENTS, findHostAgent, missingCredentials, prepareAgentSlot, type AgentInstall, type AgentName } from "./agents.js";
 import { DEMO_AGENT, startDaemon, type Daemon } from "./daemon.js";
-import { ignoreBrokenOutput, isAlive, startReaper, stopChild, watchParent } from "./lifetime.js";
+import { ignoreBrokenOutput, isAlive, runUntilStopped, startReaper, stopChild } from "./lifetime.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const enginePort = Number(process.env.RIVET_RUN_ENGINE_PORT || 6420);
@@ -40,17 +40,7 @@ let registry: ChildProcess | undefined;
 let vite: ViteDevServer | undefined;
 let stopping: Promise<void> | undefined;
 
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(signal));
-watchParent((why) => void stop(why), { packageManager: true });
-
-try {
-  await start();
-} catch (error) {
-  if (!stopping) {
-    console.error(`npm start failed: ${(error as Error).message}`);
-    await stop("start-up failed", 1);
-  }
-}
+await runUntilStopped("npm start", start, stop, () => stopping !== undefined);
 
 async function start(): Promise<void> {
   let sandboxUrl = process.env.SANDBOX_AGENT_URL;
