@@ -23,6 +23,7 @@
  * changed.
  *
  * Unless the host passed a fetch of its own, the stream is read in a worker thread (stream-reader.ts).
+ * Through a host's fetch, every request's `signal` is honoured here (see `honouringSignal`).
  */
 import { fetchInWorker } from "./stream-reader.js";
 
@@ -73,7 +74,7 @@ interface Connection {
 }
 
 export function agentRequestsFetch(options: AgentRequestsOptions): typeof fetch {
-  const base = options.fetch ?? globalThis.fetch.bind(globalThis);
+  const base = options.fetch ? honouringSignal(options.fetch) : globalThis.fetch.bind(globalThis);
   const methods = new Set(options.methods);
   const connections = new Map<string, Connection>();
   const connectionOf = (url: string) => {
@@ -148,6 +149,38 @@ export function agentRequestsFetch(options: AgentRequestsOptions): typeof fetch 
       return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
     }
     return base(input, init);
+  };
+}
+
+/**
+ * `fetch` that ends at once when the caller's `signal` aborts, whatever `fetch` does with it: the
+ * response, or else its body, fails with the signal's reason. Why: a fetch that builds new Requests
+ * from the caller's, as sandbox-agent's local provider does, hands Node's fetch a signal that
+ * follows the caller's through the intermediate Requests, held weakly; once those are collected an
+ * abort never arrives. The SDK's event stream then stayed open after `dispose()`, and the DELETE
+ * that closes the agent connection (which the daemon may take more than 2 s to answer) outlived
+ * the SDK's 2-second timeout for good: now and then, the workspace's `destroy` hung.
+ */
+export function honouringSignal(fetcher: typeof fetch): typeof fetch {
+  return async (input, init) => {
+    const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+    if (!signal) return fetcher(input, init);
+    signal.throwIfAborted();
+    let onAbort!: () => void;
+    const aborted = new Promise<never>((_, reject) => {
+      onAbort = () => reject(signal.reason ?? new DOMException("The operation was aborted.", "AbortError"));
+      signal.addEventListener("abort", onAbort, { once: true });
+    });
+    let response: Response;
+    try {
+      response = await Promise.race([fetcher(input, init), aborted]);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+    }
+    if (!response.body) return response;
+    // Aborting the pipe cancels the response's body, which closes its connection.
+    const body = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>(), { signal });
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
   };
 }
 

@@ -4,8 +4,12 @@
  * out of the SDK's stream and handed over once, its answer POSTed back, a closed connection.
  */
 import assert from "node:assert/strict";
-import { describe, it } from "node:test";
-import { agentRequestsFetch, sseRewriter, type AgentRequest } from "../../../src/actors/session/agent-requests.js";
+import { createServer, type IncomingMessage } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, it } from "node:test";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { agentRequestsFetch, honouringSignal, sseRewriter, type AgentRequest } from "../../../src/actors/session/agent-requests.js";
 
 const encoder = new TextEncoder();
 
@@ -139,5 +143,69 @@ describe("agentRequestsFetch", () => {
     const fetch = agentRequestsFetch({ fetch: daemon.base, clientCapabilities: {}, methods: ["elicitation/create"], onRequest: (request) => requests.push(request) });
     assert.equal(await (await fetch(ACP, { headers: { accept: "text/event-stream" } })).text(), events.join(""));
     assert.equal(requests.length, 0);
+  });
+});
+
+describe("honouringSignal", () => {
+  // A server as the daemon is to a closing SDK: a stream that never ends, and a request never answered.
+  const closed: string[] = [];
+  const server = createServer((request: IncomingMessage, response) => {
+    request.socket.on("close", () => closed.push(request.url!));
+    if (request.url === "/stream") {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write("data: 1\n\n");
+    }
+  });
+  let origin = "";
+  before(async () => {
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  /** What sandbox-agent's local provider does with a request: new Requests built from the caller's. */
+  const rebuilding: typeof fetch = (input, init) => {
+    const request = new Request(input, init);
+    const forwarded = new Request(request.url, request);
+    return fetch(new Request(forwarded, { headers: new Headers(request.headers) }));
+  };
+  const collected = async () => {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    gc();
+    gc();
+  };
+
+  it("ends a request never answered when its signal aborts, once the intermediate Requests are collected", async () => {
+    const controller = new AbortController();
+    const pending = honouringSignal(rebuilding)(`${origin}/never`, { method: "DELETE", signal: controller.signal });
+    await collected();
+    controller.abort(new Error("timed out"));
+    await assert.rejects(pending, /timed out/);
+  });
+
+  it("ends a stream's body when its signal aborts, and closes its connection", async () => {
+    const controller = new AbortController();
+    const response = await honouringSignal(rebuilding)(`${origin}/stream`, { headers: { accept: "text/event-stream" }, signal: controller.signal });
+    const reader = response.body!.getReader();
+    assert.equal(new TextDecoder().decode((await reader.read()).value), "data: 1\n\n");
+    await collected();
+    controller.abort();
+    await assert.rejects(reader.read());
+    const deadline = Date.now() + 5000;
+    while (!closed.includes("/stream") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.ok(closed.includes("/stream"), "the server saw the stream's connection close");
+  });
+
+  it("passes a response and its body through unchanged", async () => {
+    const response = await honouringSignal(async () => new Response("hello", { status: 201, statusText: "Made", headers: { "x-a": "1" } }))(`${origin}/x`, { signal: new AbortController().signal });
+    assert.equal(response.status, 201);
+    assert.equal(response.statusText, "Made");
+    assert.equal(response.headers.get("x-a"), "1");
+    assert.equal(await response.text(), "hello");
   });
 });
