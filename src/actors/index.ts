@@ -6,7 +6,7 @@ export { createWorkspaceActor, DEFAULT_LIMITS, type WorkspaceActorOptions, type 
 export { createWorkspaceRegistry, stopEmbeddedEngine, type WorkspaceRegistry, type WorkspaceRegistryOptions } from "./registry.js";
 export { registry, workspaceOptionsFromEnv } from "./env.js";
 export { WorkspacePersistDriver } from "./storage/persist-driver.js";
-export { isRefusal, newPromptId, promptTooLarge, runPrompt, turnError, turnResult, type PromptingConnection, type PromptResult } from "../protocol/index.js";
+export { isRefusal, newPromptId, runPrompt, tooLarge, turnError, turnResult, type PromptingConnection, type PromptResult } from "../protocol/index.js";
 export { WorkspaceError } from "./session/errors.js";
 export type { SandboxConnection, SandboxSource } from "./session/sandbox.js";
 export type * from "../protocol/contract.js";

@@ -24,7 +24,7 @@ import type {
   WorkspaceRole,
   WorkspaceUser,
 } from "../protocol/index.js";
-import { can, newPromptId, promptTooLarge, readRole, refusal, type Capability } from "../protocol/index.js";
+import { can, newPromptId, readRole, refusal, tooLarge, type Capability } from "../protocol/index.js";
 import { guardSdkRejections } from "./sdk-rejections.js";
 import { WorkspaceError } from "./session/errors.js";
 import { workspaceSandbox, type SandboxSource } from "./session/sandbox.js";
@@ -251,8 +251,8 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
         if (promptId === null) throw new UserError("A promptId is 8 to 64 letters, digits, _ or -.", { code: "invalid-argument" });
         if (promptId && c.vars.host.turn(promptId)) return c.vars.host.prompt(user, text, promptId);
         if (!text.trim()) throw new UserError("A prompt needs some text.", { code: "invalid-argument" });
-        const tooLarge = promptTooLarge(text, limits.maxPromptBytes);
-        if (tooLarge) throw new UserError(tooLarge, { code: "prompt-too-large" });
+        const oversized = tooLarge("prompt", text, limits.maxPromptBytes);
+        if (oversized) throw new UserError(oversized, { code: "prompt-too-large" });
         const now = Date.now();
         // Kept in memory, not in the connection's state: RivetKit writes changed state to storage,
         // and broadcasts sent while it writes are lost (see `WriteGate`).
@@ -372,10 +372,8 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
           if (!/^[\w:.-]{1,128}$/.test(entryId)) throw new UserError("A comment needs the id of the entry it is on (letters, digits, _ : . or -, up to 128).", { code: "invalid-argument" });
           const text = typeof input?.text === "string" ? input.text : "";
           if (!text.trim()) throw new UserError("A comment needs some text.", { code: "invalid-argument" });
-          const bytes = new TextEncoder().encode(text).length;
-          if (bytes > limits.maxCommentBytes) {
-            throw new UserError(`The comment is ${bytes.toLocaleString("en")} bytes; the limit is ${limits.maxCommentBytes.toLocaleString("en")}.`, { code: "comment-too-large" });
-          }
+          const oversized = tooLarge("comment", text, limits.maxCommentBytes);
+          if (oversized) throw new UserError(oversized, { code: "comment-too-large" });
           const now = Date.now();
           const times = (c.vars.commentTimes.get(c.conn.id) ?? []).filter((t) => now - t < 60_000);
           if (times.length >= limits.commentsPerMinute) {

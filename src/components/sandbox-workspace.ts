@@ -313,7 +313,8 @@ export class SandboxWorkspace extends LitElement {
 
   /**
    * Sends a prompt to the workspace as this element's user. Resolves when its turn ends, with the
-   * stop reason; rejects with the workspace's error (also shown and fired as an event).
+   * stop reason; rejects with the workspace's error (also shown and fired as an event). Sent while
+   * the element first joins, it waits until the element is live (a minute at most).
    */
   async prompt(text: string): Promise<{ stopReason: string } | undefined> {
     const trimmed = text.trim();
@@ -864,11 +865,6 @@ export class SandboxWorkspace extends LitElement {
     const field = form.elements.namedItem("text") as HTMLTextAreaElement;
     const text = field.value;
     if (!text.trim()) return;
-    const max = this.#connection.limits?.maxCommentBytes;
-    if (max !== undefined && new TextEncoder().encode(text).length > max) {
-      this.#report({ code: "comment-too-large", message: `The comment is ${new TextEncoder().encode(text).length.toLocaleString("en")} bytes; the limit is ${max.toLocaleString("en")}.` });
-      return;
-    }
     this.#commenting.add(entryId);
     this.requestUpdate();
     this.#connection

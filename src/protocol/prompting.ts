@@ -6,20 +6,41 @@ import type { PromptAccepted, TurnBroadcast, TurnError, TurnOutcome } from "./co
 
 /** A RivetKit connection to a workspace, as far as prompting needs it. */
 export interface PromptingConnection {
-  getSessionInfo(): Promise<{ bootId: string }>;
+  getSessionInfo(): Promise<{ bootId: string; limits?: { maxPromptBytes: number } }>;
   prompt(input: { text: string; promptId?: string }): Promise<PromptAccepted>;
   getTurn(input: { promptId: string }): Promise<TurnOutcome | null>;
   on(event: "turn", callback: (turn: TurnBroadcast) => void): () => void;
 }
 
 /**
- * Why a prompt of `text` is over `maxBytes`, or undefined when it fits. Both sides check: the client
- * before sending (a message over the transport's limit would close its link), the workspace on arrival.
+ * The largest message a link to a workspace carries: RivetKit's `maxIncomingMessageSize`, at its
+ * default, which the registry keeps. A larger message closes the link (`message.incoming_too_long`).
  */
-export function promptTooLarge(text: string, maxBytes: number | undefined): string | undefined {
-  if (maxBytes === undefined) return undefined;
+export const LINK_MESSAGE_BYTES = 65_536;
+
+/** The largest text a client sends before it knows the workspace's own limits: one link message, less room for its envelope. */
+export const LINK_TEXT_BYTES = LINK_MESSAGE_BYTES - 1024;
+
+/**
+ * Why a prompt or comment of `text` is over `maxBytes`, or undefined when it fits. Both sides check:
+ * the client before sending (a message over the transport's limit would close its link), the
+ * workspace on arrival.
+ */
+export function tooLarge(what: "prompt" | "comment", text: string, maxBytes: number): string | undefined {
   const bytes = new TextEncoder().encode(text).length;
-  return bytes > maxBytes ? `The prompt is ${bytes.toLocaleString()} bytes; the limit is ${maxBytes.toLocaleString()}.` : undefined;
+  return bytes > maxBytes ? `The ${what} is ${bytes.toLocaleString("en")} bytes; the limit is ${maxBytes.toLocaleString("en")}.` : undefined;
+}
+
+/** Whether a failed call's link was closed for a message over the transport's limit (every call in flight on it fails so). */
+export function closedForSize(error: unknown): boolean {
+  const { group, code } = (error ?? {}) as { group?: string; code?: string };
+  return group === "message" && code === "incoming_too_long";
+}
+
+/** The error a prompt settles with when its link closed for its size: it is never sent again. */
+export function tooLargeForLink(text: string): Error & TurnError {
+  const bytes = new TextEncoder().encode(text).length.toLocaleString("en");
+  return turnError({ code: "prompt-too-large", message: `The prompt is ${bytes} bytes: more than one message to the workspace may carry.` });
 }
 
 /** A fresh prompt id (not `crypto.randomUUID`: pages served over plain http lack it). */
@@ -66,7 +87,9 @@ export function isRefusal(error: unknown): boolean {
 export async function runPrompt(conn: PromptingConnection, text: string, checkMs = 5000): Promise<{ stopReason: string }> {
   const promptId = newPromptId();
   // The workspace's start the prompt goes to: after a restart it is not sent again (it may have run in part).
-  const { bootId } = await conn.getSessionInfo();
+  const { bootId, limits } = await conn.getSessionInfo();
+  const refused = tooLarge("prompt", text, limits?.maxPromptBytes ?? LINK_TEXT_BYTES);
+  if (refused) throw turnError({ code: "prompt-too-large", message: refused });
   let settle!: (result: PromptResult) => void;
   const ended = new Promise<PromptResult>((resolve) => (settle = resolve));
   const unsubscribe = conn.on("turn", (turn) => turn.promptId === promptId && turn.state === "ended" && settle(turnResult(turn)));
@@ -75,8 +98,10 @@ export async function runPrompt(conn: PromptingConnection, text: string, checkMs
     conn.prompt({ text, promptId }).then(
       () => (answered = true),
       (error: Error) => {
-        // The workspace's refusal is the answer; a failed link is not: the next check tells.
+        // The workspace's refusal is the answer, and so is a link closed for the prompt's size
+        // (sent again, it would close the next one). Any other failed link is not: the next check tells.
         if (isRefusal(error)) settle({ error });
+        else if (closedForSize(error)) settle({ error: tooLargeForLink(text) });
       },
     );
   const check = setInterval(() => {

@@ -204,6 +204,26 @@ describe("access: limits answer with a clear error in the element", function () 
     el.remove();
   });
 
+  it("text too large, sent the moment the element is added, waits for the workspace's limits and is refused by them; the link never drops", async () => {
+    const el = mount(fresh("size-early"), "Ada", WORKSPACE_TOKEN);
+    const errors = errorsOf(el);
+    let drops = 0;
+    el.addEventListener("sandbox-workspace-disconnected", () => drops++);
+    // 100,000 bytes is over the link's own message limit too: sent, it would close the link.
+    const refused = await el.prompt("x".repeat(100_000)).then(
+      () => undefined,
+      (error: { code?: string; message?: string }) => error,
+    );
+    expect(refused?.code).to.equal("prompt-too-large");
+    expect(refused?.message).to.equal("The prompt is 100,000 bytes; the limit is 32,768.");
+    await el.updateComplete;
+    expect(notice(el)?.text).to.equal("The prompt is 100,000 bytes; the limit is 32,768.");
+    expect((await el.prompt("/long 3 still fine"))?.stopReason).to.equal("end_turn");
+    expect(errors.map((e) => e.code)).to.deep.equal(["prompt-too-large"]);
+    expect(drops, "the link never dropped").to.equal(0);
+    el.remove();
+  });
+
   it("prompting faster than the rate limit is refused, and says so", async () => {
     const id = fresh("rate");
     const el = await join(endpoint, id, "Ada", { token: WORKSPACE_TOKEN });

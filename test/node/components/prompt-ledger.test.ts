@@ -52,6 +52,20 @@ describe("the prompt ledger", () => {
     await assert.rejects(ledger.send(conn, "hello"), (error: Error & { code?: string }) => error.code === "rate-limited");
   });
 
+  it("never sends again a prompt whose link closed for its size: it settles as too large, even when the same start reports it unknown over a new link", async () => {
+    const { ledger, link } = ledgerAt({ link: 1, bootId: undefined, linkBootId: undefined });
+    const closed = Object.assign(new Error("Connection closed: message.incoming_too_long"), { group: "message", code: "incoming_too_long" });
+    const { conn, sent } = recorder(new Map(), closed);
+    const outcome = ledger.send(conn, "x".repeat(100_000));
+    // The link reports its start after the prompt went out (so the prompt is taken to have gone there), then closes.
+    ledger.startReported("b1");
+    Object.assign(link, { link: 2, bootId: "b1", linkBootId: "b1" });
+    await assert.rejects(outcome, (error: Error & { code?: string }) => error.code === "prompt-too-large" && /100,000 bytes/.test(error.message));
+    ledger.check(conn);
+    await tick();
+    assert.equal(sent.length, 1, "sent once, never again");
+  });
+
   it("sends a prompt again, under the same id, once the same workspace twice says it does not know it", async () => {
     const { ledger } = ledgerAt({ link: 1, bootId: "b1", linkBootId: "b1" });
     const { conn, sent } = recorder(new Map());

@@ -4,7 +4,7 @@
  * under the same id (so it never runs twice). One sent to a workspace that restarted since is not
  * sent again: it may have run in part.
  */
-import { isRefusal, LOST_IN_RESTART, newPromptId, turnError, turnResult, type PromptResult } from "../../../protocol/index.js";
+import { closedForSize, isRefusal, LOST_IN_RESTART, tooLargeForLink, newPromptId, turnError, turnResult, type PromptResult } from "../../../protocol/index.js";
 import type { Conn } from "./link.js";
 
 interface SentPrompt {
@@ -119,9 +119,11 @@ export class PromptLedger {
     conn.prompt({ text: prompt.text, promptId }).then(
       () => undefined,
       (error: Error) => {
-        // The workspace's own refusal is the answer. Any other failure is the link's: the next
+        // The workspace's own refusal is the answer, and so is a link closed for the prompt's size
+        // (sent again, it would close every link after). Any other failure is the link's: the next
         // look at a live link finds out whether the prompt arrived.
         if (isRefusal(error)) this.settle(promptId, { error });
+        else if (closedForSize(error)) this.settle(promptId, { error: tooLargeForLink(prompt.text) });
       },
     );
   }

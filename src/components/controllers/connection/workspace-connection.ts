@@ -12,7 +12,8 @@ import type { ReactiveController, ReactiveControllerHost } from "lit";
 import type { RawEvent } from "../../../events/index.js";
 import {
   can,
-  promptTooLarge,
+  LINK_TEXT_BYTES,
+  tooLarge,
   turnResult,
   type AttributionRecord,
   type CommentDeletedBroadcast,
@@ -75,6 +76,8 @@ const RETRY_MS = [500, 1000, 2000, 4000, 8000];
 const AFTER_TURN_MS = 500;
 /** How long a new link waits for its session info before asking again. */
 const OPEN_INFO_TIMEOUT_MS = 5_000;
+/** How long text sent while joining waits for the workspace's limits. */
+const LIMITS_WAIT_MS = 60_000;
 /** How long a link may stay unanswered before the element says the registry is unreachable. */
 const UNREACHABLE_MS = 5_000;
 /** How often a live link reads the comments changed, besides on opening (a lost broadcast is made good by then). */
@@ -90,6 +93,8 @@ export class WorkspaceConnection implements ReactiveController {
   #questions = new Map<string, QuestionRequestedBroadcast>();
   #turn?: TurnBroadcast;
   #limits?: SessionInfo["limits"];
+  /** Callers waiting for the limits (see `#limitsWithin`). */
+  #limitWaiters = new Set<() => void>();
   /** This connection's role and user, as the workspace reported them. */
   #role?: WorkspaceRole;
   #self?: WorkspaceUser;
@@ -232,12 +237,18 @@ export class WorkspaceConnection implements ReactiveController {
 
   /** Joins `target`, leaving any workspace joined before. */
   open(target: ConnectionTarget): void {
-    this.close();
+    this.#reset();
     this.#target = target;
     void this.#connect(++this.#generation);
   }
 
+  /** Leaves the workspace: prompts waiting for their turn or for the workspace's limits fail. */
   close(): void {
+    this.#reset();
+    this.#releaseLimitWaiters();
+  }
+
+  #reset(): void {
     this.#prompts.rejectAll(Object.assign(new Error("The element left the workspace before this prompt's turn ended."), { code: "connection-lost" }));
     this.#generation++;
     clearTimeout(this.#retryTimer);
@@ -249,6 +260,7 @@ export class WorkspaceConnection implements ReactiveController {
     this.#role = undefined;
     this.#self = undefined;
     this.#queue = [];
+    this.#limits = undefined;
     this.#comments.clear();
     this.#attended.clear();
     this.#wasLive = false;
@@ -260,9 +272,7 @@ export class WorkspaceConnection implements ReactiveController {
    * error (`code`, `message`). It outlives a dropped link (see PromptLedger).
    */
   async prompt(text: string): Promise<{ stopReason: string }> {
-    // Refused here, not by the workspace: a message over the transport's limit would close the link.
-    const tooLarge = promptTooLarge(text, this.#limits?.maxPromptBytes);
-    if (tooLarge) throw Object.assign(new Error(tooLarge), { code: "prompt-too-large" });
+    await this.#checkSize("prompt", text);
     return this.#prompts.send(this.#require(), text);
   }
 
@@ -294,6 +304,7 @@ export class WorkspaceConnection implements ReactiveController {
 
   /** Comments on an entry; the comment shows at once, without waiting for its broadcast. */
   async comment(entryId: string, text: string): Promise<void> {
+    await this.#checkSize("comment", text);
     const comment = await this.#require().comment({ entryId, text });
     this.#comments.add(comment);
     this.#host.requestUpdate();
@@ -336,6 +347,41 @@ export class WorkspaceConnection implements ReactiveController {
     } finally {
       dispose();
     }
+  }
+
+  /**
+   * Refuses a prompt or comment over the workspace's limit here, not in the workspace: a message over
+   * the transport's limit would close the link. A link's limits come with its first session info, so
+   * text sent while joining waits for them (as it would for the link); if they do not come, because
+   * the element gave up or left, or within `LIMITS_WAIT_MS`, the transport's limit applies.
+   */
+  async #checkSize(what: "prompt" | "comment", text: string): Promise<void> {
+    const workspace = this.#target?.workspaceId;
+    const limits = this.#limits ?? (await this.#limitsWithin(LIMITS_WAIT_MS));
+    // Text written for one workspace is not sent to the next one the element joined meanwhile.
+    if (workspace !== undefined && this.#target?.workspaceId !== workspace) {
+      throw Object.assign(new Error(`The element left workspace “${workspace}” before this ${what} was sent.`), { code: "connection-lost" });
+    }
+    const max = what === "prompt" ? limits?.maxPromptBytes : limits?.maxCommentBytes;
+    const refused = tooLarge(what, text, max ?? LINK_TEXT_BYTES);
+    if (refused) throw Object.assign(new Error(refused), { code: `${what}-too-large` });
+  }
+
+  /** The workspace's limits, waiting up to `ms` for a link to report them (no longer once the element gives up or leaves). */
+  #limitsWithin(ms: number): Promise<SessionInfo["limits"] | undefined> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.#limitWaiters.delete(done);
+        resolve(this.#limits);
+      };
+      const timer = setTimeout(done, ms);
+      this.#limitWaiters.add(done);
+    });
+  }
+
+  #releaseLimitWaiters(): void {
+    for (const done of [...this.#limitWaiters]) done();
   }
 
   #isCurrent(generation: number): boolean {
@@ -493,6 +539,7 @@ export class WorkspaceConnection implements ReactiveController {
     const opened = linkOpened || (this.#bootId !== undefined && info.bootId !== this.#bootId);
     this.#users = info.users;
     this.#limits = info.limits;
+    this.#releaseLimitWaiters();
     // A workspace from before roles reports none: everyone was an owner there.
     this.#role = info.role ?? "owner";
     this.#self = info.user;
@@ -672,6 +719,7 @@ export class WorkspaceConnection implements ReactiveController {
     this.#reason = reason;
     this.#setStatus("error", reason);
     this.#callbacks.onError(code, reason);
+    this.#releaseLimitWaiters();
   }
 
   #setStatus(status: ConnectionStatus, reason?: string): void {
