@@ -4,22 +4,8 @@
  */
 import { Timeline } from "../src/events/index.js";
 import type { SessionEvent } from "../src/events/index.js";
-import { fixtureSession } from "../test/fixtures/session.js";
+import { tiledSession } from "../test/fixtures/session.js";
 import { figure, repeat, sample, type Figure } from "./stats.js";
-
-/** The recorded fixture session (prompts, thoughts, messages, tools, permissions, plans...) tiled to `count` events, re-indexed. */
-export function mixedEvents(count: number): SessionEvent[] {
-  const tile = fixtureSession();
-  const out: SessionEvent[] = [];
-  for (let t = 0; out.length < count; t++) {
-    const copy = JSON.parse(JSON.stringify(tile)) as SessionEvent[];
-    for (const event of copy) {
-      if (out.length === count) break;
-      out.push({ ...event, id: `${t}-${event.id}`, eventIndex: out.length + 1 });
-    }
-  }
-  return out;
-}
 
 /** The baseline: read each event's type (the update kind or the JSON-RPC method) and count it. */
 function readTypes(events: SessionEvent[]): number {
@@ -47,7 +33,7 @@ function time(run: () => unknown): number {
 }
 
 export async function foldFigures(runs = 15): Promise<Figure[]> {
-  const big = mixedEvents(100_000);
+  const big = tiledSession(100_000);
   const small = big.slice(0, 10_000);
   const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
   const measure = (run: () => unknown) => repeat(runs, () => (gc(), time(run)));

@@ -8,7 +8,8 @@ import type { SessionEvent } from "sandbox-agent";
 import { runPrompt } from "../src/protocol/index.js";
 import type { WorkspaceRegistry } from "../src/actors/registry.js";
 import type { SandboxWorkspace } from "../src/components/index.js";
-import { block, SessionRecorder, splitInto } from "../test/fixtures/session.js";
+import { block, SessionRecorder, splitInto, tiledSession } from "../test/fixtures/session.js";
+import { Timeline } from "../src/events/index.js";
 import { givenUp } from "./stats.js";
 
 const now = () => performance.timeOrigin + performance.now();
@@ -289,6 +290,52 @@ async function streamRender(count: number): Promise<{ ms: number; longTasks: num
   return { ms, longTasks, chunks: count };
 }
 
+/**
+ * A long session replayed: `count` events into an element, until its transcript is rendered and its
+ * find box usable; the baseline is the same events folded alone. The element stays, for the heap
+ * and scrolling figures.
+ */
+let long: SandboxWorkspace | undefined;
+async function openLong(count: number): Promise<{ ms: number; foldMs: number; entries: number; inDom: number }> {
+  long?.remove();
+  const events = tiledSession(count);
+  const foldStart = performance.now();
+  const timeline = new Timeline();
+  timeline.addAll(events);
+  const foldMs = performance.now() - foldStart;
+  if (timeline.size === 0) throw new Error("nothing folded");
+  const start = performance.now();
+  const el = element({});
+  el.events = events;
+  long = el;
+  const list = () => el.shadowRoot!.querySelector<HTMLElement>('[part~="timeline"]');
+  if (!(await until(() => !!list()?.classList.contains("virtual") && !!list()!.querySelector("[data-entry-id]"), "the long transcript rendered", 60_000))) throw new Error("the long transcript never rendered");
+  await el.updateComplete;
+  await frame();
+  const find = el.shadowRoot!.querySelector<HTMLInputElement>('[part="find-input"]');
+  if (!find || find.disabled) throw new Error("the find box is not usable");
+  return { ms: performance.now() - start, foldMs, entries: el.timeline.size, inDom: list()!.querySelectorAll("[data-entry-id]").length };
+}
+
+/** Frames in `ms` with nothing to do (`scroll` false), or with the long transcript scrolled by a screen each frame. */
+async function frames(ms: number, scroll: boolean): Promise<{ frames: number; worstMs: number; ms: number }> {
+  const list = long?.shadowRoot!.querySelector<HTMLElement>('[part~="timeline"]');
+  if (scroll && !list) throw new Error("no long transcript to scroll");
+  let count = 0;
+  let worst = 0;
+  const start = performance.now();
+  let last = start;
+  while (performance.now() - start < ms) {
+    await frame();
+    const at = performance.now();
+    worst = Math.max(worst, at - last);
+    last = at;
+    count++;
+    if (scroll) list!.scrollTop = (list!.scrollTop + list!.clientHeight) % Math.max(1, list!.scrollHeight - list!.clientHeight);
+  }
+  return { frames: count, worstMs: worst, ms: performance.now() - start };
+}
+
 /** For the memory figure: an element with no session, then the same element with a workspace's history. */
 let held: SandboxWorkspace | undefined;
 async function mountEmpty(): Promise<void> {
@@ -334,4 +381,4 @@ async function failoverRecovered(timeoutMs: number): Promise<{ at: number | unde
   return { at: ok ? now() : undefined, held: [...held], status: el.connectionStatus };
 }
 
-Object.assign(window, { bench: { firehose, clientFirehose, fetchHistory, openHistory, streamRender, mountEmpty, loadHistoryInto, failoverOpen, failoverStream, failoverRecovered, ready: customElements.whenDefined("sandbox-workspace") } });
+Object.assign(window, { bench: { firehose, clientFirehose, fetchHistory, openHistory, openLong, frames, streamRender, mountEmpty, loadHistoryInto, failoverOpen, failoverStream, failoverRecovered, ready: customElements.whenDefined("sandbox-workspace") } });

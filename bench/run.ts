@@ -17,6 +17,7 @@ import { cpuBusyMs } from "./cpu.js";
 import { floodFigures } from "./flood.js";
 import { foldFigures } from "./fold.js";
 import { fanOutFigures, historyFigures, liveScripts, renderFigures, throughputFigures, type LiveOptions } from "./live.js";
+import { longFigures } from "./long.js";
 import { persistFigures } from "./persist.js";
 import { sizeFigures } from "./size.js";
 import { table, type Figure } from "./stats.js";
@@ -70,6 +71,7 @@ try {
   }
   const options: LiveOptions = { stack: stack!, browser, runs, log };
   await group("render", () => renderFigures(options));
+  await group("long", () => longFigures(options));
   await group("throughput", () => throughputFigures(options));
   await group("flood", () => floodFigures(options));
   await group("fanout", () => fanOutFigures(options));

@@ -6,16 +6,19 @@
 import { html, LitElement, nothing, type PropertyValues, type TemplateResult } from "lit";
 import { property, state } from "lit/decorators.js";
 import { guard } from "lit/directives/guard.js";
+import { keyed } from "lit/directives/keyed.js";
 import { repeat } from "lit/directives/repeat.js";
 import { Timeline, type ConfigOptionsEntry, type Entry, type PermissionRequestEntry, type QuestionEntry, type RawEvent } from "../events/index.js";
-import { onAccordionKey } from "./controllers/accordion-keys.js";
+import { nextHeader, onAccordionKey } from "./controllers/accordion-keys.js";
 import { WorkspaceConnection, type ConnectionStatus, type ConnectionTarget } from "./controllers/connection/workspace-connection.js";
 import { ComposerInput } from "./controllers/composer-input.js";
 import { ALL_RAW, Disclosure } from "./controllers/disclosure.js";
 import { EntryFilters, kindOf } from "./controllers/entry-filters.js";
+import { EntryFind } from "./controllers/entry-find.js";
 import { EntryLinks } from "./controllers/entry-links.js";
 import { FollowScroll } from "./controllers/follow-scroll.js";
 import { ProgressiveMarkdown } from "./controllers/progressive-markdown.js";
+import { VirtualList } from "./controllers/virtual-list.js";
 import { clockTime, plural } from "./format.js";
 import { inNextFrame } from "./frame.js";
 import { workspaceEvent, type SandboxWorkspaceErrorCode, type SandboxWorkspaceErrorDetail } from "./sandbox-workspace.events.js";
@@ -24,6 +27,7 @@ import { styles } from "./styles/index.js";
 import { composer } from "./templates/composer.js";
 import { entry } from "./templates/entry.js";
 import { filters, hiddenSentence, type FilterCounts } from "./templates/filters.js";
+import { findBox } from "./templates/find.js";
 import { header } from "./templates/header.js";
 import { permissionActions } from "./templates/permission-actions.js";
 import type { QuestionContent } from "../protocol/index.js";
@@ -92,6 +96,10 @@ const TURN_FAILURES = new Set(["sandbox-unreachable", "agent-exited", "prompt-fa
  * @csspart entry-error - An entry of type `error`: an error, or an event that could not be read.
  * @csspart entry-unknown - An entry of type `unknown`: a message of a type the element does not know, shown as it came.
  * @csspart entry-linked - The entry the page's link points to (`#sandbox-workspace/<workspace-id>/<entry-id>`): opened, scrolled to and highlighted.
+ * @csspart entry-found - The find box's current match: opened, scrolled to and highlighted.
+ * @csspart find - The find box in the header: its input (`find-input`) and where the match shown stands (`find-count`, "2 of 14").
+ * @csspart find-input - The find box's input. Enter shows the next match, Shift+Enter the previous one, Escape clears it.
+ * @csspart find-count - Where the match shown stands among them, or "No match".
  * @csspart entry-summary - An entry's header: the button that opens and closes it.
  * @csspart entry-link - The "Copy link" button beside an entry's header (where the element has a workspace-id or an id to link with).
  * @csspart entry-label - The entry type's name in its header.
@@ -252,6 +260,12 @@ export class SandboxWorkspace extends LitElement {
     announce: (text) => this.#say(text),
   });
   #follow = new FollowScroll(this, () => this.renderRoot.querySelector<HTMLElement>(".timeline, .raw-list"));
+  #virtual = new VirtualList(this);
+  #find = new EntryFind();
+  /** The entries the transcript shows, in order, while it is virtual (for moving to one off screen). */
+  #virtualItems?: Entry[];
+  /** The entry being brought into a virtual transcript's DOM for a link. */
+  #bringingIn?: string;
   #markdown = new ProgressiveMarkdown(this, {
     list: () => this.renderRoot.querySelector<HTMLElement>(".timeline"),
     followingLive: () => this.#follow.following && !!this.#joined,
@@ -348,7 +362,18 @@ export class SandboxWorkspace extends LitElement {
     this.#disclosure.setOpen(id, true);
     this.requestUpdate();
     await this.updateComplete;
-    this.renderRoot.querySelector<HTMLElement>(`[data-entry-id="${CSS.escape(id)}"]`)?.scrollIntoView({ block: "nearest" });
+    (await this.#bringIn(id))?.scrollIntoView({ block: "nearest" });
+  }
+
+  /** The rendered entry `id`; in a virtual transcript, brought into the DOM (and into view) first. */
+  async #bringIn(id: string): Promise<HTMLElement | undefined> {
+    const find = () => this.renderRoot.querySelector<HTMLElement>(`.timeline > [data-entry-id="${CSS.escape(id)}"]`) ?? undefined;
+    const items = this.#virtualItems;
+    if (find() || !items) return find();
+    const index = items.findIndex((item) => item.id === id);
+    if (index < 0) return undefined;
+    await this.#virtual.reveal(this.renderRoot.querySelector<HTMLElement>(".timeline"), index, () => find() !== undefined, "start");
+    return find();
   }
 
   /** Coalesces renders to one per frame: a fast stream of events costs one render per frame, not per event. */
@@ -436,6 +461,7 @@ export class SandboxWorkspace extends LitElement {
           onExpandAll: () => this.#openAll(true),
           onKeydown: this.#onFiltersKey,
         }),
+        find: findBox({ query: this.#find.query, count: this.#find.count, position: this.#find.position, onInput: this.#onFindInput, onKeydown: this.#onFindKey }),
         link: live
           ? {
               status: connection.status,
@@ -480,6 +506,7 @@ export class SandboxWorkspace extends LitElement {
   }
 
   #renderTimeline(shown: Iterable<Entry>): TemplateResult {
+    this.#virtualItems = undefined;
     if (this.#timeline.size === 0) return html`<p class="empty">${this.events || this.#joined ? "No events yet." : ""}</p>`;
     const user = this.#follow.onUserScroll;
     const links = this.#links;
@@ -488,11 +515,7 @@ export class SandboxWorkspace extends LitElement {
     // Comments are the live workspace's: a replay has none.
     const commenting = this.#joined !== undefined && connection.role !== undefined;
     const who = `${connection.role}:${connection.self?.userId}:${connection.live}`;
-    return html`<ol part="timeline" class="timeline" aria-label="Session transcript" @click=${this.#onToggle} @keydown=${this.#onKeydown} @scroll=${this.#onScroll} @wheel=${user} @touchmove=${user} @pointerdown=${user} @keyup=${user}>
-      ${repeat(
-        shown,
-        (item) => item.id,
-        (item) => {
+    const renderItem = (item: Entry) => {
           const open = this.#disclosure.isOpen(item);
           const rawOpen = this.#disclosure.rawOpen(item.id);
           // Answer buttons depend on the link and the requests it knows, not on the entry alone.
@@ -503,16 +526,18 @@ export class SandboxWorkspace extends LitElement {
                 ? `${this.#connection.status}:${this.#connection.questions.has(item.questionId)}:${this.#answering.has(item.questionId)}`
                 : "";
           const linked = links.linked === item.id;
+          const found = this.#find.current === item.id;
           const copied = links.copied === item.id;
           const manual = links.manual?.entryId === item.id ? links.manual.url : undefined;
           const thread = commenting ? connection.comments.forEntry(item.id) : undefined;
           const commentsRev = commenting ? `${connection.comments.revision(item.id)}:${this.#commenting.has(item.id)}:${who}` : "";
-          return guard([item, item.rev, open, rawOpen, this.#disclosure.rawShown(item.id), answerable, this.#markdown.revision(item.id), linkable, linked, copied, manual, commentsRev], () => {
+          return guard([item, item.rev, open, rawOpen, this.#disclosure.rawShown(item.id), answerable, this.#markdown.revision(item.id), linkable, linked, found, copied, manual, commentsRev], () => {
             const md = this.#markdown.forEntry(item.id);
             return entry(item, {
               open,
               rawOpen,
               linked,
+              found,
               link: linkable ? { copied, manual, onCopy: this.#onCopyLink, onManualClose: links.closeManual } : undefined,
               ctx: { ...this.#views, markdown: md.markdown },
               plain: () => this.#markdown.plain(item.id),
@@ -537,9 +562,18 @@ export class SandboxWorkspace extends LitElement {
                 : undefined,
             });
           });
-        },
-      )}
-    </ol>`;
+    };
+    const items = Array.isArray(shown) ? (shown as Entry[]) : [...shown];
+    const virtual = this.#virtual.isVirtual(items.length);
+    if (virtual) this.#virtualItems = items;
+    const key = (item: Entry) => item.id;
+    // A new list when it turns virtual or plain: the virtualizer styles the list it runs in.
+    return html`${keyed(
+      virtual,
+      html`<ol part="timeline" class="timeline ${virtual ? "virtual" : ""}" aria-label="Session transcript" @click=${this.#onToggle} @keydown=${this.#onKeydown} @scroll=${this.#onScroll} @wheel=${user} @touchmove=${user} @pointerdown=${user} @keyup=${user}>
+        ${virtual ? this.#virtual.render(items, key, renderItem) : repeat(items, key, renderItem)}
+      </ol>`,
+    )}`;
   }
 
   /**
@@ -610,6 +644,17 @@ export class SandboxWorkspace extends LitElement {
     if (id === undefined) return;
     const list = this.renderRoot.querySelector<HTMLElement>(".timeline");
     const item = list?.querySelector<HTMLElement>(`:scope > [data-entry-id="${CSS.escape(id)}"]`);
+    if (list && !item && this.#virtualItems) {
+      // Off screen in a virtual list: brought in first; the render after lands on it.
+      if (this.#bringingIn !== id) {
+        this.#bringingIn = id;
+        void this.#bringIn(id).finally(() => {
+          this.#bringingIn = undefined;
+          this.requestUpdate();
+        });
+      }
+      return;
+    }
     if (!list || !item) return;
     this.#revealing = undefined;
     // At the top of the list, a little below its edge; then the page shows it. Entries laid out as
@@ -948,12 +993,56 @@ export class SandboxWorkspace extends LitElement {
     this.#say(open ? "Entries expanded." : "Entries collapsed.");
   }
 
+  /** Each change of the query shows its first match. */
+  #onFindInput = (event: Event): void => {
+    this.#find.search(this.#shownEntries().list, (event.target as HTMLInputElement).value);
+    this.#showFound();
+  };
+
+  /** Enter: the next match; Shift+Enter: the previous one (searched again over what arrived meanwhile); Escape: clear. */
+  #onFindKey = (event: KeyboardEvent): void => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      this.#find.search([], "");
+      this.requestUpdate();
+      return;
+    }
+    if (event.key !== "Enter") return;
+    event.preventDefault();
+    // Searched again from the match shown: entries that arrived meanwhile count, and the reader keeps their place.
+    this.#find.search(this.#shownEntries().list, this.#find.query, this.#find.current);
+    this.#find.step(event.shiftKey ? -1 : 1);
+    this.#showFound();
+  };
+
+  /** Opens the find box's match and scrolls to it; the transcript stops following the newest entries. */
+  #showFound(): void {
+    const id = this.#find.current;
+    this.#say(this.#find.query.trim() ? (this.#find.count ? `Match ${this.#find.position} of ${this.#find.count}.` : "No match.") : "");
+    this.requestUpdate();
+    if (id === undefined) return;
+    this.#follow.hold();
+    void this.scrollToEntry(id);
+  }
+
   #onScroll = (event: Event): void => {
     this.#follow.onScroll(event);
     this.#markdown.showNearView();
   };
 
-  #onKeydown = (event: KeyboardEvent): void => onAccordionKey(event, this.renderRoot);
+  #onKeydown = (event: KeyboardEvent): void => {
+    const items = this.#virtualItems;
+    if (!items) {
+      onAccordionKey(event, this.renderRoot);
+      return;
+    }
+    // A virtual transcript has only the entries near the view in the DOM: move by the entries themselves.
+    const id = (event.target as Element).closest?.("button.summary")?.closest<HTMLElement>("[data-entry-id]")?.dataset.entryId;
+    const next = id === undefined ? undefined : nextHeader(event.key, items.findIndex((item) => item.id === id), items.length);
+    if (next === undefined) return;
+    event.preventDefault();
+    void this.#bringIn(items[next].id).then((found) => found?.querySelector<HTMLElement>(".summary")?.focus());
+  };
 
   #onToggle = (event: Event): void => {
     const button = (event.target as Element).closest?.("button.summary");

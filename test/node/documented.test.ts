@@ -22,8 +22,8 @@ function sources(dir: string): string[] {
 /** A part name written with a `${…}` placeholder, and the names it stands for. */
 const EXPANSIONS: Record<string, readonly string[]> = {
   "entry-${entry.type}": ENTRY_TYPES.map((type) => `entry-${type}`),
-  // The entry's type, then ` entry-linked` on the entry the page's link points to.
-  "entry-${entry.type}${linkedPart}": [...ENTRY_TYPES.map((type) => `entry-${type}`), "entry-linked"],
+  // The entry's type, then ` entry-linked` on the entry the page's link points to, ` entry-found` on the find box's match.
+  "entry-${entry.type}${linkedPart}${foundPart}": [...ENTRY_TYPES.map((type) => `entry-${type}`), "entry-linked", "entry-found"],
   "permission-${reply}": ["permission-once", "permission-always", "permission-reject"],
   "diff-${row.kind}": ["diff-add", "diff-del", "diff-same", "diff-fold"],
 };

@@ -82,7 +82,7 @@ const where = (imports: Import[]) => imports.map((i) => `${i.file}:${i.line} imp
 const RUNTIME: Record<Layer, (specifier: string) => boolean> = {
   events: () => false,
   protocol: () => false,
-  components: (s) => /^(lit|lit\/.+|marked|dompurify|diff|rivetkit\/client)$/.test(s),
+  components: (s) => /^(lit|lit\/.+|@lit-labs\/virtualizer\/.+|marked|dompurify|diff|rivetkit\/client)$/.test(s),
   actors: (s) => /^(node:.+|rivetkit|rivetkit\/.+|sandbox-agent|sandbox-agent\/.+)$/.test(s) && s !== "rivetkit/client",
 };
 const TYPES: Record<Layer, (specifier: string) => boolean> = {

@@ -64,8 +64,9 @@ export class ProgressiveMarkdown implements ReactiveController {
   }
 
   hostConnected(): void {
-    // Grown taller, the element shows entries that were out of view.
-    this.#resizing ??= new ResizeObserver(() => this.showNearView());
+    // Grown taller, the element shows entries that were out of view: in the next frame, since a
+    // render inside this callback would resize what other observers (a virtual transcript's) watch.
+    this.#resizing ??= new ResizeObserver(() => requestAnimationFrame(() => this.showNearView()));
     this.#resizing.observe(this.#host as unknown as Element);
     window.addEventListener("beforeprint", this.#onPrint);
   }

@@ -161,4 +161,36 @@ export const reader = css`
     border-color: var(--_accent);
     box-shadow: 0 0 0 2px var(--_accent);
   }
+  .find {
+    display: inline-flex;
+    align-items: center;
+    gap: calc(var(--_space) / 2);
+  }
+  .find-input {
+    font: inherit;
+    font-size: 0.85em;
+    color: var(--_fg);
+    background: var(--_entry-bg);
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) / 1.5);
+    padding: 2px 8px;
+    inline-size: 10em;
+    min-inline-size: 0;
+  }
+  .find-input:focus-visible {
+    outline: 2px solid var(--_accent);
+    outline-offset: 1px;
+  }
+  .find-count {
+    font-size: 0.8em;
+    color: var(--_muted);
+    white-space: nowrap;
+  }
+  .find-count:empty {
+    display: none;
+  }
+  .entry[data-found] {
+    border-color: var(--_accent);
+    box-shadow: 0 0 0 2px color-mix(in srgb, var(--_accent) 45%, transparent);
+  }
 `;

@@ -31,6 +31,17 @@ export const transcript = css`
        height (where a link scrolls to, where the end is) would be wrong until it came into view. */
     flex-shrink: 0;
   }
+  /* A long transcript is virtual: the virtualizer places each entry, spaced by its margins. */
+  .timeline.virtual {
+    padding: 0;
+  }
+  .timeline.virtual > .entry {
+    box-sizing: border-box;
+    width: calc(100% - 2 * var(--_space));
+    margin: calc(var(--_space) * 0.75) var(--_space);
+    /* Only entries near the view are in the DOM, and the virtualizer measures them. */
+    content-visibility: visible;
+  }
   .entry[data-type="user-message"] {
     background: var(--_user-bg);
   }

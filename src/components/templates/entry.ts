@@ -16,6 +16,8 @@ export interface EntryProps {
   onRawToggle: (event: Event) => void;
   /** The page's link landed on this entry: marked `entry-linked`. */
   linked?: boolean;
+  /** The find box's shown match: marked `entry-found`. */
+  found?: boolean;
   /** The "Copy link" control; absent when the element has no name to link with. */
   link?: EntryLinkProps;
   /** Comments on the entry (live only): the count for its header, the thread and form for its body. */
@@ -36,7 +38,7 @@ const linkIcon = html`<svg class="link-icon" viewBox="0 0 16 16" width="14" heig
   <path fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round" d="M6.5 9.5l3-3M7 4.5l1.2-1.2a2.7 2.7 0 0 1 3.8 3.8L10.8 8.3M9 11.5l-1.2 1.2a2.7 2.7 0 0 1-3.8-3.8L5.2 7.7" />
 </svg>`;
 
-export function entry(entry: Entry, { open, rawOpen, ctx, plain, raw, onRawToggle, linked, link, comments }: EntryProps): TemplateResult {
+export function entry(entry: Entry, { open, rawOpen, ctx, plain, raw, onRawToggle, linked, found, link, comments }: EntryProps): TemplateResult {
   // One view per type (EntryViews guarantees it): the entry is the type that view takes.
   const view = VIEWS[entry.type] as EntryView<Entry["type"]>;
   const it = entry as never;
@@ -45,9 +47,10 @@ export function entry(entry: Entry, { open, rawOpen, ctx, plain, raw, onRawToggl
   const summary = view.summary(it, ctx);
   const title = typeof summary === "string" ? reveal(summary) : summary;
   const body = open ? view.body(it, ctx) : nothing;
-  // The scan of documented parts reads `${linkedPart}` as `entry-linked` (or nothing).
+  // The scan of documented parts reads `${linkedPart}` as `entry-linked` and `${foundPart}` as `entry-found` (or nothing).
   const linkedPart = linked ? " entry-linked" : "";
-  return html`<li class="entry" part="entry entry-${entry.type}${linkedPart}" data-type=${entry.type} data-status=${status ?? nothing} data-entry-id=${entry.id} ?data-plain=${plain()} ?data-linked=${linked} aria-current=${linked ? "location" : nothing}>
+  const foundPart = found ? " entry-found" : "";
+  return html`<li class="entry" part="entry entry-${entry.type}${linkedPart}${foundPart}" data-type=${entry.type} data-status=${status ?? nothing} data-entry-id=${entry.id} ?data-plain=${plain()} ?data-linked=${linked} ?data-found=${found} aria-current=${linked ? "location" : nothing}>
     <button class="summary" part="entry-summary" id="s-${entry.id}" aria-expanded=${open ? "true" : "false"} aria-controls="b-${entry.id}">
       <span class="chevron" aria-hidden="true"></span>
       <span class="label" part="entry-label">${reveal(view.label(it))}</span>

@@ -13,6 +13,8 @@ export interface HeaderProps {
   onRawToggle: () => void;
   /** The reader's filter menu. */
   filters?: TemplateResult;
+  /** The find box. */
+  find?: TemplateResult;
   /** The live workspace's link, when the element joined one. */
   link?: {
     status: ConnectionStatus;
@@ -29,7 +31,7 @@ export interface HeaderProps {
 
 const STATUS_WORDS: Record<ConnectionStatus, string> = { idle: "Offline", connecting: "Connecting…", live: "Live", reconnecting: "Reconnecting…", error: "Error" };
 
-export function header({ summary, entries, rawView, onRawToggle, filters, link }: HeaderProps): TemplateResult {
+export function header({ summary, entries, rawView, onRawToggle, filters, find, link }: HeaderProps): TemplateResult {
   const live = link?.status === "live";
   const mode = summary.currentModeId ? modeName({ currentModeId: summary.currentModeId, availableModes: summary.modes }) : undefined;
   const turn = summary.running ? "Running…" : summary.lastStopReason ? `Idle · last turn ${summary.lastStopReason.replace(/_/g, " ")}` : "Idle";
@@ -39,6 +41,7 @@ export function header({ summary, entries, rawView, onRawToggle, filters, link }
     <span part="turn-status" class="status" data-running=${summary.running} role="status">${turn}</span>
     <button class="tool" part="raw-toggle" aria-pressed=${rawView ? "true" : "false"} @click=${onRawToggle}>Raw events</button>
     ${filters ?? nothing}
+    ${find ?? nothing}
     ${link ? connection(link) : nothing}
     <div class="header-meta" part="header-meta">
       ${mode && !pickModes ? html`<span>Mode: ${mode}</span>` : nothing}

@@ -1,0 +1,110 @@
+/**
+ * A long transcript keeps only the entries near the viewport in the DOM (@lit-labs/virtualizer,
+ * the Lit team's own: it measures each entry as it renders, so entries keep their natural heights).
+ * Below `VIRTUAL_ABOVE` entries everything is in the DOM, as a plain list: the page's own find and
+ * every other reading of the DOM see the whole transcript. Above it, the element's find box searches
+ * the entries instead, and a link or a key that moves to an entry off screen brings it in first.
+ *
+ * The virtualizer is loaded on demand, the first time a transcript grows that long; until it is
+ * there, the plain list serves.
+ */
+import type { ReactiveControllerHost, TemplateResult } from "lit";
+import type { KeyFn } from "lit/directives/repeat.js";
+import type { DirectiveResult } from "lit/directive.js";
+
+/** Entries above which the transcript is virtual. */
+export const VIRTUAL_ABOVE = 400;
+/** Entries below which a virtual transcript turns plain again (no flapping at the threshold). */
+const PLAIN_BELOW = 300;
+
+type VirtualizeModule = typeof import("@lit-labs/virtualizer/virtualize.js");
+
+interface ListHost {
+  [key: symbol]: { element(index: number): { scrollIntoView(options?: ScrollIntoViewOptions): void } | undefined } | undefined;
+}
+
+export class VirtualList {
+  #host: ReactiveControllerHost;
+  #module?: VirtualizeModule;
+  #loading?: Promise<void>;
+  #virtual = false;
+
+  constructor(host: ReactiveControllerHost) {
+    this.#host = host;
+  }
+
+  /** Whether a transcript of `count` entries is virtual (loading the virtualizer when it should be and is not yet). */
+  isVirtual(count: number): boolean {
+    if (this.#virtual ? count < PLAIN_BELOW : count <= VIRTUAL_ABOVE) this.#virtual = false;
+    else if (this.#module) this.#virtual = true;
+    else this.#load();
+    return this.#virtual;
+  }
+
+  /** The list's contents: only what is near the viewport of `list`, which scrolls. */
+  render<T>(items: T[], keyFunction: KeyFn<T>, renderItem: (item: T, index: number) => unknown): DirectiveResult {
+    // Any renderable will do for an item (the virtualizer renders it into a part), not only a template.
+    return this.#module!.virtualize({ items, keyFunction, renderItem: renderItem as (item: T, index: number) => TemplateResult, scroller: true });
+  }
+
+  /**
+   * Brings item `index` of the virtual list `list` into the DOM and into view; resolves once
+   * `rendered()` says it is there, or after a second of frames (at once when the list is not virtual).
+   */
+  async reveal(list: HTMLElement | null, index: number, rendered: () => boolean, block: ScrollLogicalPosition = "nearest"): Promise<void> {
+    if (!list || !this.#module) return;
+    const virtualizer = (list as unknown as ListHost)[this.#module.virtualizerRef];
+    if (!virtualizer) return;
+    let asked = false;
+    for (let frame = 0; frame < 60 && !rendered(); frame++) {
+      if (!asked) {
+        try {
+          virtualizer.element(index)?.scrollIntoView({ block });
+          asked = true;
+        } catch {
+          // Its layout (a module of its own) is still loading: ask again next frame.
+        }
+      }
+      await new Promise((resolve) => requestAnimationFrame(resolve));
+    }
+  }
+
+  #load(): void {
+    this.#loading ??= Promise.all([import("@lit-labs/virtualizer/virtualize.js"), import("@lit-labs/virtualizer/polyfillLoaders/ResizeObserver.js")]).then(
+      ([module, { provideResizeObserver }]) => {
+        provideResizeObserver(FrameResizeObserver);
+        this.#module = module;
+        this.#host.requestUpdate();
+      },
+      // Without it the plain list serves, slower but whole.
+      () => undefined,
+    );
+  }
+}
+
+/**
+ * A ResizeObserver that tells of sizes in the next animation frame. The virtualizer lays out and
+ * renders entries from its observers' callbacks; done inside them, new entries resize within the
+ * same delivery and the browser reports "ResizeObserver loop completed with undelivered
+ * notifications" as an error on the page, which a host's error monitoring would collect. A frame
+ * later, nothing is left undelivered.
+ */
+class FrameResizeObserver implements ResizeObserver {
+  #observer: ResizeObserver;
+
+  constructor(callback: ResizeObserverCallback) {
+    this.#observer = new ResizeObserver((entries) => requestAnimationFrame(() => callback(entries, this)));
+  }
+
+  observe(target: Element, options?: ResizeObserverOptions): void {
+    this.#observer.observe(target, options);
+  }
+
+  unobserve(target: Element): void {
+    this.#observer.unobserve(target);
+  }
+
+  disconnect(): void {
+    this.#observer.disconnect();
+  }
+}
