@@ -372,8 +372,7 @@ export class SandboxWorkspace extends LitElement {
     if (find() || !items) return find();
     const index = items.findIndex((item) => item.id === id);
     if (index < 0) return undefined;
-    await this.#virtual.reveal(this.renderRoot.querySelector<HTMLElement>(".timeline"), index, () => find() !== undefined, "start");
-    return find();
+    return this.#virtual.reveal(this.renderRoot.querySelector<HTMLElement>(".timeline"), index, find, "start");
   }
 
   /** Coalesces renders to one per frame: a fast stream of events costs one render per frame, not per event. */
@@ -1041,7 +1040,14 @@ export class SandboxWorkspace extends LitElement {
     const next = id === undefined ? undefined : nextHeader(event.key, items.findIndex((item) => item.id === id), items.length);
     if (next === undefined) return;
     event.preventDefault();
-    void this.#bringIn(items[next].id).then((found) => found?.querySelector<HTMLElement>(".summary")?.focus());
+    const target = items[next].id;
+    const rendered = this.renderRoot.querySelector<HTMLElement>(`.timeline > [data-entry-id="${CSS.escape(target)}"] .summary`);
+    if (rendered) {
+      rendered.focus();
+      return;
+    }
+    // Brought in, it is in view: focused without a scroll of the browser's own, which would move the virtualizer's range.
+    void this.#bringIn(target).then((found) => found?.querySelector<HTMLElement>(".summary")?.focus({ preventScroll: true }));
   };
 
   #onToggle = (event: Event): void => {

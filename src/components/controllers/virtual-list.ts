@@ -16,6 +16,8 @@ import type { DirectiveResult } from "lit/directive.js";
 export const VIRTUAL_ABOVE = 400;
 /** Entries below which a virtual transcript turns plain again (no flapping at the threshold). */
 const PLAIN_BELOW = 300;
+/** How long bringing an entry into a virtual transcript may take before it is given up. */
+const REVEAL_MS = 5_000;
 
 type VirtualizeModule = typeof import("@lit-labs/virtualizer/virtualize.js");
 
@@ -48,25 +50,36 @@ export class VirtualList {
   }
 
   /**
-   * Brings item `index` of the virtual list `list` into the DOM and into view; resolves once
-   * `rendered()` says it is there, or after a second of frames (at once when the list is not virtual).
+   * Brings item `index` of the virtual list `list` into the DOM and into view; resolves with its
+   * element, as `find()` gives it, once it has held still for two frames (the virtualizer measures
+   * entries as they render, and moves them), or after `REVEAL_MS`. At once when the list is not virtual.
    */
-  async reveal(list: HTMLElement | null, index: number, rendered: () => boolean, block: ScrollLogicalPosition = "nearest"): Promise<void> {
-    if (!list || !this.#module) return;
+  async reveal<E extends Element>(list: HTMLElement | null, index: number, find: () => E | undefined, block: ScrollLogicalPosition = "nearest"): Promise<E | undefined> {
+    if (!list || !this.#module) return find();
     const virtualizer = (list as unknown as ListHost)[this.#module.virtualizerRef];
-    if (!virtualizer) return;
-    let asked = false;
-    for (let frame = 0; frame < 60 && !rendered(); frame++) {
-      if (!asked) {
+    if (!virtualizer) return find();
+    const deadline = performance.now() + REVEAL_MS;
+    let last: { element: E; top: number } | undefined;
+    let still = 0;
+    // Asked again every few frames until it is rendered: its layout (a module of its own) may still
+    // be loading, and a jump far into entries not measured yet can take it a few layouts.
+    for (let frame = 0; performance.now() < deadline; frame++) {
+      const element = find();
+      if (element) {
+        const top = element.getBoundingClientRect().top;
+        still = last && last.element === element && Math.abs(last.top - top) < 1 ? still + 1 : 0;
+        last = { element, top };
+        if (still >= 2) return element;
+      } else if (frame % 10 === 0) {
         try {
           virtualizer.element(index)?.scrollIntoView({ block });
-          asked = true;
         } catch {
-          // Its layout (a module of its own) is still loading: ask again next frame.
+          // Not ready to scroll yet: the next ask.
         }
       }
-      await new Promise((resolve) => requestAnimationFrame(resolve));
+      await nextFrame();
     }
+    return find();
   }
 
   #load(): void {
@@ -93,7 +106,7 @@ class FrameResizeObserver implements ResizeObserver {
   #observer: ResizeObserver;
 
   constructor(callback: ResizeObserverCallback) {
-    this.#observer = new ResizeObserver((entries) => requestAnimationFrame(() => callback(entries, this)));
+    this.#observer = new ResizeObserver((entries) => void nextFrame().then(() => callback(entries, this)));
   }
 
   observe(target: Element, options?: ResizeObserverOptions): void {
@@ -107,4 +120,15 @@ class FrameResizeObserver implements ResizeObserver {
   disconnect(): void {
     this.#observer.disconnect();
   }
+}
+
+/** The next animation frame; a hidden page gets none, so at most 100 ms. */
+function nextFrame(): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 100);
+    requestAnimationFrame(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -103,7 +103,12 @@ describe("a long session (100,000 events)", function () {
     firstHeader.focus();
     firstHeader.dispatchEvent(new KeyboardEvent("keydown", { key: "End", bubbles: true, composed: true }));
     const last = entries[entries.length - 1].id;
-    await until(() => (el.shadowRoot!.activeElement as HTMLElement | null)?.closest<HTMLElement>("[data-entry-id]")?.dataset.entryId === last, "the last entry's header has focus");
+    const state = () => {
+      const list = $(el, '[part~="timeline"]');
+      const active = el.shadowRoot!.activeElement as HTMLElement | null;
+      return `the last entry's header has focus (active: ${active?.className} in ${active?.closest<HTMLElement>("[data-entry-id]")?.dataset.entryId}; last rendered: ${!!el.shadowRoot!.querySelector(`[data-entry-id="${CSS.escape(last)}"]`)}; scroll ${list.scrollTop}/${list.scrollHeight}; rendered ${rendered(el).map((item) => item.dataset.entryId).join(",")}; hasFocus ${document.hasFocus()}; visibility ${document.visibilityState})`;
+    };
+    await until(() => (el.shadowRoot!.activeElement as HTMLElement | null)?.closest<HTMLElement>("[data-entry-id]")?.dataset.entryId === last, state);
     expect(inView(el, last)).to.equal(true);
     (el.shadowRoot!.activeElement as HTMLElement).dispatchEvent(new KeyboardEvent("keydown", { key: "ArrowUp", bubbles: true, composed: true }));
     await until(() => (el.shadowRoot!.activeElement as HTMLElement | null)?.closest<HTMLElement>("[data-entry-id]")?.dataset.entryId === entries[entries.length - 2].id, "the one before has focus");

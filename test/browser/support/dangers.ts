@@ -34,6 +34,7 @@ const OWN_CONTROLS: Record<string, string[]> = {
     '[part~="filters-menu"] input[type="checkbox"]',
     '[part~="question-form"] input',
     "input[readonly][data-link-field]",
+    '[part~="find-input"]',
   ],
 };
 
