@@ -266,6 +266,8 @@ export class SandboxWorkspace extends LitElement {
   #virtualItems?: Entry[];
   /** The entry being brought into a virtual transcript's DOM for a link. */
   #bringingIn?: string;
+  /** `scrollToEntry` calls so far. */
+  #scrollsAsked = 0;
   #markdown = new ProgressiveMarkdown(this, {
     list: () => this.renderRoot.querySelector<HTMLElement>(".timeline"),
     followingLive: () => this.#follow.following && !!this.#joined,
@@ -361,8 +363,11 @@ export class SandboxWorkspace extends LitElement {
     if (!this.#timeline.entry(id)) return;
     this.#disclosure.setOpen(id, true);
     this.requestUpdate();
+    const asked = ++this.#scrollsAsked;
     await this.updateComplete;
-    (await this.#bringIn(id))?.scrollIntoView({ block: "nearest" });
+    const found = await this.#bringIn(id);
+    // Asked again meanwhile (Enter held down in the find box): the last one asked wins.
+    if (asked === this.#scrollsAsked) found?.scrollIntoView({ block: "nearest" });
   }
 
   /** The rendered entry `id`; in a virtual transcript, brought into the DOM (and into view) first. */

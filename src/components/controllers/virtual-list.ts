@@ -30,6 +30,8 @@ export class VirtualList {
   #module?: VirtualizeModule;
   #loading?: Promise<void>;
   #virtual = false;
+  /** Bumped by each reveal: an older one still under way gives up (the newest request wins). */
+  #reveals = 0;
 
   constructor(host: ReactiveControllerHost) {
     this.#host = host;
@@ -52,18 +54,21 @@ export class VirtualList {
   /**
    * Brings item `index` of the virtual list `list` into the DOM and into view; resolves with its
    * element, as `find()` gives it, once it has held still for two frames (the virtualizer measures
-   * entries as they render, and moves them), or after `REVEAL_MS`. At once when the list is not virtual.
+   * entries as they render, and moves them), or after `REVEAL_MS`; with nothing when a later reveal
+   * began meanwhile. At once when the list is not virtual.
    */
   async reveal<E extends Element>(list: HTMLElement | null, index: number, find: () => E | undefined, block: ScrollLogicalPosition = "nearest"): Promise<E | undefined> {
     if (!list || !this.#module) return find();
     const virtualizer = (list as unknown as ListHost)[this.#module.virtualizerRef];
     if (!virtualizer) return find();
     const deadline = performance.now() + REVEAL_MS;
+    const mine = ++this.#reveals;
     let last: { element: E; top: number } | undefined;
     let still = 0;
     // Asked again every few frames until it is rendered: its layout (a module of its own) may still
     // be loading, and a jump far into entries not measured yet can take it a few layouts.
     for (let frame = 0; performance.now() < deadline; frame++) {
+      if (mine !== this.#reveals) return undefined;
       const element = find();
       if (element) {
         const top = element.getBoundingClientRect().top;

@@ -24,7 +24,8 @@ export const chrome = css`
     color: var(--_muted);
     font-size: 0.9em;
   }
-  button.tool {
+  button.tool,
+  .find-input {
     font: inherit;
     font-size: 0.85em;
     color: var(--_fg);

@@ -166,13 +166,9 @@ export const reader = css`
     align-items: center;
     gap: calc(var(--_space) / 2);
   }
+  /* Dressed as the header's buttons (chrome.ts), as a field. */
   .find-input {
-    font: inherit;
-    font-size: 0.85em;
-    color: var(--_fg);
-    background: var(--_entry-bg);
-    border: 1px solid var(--_border);
-    border-radius: calc(var(--_radius) / 1.5);
+    cursor: text;
     padding: 2px 8px;
     inline-size: 10em;
     min-inline-size: 0;
