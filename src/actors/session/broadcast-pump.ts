@@ -81,14 +81,16 @@ export class BroadcastPump {
       const gap = Math.min(MAX_GAP_MS, GAP_PER_CONNECTION_MS * (this.#options.audience?.() ?? 1));
       const wait = this.#eventsSentAt + gap - performance.now();
       if (wait > 0 && end - this.#sent < MAX_BATCH) {
-        setTimeout(() => this.#pump(), wait);
+        // Whole milliseconds, rounded up: a timer given a fraction may fire that fraction early.
+        setTimeout(() => this.#pump(), Math.ceil(wait));
         return;
       }
-      this.#eventsSentAt = performance.now();
       const batch = this.#outbox.slice(this.#sent, end).map(([, event]) => event as SessionEvent);
       this.#sent = end;
       if (batch.length === 1) this.#options.emit("session.event", batch[0]);
       else this.#options.emit("session.events", batch);
+      // The gap runs from when the message left.
+      this.#eventsSentAt = performance.now();
     }
     if (this.#sent < this.#outbox.length) {
       setImmediate(() => this.#pump());
