@@ -16,6 +16,7 @@ type Bench = {
   firehose(options: { endpoint: string; workspaceId: string; elements: number; text: string; chunks: number; timeoutMs: number; undisplayed?: boolean }): Promise<FirehoseResult>;
   fetchHistory(endpoint: string, workspaceId: string): Promise<{ ms: number; events: number }>;
   openHistory(endpoint: string, workspaceId: string, lastIndex: number): Promise<{ ms: number; events: number; entries: number; refolds: number }>;
+  makeLong(count: number): number;
   openLong(count: number): Promise<{ ms: number; foldMs: number; entries: number; inDom: number }>;
   frames(ms: number, scroll: boolean): Promise<{ frames: number; worstMs: number; ms: number }>;
   streamRender(count: number): Promise<{ ms: number; longTasks: number[]; chunks: number }>;

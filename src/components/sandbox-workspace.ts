@@ -18,7 +18,7 @@ import { EntryFind } from "./controllers/entry-find.js";
 import { EntryLinks } from "./controllers/entry-links.js";
 import { FollowScroll } from "./controllers/follow-scroll.js";
 import { ProgressiveMarkdown } from "./controllers/progressive-markdown.js";
-import { VirtualList } from "./controllers/virtual-list.js";
+import { VirtualList, WHILE_LOADING } from "./controllers/virtual-list.js";
 import { clockTime, plural } from "./format.js";
 import { inNextFrame } from "./frame.js";
 import { workspaceEvent, type SandboxWorkspaceErrorCode, type SandboxWorkspaceErrorDetail } from "./sandbox-workspace.events.js";
@@ -567,9 +567,12 @@ export class SandboxWorkspace extends LitElement {
             });
           });
     };
-    const items = Array.isArray(shown) ? (shown as Entry[]) : [...shown];
-    const virtual = this.#virtual.isVirtual(items.length);
+    let items = Array.isArray(shown) ? (shown as Entry[]) : [...shown];
+    const mode = this.#virtual.mode(items.length);
+    const virtual = mode === "virtual";
     if (virtual) this.#virtualItems = items;
+    // While the virtualizer loads, the end a reader sees: the newest entries while following a live workspace, else the first.
+    else if (mode === "loading") items = this.#follow.following && this.#joined ? items.slice(-WHILE_LOADING) : items.slice(0, WHILE_LOADING);
     const key = (item: Entry) => item.id;
     // A new list when it turns virtual or plain: the virtualizer styles the list it runs in.
     return html`${keyed(

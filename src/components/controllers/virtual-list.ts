@@ -12,6 +12,8 @@ import type { ReactiveControllerHost, TemplateResult } from "lit";
 import type { KeyFn } from "lit/directives/repeat.js";
 import type { DirectiveResult } from "lit/directive.js";
 
+/** Entries rendered while the virtualizer loads: a screenful and more. */
+export const WHILE_LOADING = 60;
 /** Entries above which the transcript is virtual. */
 export const VIRTUAL_ABOVE = 400;
 /** Entries below which a virtual transcript turns plain again (no flapping at the threshold). */
@@ -29,6 +31,7 @@ export class VirtualList {
   #host: ReactiveControllerHost;
   #module?: VirtualizeModule;
   #loading?: Promise<void>;
+  #failed = false;
   #virtual = false;
   /** Bumped by each reveal: an older one still under way gives up (the newest request wins). */
   #reveals = 0;
@@ -37,12 +40,16 @@ export class VirtualList {
     this.#host = host;
   }
 
-  /** Whether a transcript of `count` entries is virtual (loading the virtualizer when it should be and is not yet). */
-  isVirtual(count: number): boolean {
+  /**
+   * How a transcript of `count` entries is rendered: `plain`, `virtual`, or `loading` while the
+   * virtualizer it needs loads (then only a screenful of it is rendered, not thousands of entries
+   * that would be thrown away a moment later).
+   */
+  mode(count: number): "plain" | "virtual" | "loading" {
     if (this.#virtual ? count < PLAIN_BELOW : count <= VIRTUAL_ABOVE) this.#virtual = false;
     else if (this.#module) this.#virtual = true;
-    else this.#load();
-    return this.#virtual;
+    else if (this.#load()) return "loading";
+    return this.#virtual ? "virtual" : "plain";
   }
 
   /** The list's contents: only what is near the viewport of `list`, which scrolls. */
@@ -87,7 +94,9 @@ export class VirtualList {
     return find();
   }
 
-  #load(): void {
+  /** Loads the virtualizer; false once it failed to load (the plain list serves then). */
+  #load(): boolean {
+    if (this.#failed) return false;
     this.#loading ??= Promise.all([import("@lit-labs/virtualizer/virtualize.js"), import("@lit-labs/virtualizer/polyfillLoaders/ResizeObserver.js")]).then(
       ([module, { provideResizeObserver }]) => {
         provideResizeObserver(FrameResizeObserver);
@@ -95,8 +104,12 @@ export class VirtualList {
         this.#host.requestUpdate();
       },
       // Without it the plain list serves, slower but whole.
-      () => undefined,
+      () => {
+        this.#failed = true;
+        this.#host.requestUpdate();
+      },
     );
+    return true;
   }
 }
 
