@@ -104,6 +104,7 @@ export const SCENARIOS: readonly Scenario[] = [
       "N agent_message_chunk events as fast as possible or one every `every` ms (text `chunk <i> `, or `size` characters; 0 keeps the default), each with its index and send time in `_meta`.",
   },
   { command: "/long", usage: "/long N", description: "One long markdown message in N chunks, the empty opener included." },
+  { command: "/tools", usage: "/tools N", description: "N Read tool calls, each done at once, as fast as possible: a transcript of N entries and more." },
   { command: "/slow", usage: "/slow MS", description: "The default turn with MS ms between chunks." },
   {
     command: "/permission",
@@ -492,6 +493,16 @@ async function firehose(t: Turn, count: number, size: number | undefined, everyM
   return endTurn("end_turn", 1_000, count);
 }
 
+async function manyTools(t: Turn, count: number): Promise<PromptResponse> {
+  for (let i = 0; i < count; i++) {
+    if (t.signal.aborted) return endTurn("cancelled", 1_000, i);
+    if (i % 64 === 63) await new Promise((r) => setImmediate(r)); // let a cancel in
+    const path = `src/file-${i}.ts`;
+    await t.send({ sessionUpdate: "tool_call", toolCallId: toolCallId(), title: `Read ${path}`, kind: "read", status: "completed", rawInput: { file_path: path }, locations: [{ path }] });
+  }
+  return endTurn("end_turn", 1_000, count);
+}
+
 async function longMessage(t: Turn, count: number): Promise<PromptResponse> {
   const pieces = Math.max(1, count - 1); // the empty opener counts as one chunk
   const text = longMarkdown(pieces * 12);
@@ -605,6 +616,8 @@ function runScenario(t: Turn, prompt: ContentBlock[]): Promise<PromptResponse> {
       return firehose(t, intArg(args[0], 1000), intArg(args[1], 0) > 0 ? intArg(args[1], 10) : undefined, intArg(args[2], 0));
     case "/long":
       return longMessage(t, Math.max(2, intArg(args[0], 400)));
+    case "/tools":
+      return manyTools(t, intArg(args[0], 100));
     case "/slow":
       return defaultTurn(new Turn(t.session, t.client, t.signal, new Pacer(intArg(args[0], 200), t.signal)));
     case "/permission":

@@ -45,4 +45,42 @@ describe("following the newest entries", () => {
     );
     el.remove();
   });
+
+  it("a live transcript of hundreds of entries turns virtual and still keeps to its end, for whoever joins", async () => {
+    const id = fresh("follow-long");
+    const el = await join(endpoint, id, "Ada");
+    el.style.height = "400px";
+    await el.prompt("/tools 600");
+    await until(() => !el.timeline.summary.running && el.timeline.size > 600, "the turn is in");
+    const list = () => $(el, '[part~="timeline"]');
+    const rendered = (of = el) => of.shadowRoot!.querySelectorAll('[part~="timeline"] > [data-entry-id]').length;
+    const lastShown = (of = el) => {
+      const last = [...of.timeline.entries].at(-1)!.id;
+      return !!of.shadowRoot!.querySelector(`[data-entry-id="${CSS.escape(last)}"]`);
+    };
+    await until(() => list().classList.contains("virtual"), "the transcript turns virtual");
+    await until(() => atEnd(list()) && lastShown(), () => `at the end, the last entry rendered (scrollTop ${list().scrollTop}, scrollHeight ${list().scrollHeight})`);
+    expect(rendered(), "only the entries near the view").to.be.lessThan(150);
+
+    // The reader scrolls up: a new turn is counted, not followed; "jump to latest" takes them back.
+    list().dispatchEvent(new WheelEvent("wheel", { deltaY: -400 }));
+    list().scrollTop = 0;
+    list().dispatchEvent(new Event("scroll"));
+    const before = el.timeline.size;
+    await el.prompt("/tools 5");
+    await until(() => el.timeline.size > before && !!el.shadowRoot!.querySelector('[part="jump-latest"]'), "the new entries are counted");
+    expect(list().scrollTop, "the reader stays where they scrolled").to.be.lessThan(400);
+    $(el, '[part="jump-latest"]').click();
+    await until(() => atEnd(list()) && lastShown() && !el.shadowRoot!.querySelector('[part="jump-latest"]'), "back at the end");
+
+    // Grace joins the long workspace: she opens at its end.
+    const grace = await join(endpoint, id, "Grace");
+    grace.style.height = "400px";
+    // (Her transcript is a placeholder until the history is in.)
+    const graceList = () => grace.shadowRoot!.querySelector<HTMLElement>('[part~="timeline"]');
+    await until(() => !!graceList()?.classList.contains("virtual") && atEnd(graceList()!) && lastShown(grace), "Grace opens at the end");
+    expect(rendered(grace)).to.be.lessThan(150);
+    el.remove();
+    grace.remove();
+  });
 });
