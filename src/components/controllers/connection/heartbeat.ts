@@ -35,6 +35,8 @@ export interface HeartbeatHost {
 export class Heartbeat {
   #host: HeartbeatHost;
   #timer?: ReturnType<typeof setInterval>;
+  /** Ends the probe under way, if any. */
+  #stopProbe?: () => void;
   /** When the current link last delivered anything: a link busy delivering is alive. */
   #lastHeard = 0;
 
@@ -105,8 +107,6 @@ export class Heartbeat {
     this.#timer = timer;
     this.#stopProbe = () => probing?.abort();
   }
-
-  #stopProbe?: () => void;
 
   stop(): void {
     clearInterval(this.#timer);
