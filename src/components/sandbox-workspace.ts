@@ -18,7 +18,7 @@ import { EntryFind } from "./controllers/entry-find.js";
 import { EntryLinks } from "./controllers/entry-links.js";
 import { FollowScroll } from "./controllers/follow-scroll.js";
 import { ProgressiveMarkdown } from "./controllers/progressive-markdown.js";
-import { VirtualList, WHILE_LOADING } from "./controllers/virtual-list.js";
+import { VIRTUAL_ABOVE, VirtualList, WHILE_LOADING } from "./controllers/virtual-list.js";
 import { clockTime, plural } from "./format.js";
 import { inNextFrame } from "./frame.js";
 import { workspaceEvent, type SandboxWorkspaceErrorCode, type SandboxWorkspaceErrorDetail } from "./sandbox-workspace.events.js";
@@ -37,6 +37,9 @@ import { commentCount, commentThread } from "./templates/comments.js";
 import { queue } from "./templates/queue.js";
 import { can, type WorkspaceRole } from "../protocol/index.js";
 import type { ViewContext } from "./views/index.js";
+
+/** How long the find box waits for typing to pause before searching a long transcript. */
+const FIND_PAUSE_MS = 150;
 
 /** Errors that end a turn: the next turn to start makes them history. */
 const TURN_FAILURES = new Set(["sandbox-unreachable", "agent-exited", "prompt-failed"]);
@@ -262,12 +265,15 @@ export class SandboxWorkspace extends LitElement {
   #follow = new FollowScroll(this, () => this.renderRoot.querySelector<HTMLElement>(".timeline, .raw-list"));
   #virtual = new VirtualList(this);
   #find = new EntryFind();
+  #findTimer?: ReturnType<typeof setTimeout>;
   /** The entries the transcript shows, in order, while it is virtual (for moving to one off screen). */
   #virtualItems?: Entry[];
   /** The entry being brought into a virtual transcript's DOM for a link. */
   #bringingIn?: string;
   /** `scrollToEntry` calls so far. */
   #scrollsAsked = 0;
+  /** The entry a reader was at when the transcript turned virtual: brought back into view after. */
+  #anchor?: string;
   #markdown = new ProgressiveMarkdown(this, {
     list: () => this.renderRoot.querySelector<HTMLElement>(".timeline"),
     followingLive: () => this.#follow.following && !!this.#joined,
@@ -370,6 +376,15 @@ export class SandboxWorkspace extends LitElement {
     if (asked === this.#scrollsAsked) found?.scrollIntoView({ block: "nearest" });
   }
 
+  /** The first entry in view in the transcript as rendered now. */
+  #firstVisibleEntry(): string | undefined {
+    const list = this.renderRoot.querySelector<HTMLElement>(".timeline");
+    if (!list) return undefined;
+    const top = list.getBoundingClientRect().top;
+    for (const item of list.querySelectorAll<HTMLElement>(":scope > [data-entry-id]")) if (item.getBoundingClientRect().bottom > top) return item.dataset.entryId;
+    return undefined;
+  }
+
   /** The rendered entry `id`; in a virtual transcript, brought into the DOM (and into view) first. */
   async #bringIn(id: string): Promise<HTMLElement | undefined> {
     const find = () => this.renderRoot.querySelector<HTMLElement>(`.timeline > [data-entry-id="${CSS.escape(id)}"]`) ?? undefined;
@@ -424,6 +439,9 @@ export class SandboxWorkspace extends LitElement {
     this.#markdown.afterRender();
     this.#reportMalformed();
     this.#revealLinked();
+    const anchor = this.#anchor;
+    this.#anchor = undefined;
+    if (anchor !== undefined) void this.#bringIn(anchor);
     const manual = this.#links.manual;
     if (manual && !manual.selected) {
       const field = this.renderRoot.querySelector<HTMLInputElement>(`[data-link-field="${CSS.escape(manual.entryId)}"]`);
@@ -465,7 +483,7 @@ export class SandboxWorkspace extends LitElement {
           onExpandAll: () => this.#openAll(true),
           onKeydown: this.#onFiltersKey,
         }),
-        find: findBox({ query: this.#find.query, count: this.#find.count, position: this.#find.position, onInput: this.#onFindInput, onKeydown: this.#onFindKey }),
+        find: findBox({ query: this.#find.query, count: this.#find.count, position: this.#find.position, pending: this.#findTimer !== undefined, onInput: this.#onFindInput, onKeydown: this.#onFindKey }),
         link: live
           ? {
               status: connection.status,
@@ -570,6 +588,8 @@ export class SandboxWorkspace extends LitElement {
     let items = Array.isArray(shown) ? (shown as Entry[]) : [...shown];
     const mode = this.#virtual.mode(items.length);
     const virtual = mode === "virtual";
+    // The plain list is about to be replaced: a reader who is not following keeps the entry they were at.
+    if (this.#virtual.justTurnedVirtual && !(this.#follow.following && this.#joined)) this.#anchor = this.#firstVisibleEntry();
     if (virtual) this.#virtualItems = items;
     // While the virtualizer loads, the end a reader sees: the newest entries while following a live workspace, else the first.
     else if (mode === "loading") items = this.#follow.following && this.#joined ? items.slice(-WHILE_LOADING) : items.slice(0, WHILE_LOADING);
@@ -655,8 +675,10 @@ export class SandboxWorkspace extends LitElement {
       // Off screen in a virtual list: brought in first; the render after lands on it.
       if (this.#bringingIn !== id) {
         this.#bringingIn = id;
-        void this.#bringIn(id).finally(() => {
+        void this.#bringIn(id).then((found) => {
           this.#bringingIn = undefined;
+          // Not there after all (another scroll was asked for meanwhile, or it is filtered out): given up, not retried for ever.
+          if (!found && this.#revealing === id) this.#revealing = undefined;
           this.requestUpdate();
         });
       }
@@ -758,6 +780,8 @@ export class SandboxWorkspace extends LitElement {
     this.#reportedMalformed = 0;
     this.#disclosure.clear();
     this.#markdown.reset();
+    this.#find.search([], this.#find.query);
+    this.#revealing = undefined;
   }
 
   #syncEvents(): void {
@@ -1000,36 +1024,61 @@ export class SandboxWorkspace extends LitElement {
     this.#say(open ? "Entries expanded." : "Entries collapsed.");
   }
 
-  /** Each change of the query shows its first match. */
+  /** Each change of the query shows its first match (searched once typing pauses, in a long transcript). */
   #onFindInput = (event: Event): void => {
-    this.#find.search(this.#shownEntries().list, (event.target as HTMLInputElement).value);
-    this.#showFound();
+    const query = (event.target as HTMLInputElement).value;
+    this.#find.query = query;
+    clearTimeout(this.#findTimer);
+    this.#findTimer = undefined;
+    const search = () => {
+      this.#findTimer = undefined;
+      this.#find.search(this.#shownEntries().list, query);
+      this.#showFound(false);
+    };
+    if (this.#timeline.size > VIRTUAL_ABOVE) {
+      this.#findTimer = setTimeout(search, FIND_PAUSE_MS);
+      this.requestUpdate();
+    } else search();
   };
 
   /** Enter: the next match; Shift+Enter: the previous one (searched again over what arrived meanwhile); Escape: clear. */
   #onFindKey = (event: KeyboardEvent): void => {
     if (event.key === "Escape") {
       event.preventDefault();
+      clearTimeout(this.#findTimer);
+      this.#findTimer = undefined;
+      (event.target as HTMLInputElement).value = "";
       this.#find.search([], "");
       this.requestUpdate();
       return;
     }
     if (event.key !== "Enter") return;
     event.preventDefault();
+    clearTimeout(this.#findTimer);
+    this.#findTimer = undefined;
     // Searched again from the match shown: entries that arrived meanwhile count, and the reader keeps their place.
     this.#find.search(this.#shownEntries().list, this.#find.query, this.#find.current);
     this.#find.step(event.shiftKey ? -1 : 1);
-    this.#showFound();
+    this.#showFound(true);
   };
 
-  /** Opens the find box's match and scrolls to it; the transcript stops following the newest entries. */
-  #showFound(): void {
+  /**
+   * Scrolls to the find box's match (its count, a live region, says where it stands); Enter also
+   * opens it, typing does not. The transcript stops following the newest entries.
+   */
+  #showFound(open: boolean): void {
     const id = this.#find.current;
-    this.#say(this.#find.query.trim() ? (this.#find.count ? `Match ${this.#find.position} of ${this.#find.count}.` : "No match.") : "");
     this.requestUpdate();
     if (id === undefined) return;
     this.#follow.hold();
-    void this.scrollToEntry(id);
+    if (open) {
+      void this.scrollToEntry(id);
+      return;
+    }
+    const asked = ++this.#scrollsAsked;
+    void this.updateComplete
+      .then(() => this.#bringIn(id))
+      .then((found) => asked === this.#scrollsAsked && found?.scrollIntoView({ block: "nearest" }));
   }
 
   #onScroll = (event: Event): void => {

@@ -31,10 +31,14 @@ export function tooLarge(what: "prompt" | "comment", text: string, maxBytes: num
   return bytes > maxBytes ? `The ${what} is ${bytes.toLocaleString("en")} bytes; the limit is ${maxBytes.toLocaleString("en")}.` : undefined;
 }
 
-/** Whether a failed call's link was closed for a message over the transport's limit (every call in flight on it fails so). */
-export function closedForSize(error: unknown): boolean {
+/**
+ * Whether a prompt of `text` whose send failed with `error` closed its link by its size: the link
+ * was closed for a message over the transport's limit, and this one is over it. (Every call in
+ * flight on that link fails the same way: a smaller one merely lost its link.)
+ */
+export function closedForSize(error: unknown, text: string): boolean {
   const { group, code } = (error ?? {}) as { group?: string; code?: string };
-  return group === "message" && code === "incoming_too_long";
+  return group === "message" && code === "incoming_too_long" && new TextEncoder().encode(text).length > LINK_TEXT_BYTES;
 }
 
 /** The error a prompt settles with when its link closed for its size: it is never sent again. */
@@ -88,7 +92,7 @@ export async function runPrompt(conn: PromptingConnection, text: string, checkMs
   const promptId = newPromptId();
   // The workspace's start the prompt goes to: after a restart it is not sent again (it may have run in part).
   const { bootId, limits } = await conn.getSessionInfo();
-  const refused = tooLarge("prompt", text, limits?.maxPromptBytes ?? LINK_TEXT_BYTES);
+  const refused = tooLarge("prompt", text, Math.min(limits?.maxPromptBytes ?? LINK_TEXT_BYTES, LINK_TEXT_BYTES));
   if (refused) throw turnError({ code: "prompt-too-large", message: refused });
   let settle!: (result: PromptResult) => void;
   const ended = new Promise<PromptResult>((resolve) => (settle = resolve));
@@ -101,7 +105,7 @@ export async function runPrompt(conn: PromptingConnection, text: string, checkMs
         // The workspace's refusal is the answer, and so is a link closed for the prompt's size
         // (sent again, it would close the next one). Any other failed link is not: the next check tells.
         if (isRefusal(error)) settle({ error });
-        else if (closedForSize(error)) settle({ error: tooLargeForLink(text) });
+        else if (closedForSize(error, text)) settle({ error: tooLargeForLink(text) });
       },
     );
   const check = setInterval(() => {

@@ -171,16 +171,29 @@ export function honouringSignal(fetcher: typeof fetch): typeof fetch {
       onAbort = () => reject(signal.reason ?? new DOMException("The operation was aborted.", "AbortError"));
       signal.addEventListener("abort", onAbort, { once: true });
     });
+    const pending = fetcher(input, init);
     let response: Response;
     try {
-      response = await Promise.race([fetcher(input, init), aborted]);
+      response = await Promise.race([pending, aborted]);
+    } catch (error) {
+      // Aborted first: a response that still comes is closed, not left open.
+      pending.then(
+        (late) => late.body?.cancel(signal.reason).catch(() => undefined),
+        () => undefined,
+      );
+      throw error;
     } finally {
       signal.removeEventListener("abort", onAbort);
     }
     if (!response.body) return response;
-    // Aborting the pipe cancels the response's body, which closes its connection.
-    const body = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>(), { signal });
-    return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    try {
+      // Aborting the pipe cancels the response's body, which closes its connection.
+      const body = response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>(), { signal });
+      return new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    } catch {
+      // A body that is not a web stream (a fetch of another kind): handed on as it came.
+      return response;
+    }
   };
 }
 

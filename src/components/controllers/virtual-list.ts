@@ -33,6 +33,8 @@ export class VirtualList {
   #loading?: Promise<void>;
   #failed = false;
   #virtual = false;
+  #mode?: "plain" | "virtual" | "loading";
+  #turned = false;
   /** Bumped by each reveal: an older one still under way gives up (the newest request wins). */
   #reveals = 0;
 
@@ -46,10 +48,24 @@ export class VirtualList {
    * that would be thrown away a moment later).
    */
   mode(count: number): "plain" | "virtual" | "loading" {
+    const was = this.#mode;
+    // Fetched ahead, as a transcript nears the threshold.
+    if (count > PLAIN_BELOW && !this.#module) this.#load();
     if (this.#virtual ? count < PLAIN_BELOW : count <= VIRTUAL_ABOVE) this.#virtual = false;
     else if (this.#module) this.#virtual = true;
-    else if (this.#load()) return "loading";
-    return this.#virtual ? "virtual" : "plain";
+    // A transcript shown whole stays whole until the virtualizer is there (the reader keeps their place).
+    else if (this.#load() && was !== "plain") {
+      this.#turned = false;
+      return (this.#mode = "loading");
+    }
+    const mode = this.#virtual ? "virtual" : "plain";
+    this.#turned = was === "plain" && mode === "virtual";
+    return (this.#mode = mode);
+  }
+
+  /** Whether the last `mode` turned the transcript from plain to virtual. */
+  get justTurnedVirtual(): boolean {
+    return this.#turned;
   }
 
   /** The list's contents: only what is near the viewport of `list`, which scrolls. */

@@ -6,12 +6,14 @@ export interface FindProps {
   count: number;
   /** The shown match's place, from 1. */
   position: number;
+  /** A search is due (typing has not paused yet): nothing is said meanwhile. */
+  pending: boolean;
   onInput: (event: Event) => void;
   onKeydown: (event: KeyboardEvent) => void;
 }
 
-export function findBox({ query, count, position, onInput, onKeydown }: FindProps): TemplateResult {
-  const said = query.trim() ? (count ? `${position} of ${count}` : "No match") : "";
+export function findBox({ query, count, position, pending, onInput, onKeydown }: FindProps): TemplateResult {
+  const said = query.trim() && !pending ? (count ? `${position} of ${count}` : "No match") : "";
   return html`<span class="find" part="find">
     <input type="search" class="find-input" part="find-input" placeholder="Find" aria-label="Find in the transcript (Enter: next, Shift+Enter: previous)" .value=${query} @input=${onInput} @keydown=${onKeydown} />
     <span class="find-count" part="find-count" role="status">${said}</span>

@@ -66,6 +66,23 @@ describe("the prompt ledger", () => {
     assert.equal(sent.length, 1, "sent once, never again");
   });
 
+  it("a small prompt whose link closed for another message's size only lost its link: sent again, not refused", async () => {
+    const { ledger, link } = ledgerAt({ link: 1, bootId: "b1", linkBootId: "b1" });
+    const closed = Object.assign(new Error("Connection closed: message.incoming_too_long"), { group: "message", code: "incoming_too_long" });
+    const { conn, sent } = recorder(new Map(), closed);
+    let settled = false;
+    void ledger.send(conn, "hello").then(
+      () => (settled = true),
+      () => (settled = true),
+    );
+    await tick();
+    link.link = 2;
+    ledger.check(conn);
+    await tick();
+    assert.equal(settled, false, "not refused");
+    assert.equal(sent.length, 2, "sent again over the new link");
+  });
+
   it("sends a prompt again, under the same id, once the same workspace twice says it does not know it", async () => {
     const { ledger } = ledgerAt({ link: 1, bootId: "b1", linkBootId: "b1" });
     const { conn, sent } = recorder(new Map());

@@ -123,7 +123,7 @@ export class PromptLedger {
         // (sent again, it would close every link after). Any other failure is the link's: the next
         // look at a live link finds out whether the prompt arrived.
         if (isRefusal(error)) this.settle(promptId, { error });
-        else if (closedForSize(error)) this.settle(promptId, { error: tooLargeForLink(prompt.text) });
+        else if (closedForSize(error, prompt.text)) this.settle(promptId, { error: tooLargeForLink(prompt.text) });
       },
     );
   }

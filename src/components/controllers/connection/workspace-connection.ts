@@ -237,8 +237,11 @@ export class WorkspaceConnection implements ReactiveController {
 
   /** Joins `target`, leaving any workspace joined before. */
   open(target: ConnectionTarget): void {
+    const switching = this.#target !== undefined;
     this.#reset();
     this.#target = target;
+    // Text waiting for the last workspace's limits fails now (see #checkSize); text sent before the first join waits on.
+    if (switching) this.#releaseLimitWaiters();
     void this.#connect(++this.#generation);
   }
 
@@ -356,14 +359,15 @@ export class WorkspaceConnection implements ReactiveController {
    * the element gave up or left, or within `LIMITS_WAIT_MS`, the transport's limit applies.
    */
   async #checkSize(what: "prompt" | "comment", text: string): Promise<void> {
-    const workspace = this.#target?.workspaceId;
+    const target = this.#target;
     const limits = this.#limits ?? (await this.#limitsWithin(LIMITS_WAIT_MS));
-    // Text written for one workspace is not sent to the next one the element joined meanwhile.
-    if (workspace !== undefined && this.#target?.workspaceId !== workspace) {
-      throw Object.assign(new Error(`The element left workspace “${workspace}” before this ${what} was sent.`), { code: "connection-lost" });
+    // Text written for one workspace (or as one user) is not sent to what the element joined meanwhile.
+    if (target !== undefined && this.#target !== target) {
+      throw Object.assign(new Error(`The element left workspace “${target.workspaceId}” before this ${what} was sent.`), { code: "connection-lost" });
     }
     const max = what === "prompt" ? limits?.maxPromptBytes : limits?.maxCommentBytes;
-    const refused = tooLarge(what, text, max ?? LINK_TEXT_BYTES);
+    // A host may allow more than one message of the link carries: the link's limit holds anyway.
+    const refused = tooLarge(what, text, Math.min(max ?? LINK_TEXT_BYTES, LINK_TEXT_BYTES));
     if (refused) throw Object.assign(new Error(refused), { code: `${what}-too-large` });
   }
 
