@@ -83,6 +83,22 @@ export function isRefusal(error: unknown): boolean {
 }
 
 /**
+ * The session info a prompt starts from. A link that fails while it opens (the engine can time out
+ * resolving where the workspace runs, under load) is asked again, twice, a moment later: RivetKit
+ * reconnects on its own. The workspace's refusal is final.
+ */
+async function firstInfo(conn: PromptingConnection): ReturnType<PromptingConnection["getSessionInfo"]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await conn.getSessionInfo();
+    } catch (error) {
+      if (isRefusal(error) || attempt >= 2) throw error;
+      await new Promise<void>((resolve) => setTimeout(() => resolve(), 500 * (attempt + 1)));
+    }
+  }
+}
+
+/**
  * Sends a prompt over `conn` and resolves with its stop reason when its turn ends; rejects with the
  * workspace's error (`code`, `message`) when it was refused or failed. Nothing here waits on one
  * message alone: the end comes as a broadcast or, every `checkMs`, from `getTurn`, and a prompt
@@ -91,7 +107,7 @@ export function isRefusal(error: unknown): boolean {
 export async function runPrompt(conn: PromptingConnection, text: string, checkMs = 5000): Promise<{ stopReason: string }> {
   const promptId = newPromptId();
   // The workspace's start the prompt goes to: after a restart it is not sent again (it may have run in part).
-  const { bootId, limits } = await conn.getSessionInfo();
+  const { bootId, limits } = await firstInfo(conn);
   const refused = tooLarge("prompt", text, Math.min(limits?.maxPromptBytes ?? LINK_TEXT_BYTES, LINK_TEXT_BYTES));
   if (refused) throw turnError({ code: "prompt-too-large", message: refused });
   let settle!: (result: PromptResult) => void;
