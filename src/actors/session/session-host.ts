@@ -111,8 +111,11 @@ interface WaitingPrompt {
 
 /** How often a running turn checks that the agent and the daemon are alive. */
 const WATCH_INTERVAL_MS = 500;
-/** How long connecting to the daemon and resuming the session may take. */
-const CONNECT_TIMEOUT_MS = 20_000;
+/**
+ * How long connecting to the daemon and resuming the session may take. Generous: on a busy machine
+ * starting the agent is the slow part (20 workspaces starting at once on 2 cores took over 20 s).
+ */
+const CONNECT_TIMEOUT_MS = 60_000;
 /** Prompt outcomes kept for clients that were away when their turn ended. */
 const TURNS_KEPT = 1000;
 
