@@ -367,7 +367,12 @@ export class SandboxWorkspace extends LitElement {
   /** Opens an entry and scrolls it into view. */
   async scrollToEntry(id: string): Promise<void> {
     if (!this.#timeline.entry(id)) return;
-    this.#disclosure.setOpen(id, true);
+    await this.#scrollTo(id, true);
+  }
+
+  /** Scrolls entry `id` into view, opened first when `open`. */
+  async #scrollTo(id: string, open: boolean): Promise<void> {
+    if (open) this.#disclosure.setOpen(id, true);
     this.requestUpdate();
     const asked = ++this.#scrollsAsked;
     await this.updateComplete;
@@ -1071,14 +1076,7 @@ export class SandboxWorkspace extends LitElement {
     this.requestUpdate();
     if (id === undefined) return;
     this.#follow.hold();
-    if (open) {
-      void this.scrollToEntry(id);
-      return;
-    }
-    const asked = ++this.#scrollsAsked;
-    void this.updateComplete
-      .then(() => this.#bringIn(id))
-      .then((found) => asked === this.#scrollsAsked && found?.scrollIntoView({ block: "nearest" }));
+    void this.#scrollTo(id, open);
   }
 
   #onScroll = (event: Event): void => {

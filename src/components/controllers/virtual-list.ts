@@ -5,8 +5,8 @@
  * every other reading of the DOM see the whole transcript. Above it, the element's find box searches
  * the entries instead, and a link or a key that moves to an entry off screen brings it in first.
  *
- * The virtualizer is loaded on demand, the first time a transcript grows that long; until it is
- * there, the plain list serves.
+ * The virtualizer is loaded on demand, once a transcript nears that length; until it is there, a
+ * transcript already shown stays a plain list, and one opened long shows its first (or newest) entries.
  */
 import type { ReactiveControllerHost, TemplateResult } from "lit";
 import type { KeyFn } from "lit/directives/repeat.js";
@@ -32,7 +32,6 @@ export class VirtualList {
   #module?: VirtualizeModule;
   #loading?: Promise<void>;
   #failed = false;
-  #virtual = false;
   #mode?: "plain" | "virtual" | "loading";
   #turned = false;
   /** Bumped by each reveal: an older one still under way gives up (the newest request wins). */
@@ -51,14 +50,12 @@ export class VirtualList {
     const was = this.#mode;
     // Fetched ahead, as a transcript nears the threshold.
     if (count > PLAIN_BELOW && !this.#module) this.#load();
-    if (this.#virtual ? count < PLAIN_BELOW : count <= VIRTUAL_ABOVE) this.#virtual = false;
-    else if (this.#module) this.#virtual = true;
-    // A transcript shown whole stays whole until the virtualizer is there (the reader keeps their place).
-    else if (this.#load() && was !== "plain") {
-      this.#turned = false;
-      return (this.#mode = "loading");
-    }
-    const mode = this.#virtual ? "virtual" : "plain";
+    let mode: "plain" | "virtual" | "loading";
+    if (was === "virtual" ? count < PLAIN_BELOW : count <= VIRTUAL_ABOVE) mode = "plain";
+    else if (this.#module) mode = "virtual";
+    // Failed to load: the plain list serves. A transcript shown whole stays whole until the
+    // virtualizer is there (the reader keeps their place); one never shown waits with a screenful.
+    else mode = this.#failed || was === "plain" ? "plain" : "loading";
     this.#turned = was === "plain" && mode === "virtual";
     return (this.#mode = mode);
   }
@@ -110,9 +107,8 @@ export class VirtualList {
     return find();
   }
 
-  /** Loads the virtualizer; false once it failed to load (the plain list serves then). */
-  #load(): boolean {
-    if (this.#failed) return false;
+  /** Loads the virtualizer, once; when it fails, the plain list serves. */
+  #load(): void {
     this.#loading ??= Promise.all([import("@lit-labs/virtualizer/virtualize.js"), import("@lit-labs/virtualizer/polyfillLoaders/ResizeObserver.js")]).then(
       ([module, { provideResizeObserver }]) => {
         provideResizeObserver(FrameResizeObserver);
@@ -125,7 +121,6 @@ export class VirtualList {
         this.#host.requestUpdate();
       },
     );
-    return true;
   }
 }
 
