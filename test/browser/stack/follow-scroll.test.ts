@@ -46,7 +46,6 @@ describe("following the newest entries", () => {
     el.remove();
   });
 
-  // (Scrolling up in a virtual transcript while new entries arrive is not held here: see the README's limits.)
   it("a live transcript of hundreds of entries turns virtual and still keeps to its end, for whoever joins", async () => {
     const id = fresh("follow-long");
     const el = await join(endpoint, id, "Ada");
@@ -62,6 +61,34 @@ describe("following the newest entries", () => {
     await until(() => list().classList.contains("virtual"), "the transcript turns virtual");
     await until(() => atEnd(list()) && lastShown(), () => `at the end, the last entry rendered (scrollTop ${list().scrollTop}, scrollHeight ${list().scrollHeight})`);
     expect(rendered(), "only the entries near the view").to.be.lessThan(150);
+
+    // The reader turns the wheel up while a turn streams in: they stay at the entry they scrolled to,
+    // what arrives is counted, and "jump to latest" takes them back.
+    const before = el.timeline.size;
+    // (Sending follows again: the reader scrolls once the turn is under way.)
+    const turn = el.prompt("/slow 150");
+    await until(() => el.timeline.size > before + 1, "the turn begins");
+    list().dispatchEvent(new WheelEvent("wheel", { deltaY: -600 }));
+    list().scrollTop -= 600;
+    await frame();
+    const inView = (of: Element) => {
+      const box = list().getBoundingClientRect();
+      const rect = of.getBoundingClientRect();
+      return rect.bottom > box.top && rect.top < box.bottom;
+    };
+    const reading = [...list().querySelectorAll<HTMLElement>(":scope > [data-entry-id]")].find(inView)!.dataset.entryId!;
+    const seen = el.timeline.size;
+    await until(() => el.timeline.size >= seen + 2 && !!el.shadowRoot!.querySelector('[part="jump-latest"]'), "what arrives is counted");
+    await frame();
+    const entry = list().querySelector(`:scope > [data-entry-id="${CSS.escape(reading)}"]`);
+    expect(entry && inView(entry), `the entry the reader scrolled to (${reading}) is still in view`).to.equal(true);
+    expect(atEnd(list()), "the reader is not taken back to the end").to.equal(false);
+    $(el, '[part="jump-latest"]').click();
+    await until(() => atEnd(list()) && lastShown() && !el.shadowRoot!.querySelector('[part="jump-latest"]'), "back at the end");
+    // (The turn ends asking a permission: stopped here.)
+    await until(() => !!el.shadowRoot!.querySelector('[part="stop"]'), "Stop is offered");
+    $(el, '[part="stop"]').click();
+    expect((await turn)?.stopReason).to.equal("cancelled");
 
     // Grace joins the long workspace: she opens at its end.
     const grace = await join(endpoint, id, "Grace");
