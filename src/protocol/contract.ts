@@ -309,6 +309,12 @@ export interface HistoryPageJson extends Omit<HistoryPage, "events"> {
   eventsJson: string;
 }
 
+/** `getHistoryDeflated`: the page's events as one JSON array, compressed with raw DEFLATE (RFC 1951). */
+export interface HistoryPageDeflated extends Omit<HistoryPage, "events"> {
+  /** `SessionEvent[]` as JSON text, deflated: `DecompressionStream("deflate-raw")` reads it. */
+  eventsDeflated: Uint8Array;
+}
+
 export interface HistoryPage {
   /** Events with `eventIndex > after`, oldest first. */
   events: SessionEvent[];

@@ -9,8 +9,14 @@ import type { WorkspacePersistDriver } from "../storage/persist-driver.js";
 
 /** Longest stretch spent broadcasting before the event loop gets a turn. */
 const PUMP_SLICE_MS = 8;
-/** Most events in one `session.events` broadcast (RivetKit refuses messages over 1 MiB). */
+/** Most events in one `session.events` broadcast. */
 const MAX_BATCH = 200;
+/**
+ * Most event JSON in one broadcast, in characters (at most 3 UTF-8 bytes each): RivetKit refuses
+ * messages over 1 MiB, and 200 large events (file contents, long output) would outgrow that. An
+ * event larger than this goes alone.
+ */
+const MAX_BATCH_CHARS = 256 * 1024;
 /**
  * Event broadcasts are at least this far apart per connection they go to, at most `MAX_GAP_MS`;
  * events that come between go out together, and a full batch goes at once. A message costs
@@ -23,7 +29,7 @@ type Emit = <K extends keyof WorkspaceBroadcasts>(name: K, payload: WorkspaceBro
 
 export interface BroadcastPumpOptions {
   /** The storage whose writes and index promises hold broadcasts back. */
-  persist: Pick<WorkspacePersistDriver, "writing" | "whenNotWriting" | "isPromised" | "whenPromised">;
+  persist: Pick<WorkspacePersistDriver, "writing" | "whenNotWriting" | "isPromised" | "whenPromised" | "jsonOf">;
   emit: Emit;
   /** How many connections a broadcast goes to (paces event broadcasts). */
   audience?: () => number;
@@ -77,10 +83,18 @@ export class BroadcastPump {
       }
       // Events waiting together go as one message, and a message that is not full waits for more, up to the gap.
       let end = this.#sent;
-      while (end - this.#sent < MAX_BATCH && this.#outbox[end]?.[0] === "session.event" && promised(this.#outbox[end][1] as SessionEvent)) end++;
+      let chars = 0;
+      while (end - this.#sent < MAX_BATCH && this.#outbox[end]?.[0] === "session.event" && promised(this.#outbox[end][1] as SessionEvent)) {
+        const size = persist.jsonOf(this.#outbox[end][1] as SessionEvent).length;
+        // An event that would overfill the message goes in the next (one larger than a message goes alone).
+        if (end > this.#sent && chars + size > MAX_BATCH_CHARS) break;
+        chars += size;
+        end++;
+      }
+      const full = end - this.#sent === MAX_BATCH || chars >= MAX_BATCH_CHARS || (end < this.#outbox.length && this.#outbox[end][0] === "session.event" && promised(this.#outbox[end][1] as SessionEvent));
       const gap = Math.min(MAX_GAP_MS, GAP_PER_CONNECTION_MS * (this.#options.audience?.() ?? 1));
       const wait = this.#eventsSentAt + gap - performance.now();
-      if (wait > 0 && end - this.#sent < MAX_BATCH) {
+      if (wait > 0 && !full) {
         // Whole milliseconds, rounded up: a timer given a fraction may fire that fraction early.
         setTimeout(() => this.#pump(), Math.ceil(wait));
         return;

@@ -18,6 +18,12 @@ export interface PersistOptions {
 }
 
 const PAGE_LIMIT = 500;
+/**
+ * A history page holds at most this much event JSON (UTF-8 bytes), and at least one event: a page
+ * of 500 large events (tool output, file contents) would otherwise outgrow RivetKit's largest
+ * outgoing message (1 MiB by default) and never arrive.
+ */
+export const PAGE_BYTES = 512 * 1024;
 
 type PageItem = { index: number; event: string | SessionEvent };
 
@@ -28,12 +34,26 @@ export class WorkspacePersistDriver implements SessionPersistDriver, Sql {
   #queue: WriteQueue;
   #records = new Map<string, SessionRecord | undefined>();
   #closed = false;
+  #json = new WeakMap<SessionEvent, string>();
 
   constructor(sql: Sql, options: PersistOptions) {
     this.#gate = new WriteGate(sql);
     this.#ledger = new IndexLedger(this.#gate, options.onError);
-    this.#queue = new WriteQueue(this.#gate.sql, { maxEventsPerSession: options.maxEventsPerSession, highest: () => this.#ledger.highest(), onError: options.onError });
+    this.#queue = new WriteQueue(this.#gate.sql, { maxEventsPerSession: options.maxEventsPerSession, highest: () => this.#ledger.highest(), onError: options.onError, json: this.jsonOf });
   }
+
+  /**
+   * An event's JSON, made once (after its index is assigned): what is stored, and what tells its
+   * size where a message must stay under RivetKit's limit (broadcasts, history pages).
+   */
+  jsonOf = (event: SessionEvent): string => {
+    let json = this.#json.get(event);
+    if (json === undefined) {
+      json = JSON.stringify(event);
+      this.#json.set(event, json);
+    }
+    return json;
+  };
 
   /** The SDK reads the record for every update it observes: serve it from memory after the first read. */
   async getSession(id: string): Promise<SessionRecord | undefined> {
@@ -82,8 +102,9 @@ export class WorkspacePersistDriver implements SessionPersistDriver, Sql {
   }
 
   /**
-   * Events with `eventIndex > after`, oldest first, at most `limit`, including those not yet written
-   * but promised (what a client may already hold), unless `all` also wants the rest of the queue.
+   * Events with `eventIndex > after`, oldest first, at most `limit` and `PAGE_BYTES` of JSON (at
+   * least one), including those not yet written but promised (what a client may already hold),
+   * unless `all` also wants the rest of the queue.
    */
   async readEvents(sessionId: string, after: number, limit: number, all = false): Promise<{ events: SessionEvent[]; more: boolean }> {
     const { items, more } = await this.#read(sessionId, after, limit, all);
@@ -96,7 +117,7 @@ export class WorkspacePersistDriver implements SessionPersistDriver, Sql {
    */
   async readEventsJson(sessionId: string, after: number, limit: number): Promise<{ json: string; last: number; more: boolean }> {
     const { items, more } = await this.#read(sessionId, after, limit, false);
-    const json = `[${items.map((item) => (typeof item.event === "string" ? item.event : JSON.stringify(item.event))).join(",")}]`;
+    const json = `[${items.map((item) => (typeof item.event === "string" ? item.event : this.jsonOf(item.event))).join(",")}]`;
     return { json, last: items.at(-1)?.index ?? after, more };
   }
 
@@ -159,7 +180,16 @@ export class WorkspacePersistDriver implements SessionPersistDriver, Sql {
       if (items.length > limit) break;
       if (event.eventIndex > newest) items.push({ index: event.eventIndex, event });
     }
-    return { items: items.slice(0, limit), more: items.length > limit };
+    // Cut at PAGE_BYTES of JSON, keeping at least one event.
+    let bytes = 0;
+    let kept = 0;
+    while (kept < Math.min(limit, items.length)) {
+      const item = items[kept];
+      bytes += Buffer.byteLength(typeof item.event === "string" ? item.event : this.jsonOf(item.event)) + 1;
+      if (kept > 0 && bytes > PAGE_BYTES) break;
+      kept++;
+    }
+    return { items: items.slice(0, kept), more: items.length > kept };
   }
 }
 

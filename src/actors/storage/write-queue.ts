@@ -72,6 +72,8 @@ export interface WriteQueueOptions {
   highest: () => Iterable<[sessionId: string, max: number]>;
   /** Called when a write fails; the events stay queued and are retried with the next batch. */
   onError?: (error: unknown) => void;
+  /** An event's JSON, as stored (default: `JSON.stringify`). */
+  json?: (event: SessionEvent) => string;
 }
 
 /** Events waiting to be written: streamed chunks wait for a pause, anything else goes at once. */
@@ -195,7 +197,8 @@ export class WriteQueue {
 
   async #write(batch: SessionEvent[]): Promise<void> {
     const values = batch.map(() => "(?, ?, ?)").join(", ");
-    const args = batch.flatMap((event) => [event.sessionId, event.eventIndex, JSON.stringify(event)]);
+    const json = this.#options.json ?? JSON.stringify;
+    const args = batch.flatMap((event) => [event.sessionId, event.eventIndex, json(event)]);
     await this.#sql.execute(`INSERT OR IGNORE INTO events (session_id, event_index, json) VALUES ${values}`, ...args);
     this.#sinceTrim += batch.length;
     if (this.#sinceTrim < TRIM_EVERY) return;

@@ -168,6 +168,25 @@ describe("live: the element joins its workspace", function () {
     el.remove();
   });
 
+  it("carries events too large to go many to a message whole, live and from the history", async () => {
+    const id = fresh("large");
+    const ada = await join(endpoint, id, "Ada");
+    // 120 chunks of 10,000 characters (1.2 MB): 100 of them in one message would outgrow RivetKit's 1 MiB.
+    expect((await ada.prompt("/firehose 120 10000"))?.stopReason).to.equal("end_turn");
+    await until(() => settled([ada]) && ada.timeline.lastIndex >= 120, "Ada's stream is in");
+    const last = ada.timeline.lastIndex;
+    // Grace joins after: all of it comes from the history.
+    const grace = await join(endpoint, id, "Grace");
+    await until(() => settled([grace]) && grace.timeline.lastIndex === last, "Grace's history is in");
+    for (const el of [ada, grace]) {
+      expect(indices(el), "every event, once, in order").to.deep.equal(Array.from({ length: last }, (_, i) => i + 1));
+      const message = [...el.timeline.entries].find((entry) => entry.type === "agent-message") as { parts: Array<{ text?: string }> } | undefined;
+      expect(message?.parts.map((part) => part.text ?? "").join("").length, "the answer, whole").to.equal(120 * 10_000);
+    }
+    ada.remove();
+    grace.remove();
+  });
+
   it("joined mid-stream, reports each event to the host once, though history and live broadcasts overlap", async () => {
     const id = fresh("overlap");
     const ada = await join(endpoint, id, "Ada");

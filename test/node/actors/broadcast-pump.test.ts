@@ -85,6 +85,29 @@ describe("the broadcast pump", () => {
     assert.ok(rest - again >= 98, `the last 50 left ${(rest - again).toFixed(0)} ms after the full ones, not a gap (100 ms) later`);
   });
 
+  it("keeps a message of large events under RivetKit's 1 MiB: at most 256 K characters of JSON, a larger event alone", async () => {
+    const { pump, persist, sent, sizes, indices } = pumpOn({ audience: 100 });
+    const big = (index: number, chars: number) => {
+      const event = chunk(S, index);
+      (event.payload as any).params.update.content.text = "x".repeat(chars);
+      return event;
+    };
+    // 60 events of 10,000 characters (600 K), then one of 300,000, then 3 small ones.
+    const events = [...Array.from({ length: 60 }, (_, i) => big(i + 1, 10_000)), big(61, 300_000), chunk(S, 62), chunk(S, 63), chunk(S, 64)];
+    for (const event of events) await persist.insertEvent(S, event);
+    await persist.whenPromised(S, 64);
+    for (const event of events) pump.send("session.event", event);
+    await until(() => indices().length === 64, "every event");
+    assert.deepEqual(indices(), Array.from({ length: 64 }, (_, i) => i + 1), "in order, each once");
+    const chars = sent.map(({ payload }) => JSON.stringify(payload).length);
+    assert.ok(
+      sent.every(({ payload }, i) => chars[i] <= 256 * 1024 + 1_000 || (!Array.isArray(payload) && (payload as SessionEvent).eventIndex === 61)),
+      `messages of ${chars.join(", ")} characters`,
+    );
+    // Each event is about 10,250 characters with its envelope: 25 fit in 256 K.
+    assert.deepEqual(sizes(), [25, 25, 10, 1, 3], "as full as they may be");
+  });
+
   it("paces event messages 1 ms per connection apart, at most 100 ms", async () => {
     for (const [audience, gap] of [
       [20, 20],

@@ -5,12 +5,16 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { HistoryReader, PAGE } from "../../../src/components/controllers/connection/history-reader.js";
+import { deflateRawSync } from "node:zlib";
+import { HistoryReader, NEWEST, PAGE } from "../../../src/components/controllers/connection/history-reader.js";
 import type { Conn } from "../../../src/components/controllers/connection/link.js";
 import { Timeline } from "../../../src/events/index.js";
 
-/** A stored log of `count` agent message chunks from index `first`, and `lost` ranges. */
-function store(count: number, first = 1, lost: Array<{ after: number; through: number }> = []) {
+/**
+ * A stored log of `count` agent message chunks from index `first`, and `lost` ranges, served as the
+ * workspace serves it: JSON text or deflated, at most `maxPage` events a page (its own maximum).
+ */
+function store(count: number, first = 1, lost: Array<{ after: number; through: number }> = [], maxPage = Infinity) {
   const events = Array.from({ length: count }, (_, i) => ({
     id: `e${first + i}`,
     eventIndex: first + i,
@@ -21,13 +25,18 @@ function store(count: number, first = 1, lost: Array<{ after: number; through: n
     payload: { jsonrpc: "2.0", method: "session/update", params: { sessionId: "s", update: { sessionUpdate: "agent_message_chunk", content: { type: "text", text: `${first + i} ` } } } },
   }));
   const asked: number[] = [];
+  const getHistoryJson = async ({ after, limit }: { after: number; limit: number }) => {
+    asked.push(after);
+    const page = events.filter((event) => event.eventIndex > after).slice(0, Math.min(limit, maxPage));
+    const last = page.at(-1)?.eventIndex;
+    return { eventsJson: JSON.stringify(page), nextAfter: last !== undefined && last < first + count - 1 ? last : undefined, permissions: [], lost };
+  };
   const conn = {
     getSessionInfo: async () => ({ lastEventIndex: first + count - 1 }),
-    getHistoryJson: async ({ after, limit }: { after: number; limit: number }) => {
-      asked.push(after);
-      const page = events.filter((event) => event.eventIndex > after).slice(0, limit);
-      const last = page.at(-1)?.eventIndex;
-      return { eventsJson: JSON.stringify(page), nextAfter: last !== undefined && last < first + count - 1 ? last : undefined, permissions: [], lost };
+    getHistoryJson,
+    getHistoryDeflated: async (input: { after: number; limit: number }) => {
+      const { eventsJson, ...rest } = await getHistoryJson(input);
+      return { ...rest, eventsDeflated: new Uint8Array(deflateRawSync(eventsJson)) };
     },
   } as unknown as Conn;
   return { conn, asked };
@@ -67,8 +76,18 @@ describe("the history reader", () => {
     const { history, timeline, batches } = reader(conn);
     await history.catchUp();
     assert.equal(timeline.contiguousIndex, total);
-    assert.equal(batches[0][0], total - PAGE + 1, "the newest page came first");
+    assert.equal(batches[0][0], total - NEWEST + 1, "the newest page came first");
     assert.equal(batches.flat().length, total, "each event once");
+  });
+
+  it("reads every event once when the workspace sends shorter pages than asked (its maximum, or large events)", async () => {
+    const total = PAGE * 2 + 333;
+    const { conn } = store(total, 1, [], 137);
+    const { history, timeline, batches } = reader(conn);
+    await history.catchUp();
+    assert.equal(timeline.contiguousIndex, total);
+    assert.deepEqual(batches.flat().sort((a, b) => a - b), Array.from({ length: total }, (_, i) => i + 1), "each event once");
+    assert.equal(batches[0][0], total - NEWEST + 1, "the newest events came first");
   });
 
   it("reads on from what the timeline holds", async () => {

@@ -11,6 +11,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { isDeepStrictEqual } from "node:util";
+import { inflateRawSync } from "node:zlib";
 import type { SessionEvent } from "sandbox-agent";
 import { runPrompt, type PermissionReply, type SessionInfo, type WorkspaceBroadcasts } from "../../../src/actors/index.js";
 import { until } from "../../shared/until.js";
@@ -211,6 +212,37 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     assert.equal(stored.length, last, "every event is stored");
     await ada.conn.dispose();
     await grace.conn.dispose();
+  });
+
+  it("carries large events whole: live, and in history pages that each fit a message, plain and deflated", async () => {
+    const ada = await join(c, "w-large", "Ada");
+    // 300 chunks of 8,000 characters (2.4 MB): 500 of them, or 200, would outgrow RivetKit's largest message (1 MiB).
+    assert.equal((await ada.run("/firehose 300 8000"))?.stopReason, "end_turn");
+    const last = await settled([ada], ada.conn, 300);
+    assert.ok(contiguous(ada.indices()), "the live stream has no gap");
+    const all = Array.from({ length: last }, (_, i) => i + 1);
+    const read = async (kind: "getHistory" | "getHistoryJson" | "getHistoryDeflated") => {
+      const indices: number[] = [];
+      let pages = 0;
+      for (let after = 0; ; pages++) {
+        const page: any = await ada.conn[kind]({ after, limit: 2000 });
+        const events: SessionEvent[] =
+          kind === "getHistory" ? page.events : JSON.parse(kind === "getHistoryJson" ? page.eventsJson : inflateRawSync(page.eventsDeflated).toString());
+        indices.push(...events.map((event) => event.eventIndex));
+        if (page.nextAfter === undefined) return { indices, pages: pages + 1 };
+        after = page.nextAfter;
+      }
+    };
+    for (const kind of ["getHistory", "getHistoryJson", "getHistoryDeflated"] as const) {
+      const { indices, pages } = await read(kind);
+      assert.deepEqual(indices, all, `${kind}: every event, once, in order`);
+      assert.ok(pages >= 5, `${kind}: in pages of at most 512 KiB (${pages} pages)`);
+    }
+    const json = await ada.conn.getHistoryJson({ after: 0, limit: 10 });
+    const deflated = await ada.conn.getHistoryDeflated({ after: 0, limit: 10 });
+    assert.equal(inflateRawSync(deflated.eventsDeflated).toString(), json.eventsJson, "deflated, the same text");
+    assert.equal(deflated.nextAfter, json.nextAfter);
+    await ada.conn.dispose();
   });
 
   it("resolves a permission for everyone when one person answers; a second answer learns who won", async () => {
