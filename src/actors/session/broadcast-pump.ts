@@ -18,6 +18,12 @@ const MAX_BATCH = 200;
  */
 const MAX_BATCH_CHARS = 256 * 1024;
 /**
+ * An event whose JSON is larger than this (UTF-8 bytes) is not broadcast: RivetKit closes a link
+ * it is sent a message over its 1 MiB limit to, every reader's at once. Readers read such an event
+ * from the history instead (deflated, a page carries it), as they read any event they missed.
+ */
+export const MAX_EVENT_BYTES = 1024 * 1024 - 64 * 1024;
+/**
  * Event broadcasts are at least this far apart per connection they go to, at most `MAX_GAP_MS`;
  * events that come between go out together, and a full batch goes at once. A message costs
  * RivetKit far more than its bytes (measured: README § Broadcasts).
@@ -81,12 +87,18 @@ export class BroadcastPump {
         void persist.whenPromised(head.sessionId, head.eventIndex).then(() => this.#pump());
         return;
       }
+      if (tooLargeToSend(persist.jsonOf(head))) {
+        this.#sent++;
+        sent?.();
+        continue;
+      }
       // Events waiting together go as one message, and a message that is not full waits for more, up to the gap.
       let end = this.#sent;
       let chars = 0;
       while (end - this.#sent < MAX_BATCH && this.#outbox[end]?.[0] === "session.event" && promised(this.#outbox[end][1] as SessionEvent)) {
         const size = persist.jsonOf(this.#outbox[end][1] as SessionEvent).length;
-        // An event that would overfill the message goes in the next (one larger than a message goes alone).
+        // An event that would overfill the message goes in the next (one larger than a message goes
+        // alone, or, too large for any message, not at all: see above).
         if (end > this.#sent && chars + size > MAX_BATCH_CHARS) break;
         chars += size;
         end++;
@@ -114,4 +126,10 @@ export class BroadcastPump {
     this.#sent = 0;
     this.#pumping = false;
   }
+}
+
+/** Whether an event's JSON is over what one message may carry. */
+function tooLargeToSend(json: string): boolean {
+  // At most 3 UTF-8 bytes a character: only a long text is counted.
+  return json.length * 3 > MAX_EVENT_BYTES && Buffer.byteLength(json) > MAX_EVENT_BYTES;
 }

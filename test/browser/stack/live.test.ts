@@ -168,20 +168,23 @@ describe("live: the element joins its workspace", function () {
     el.remove();
   });
 
-  it("carries events too large to go many to a message whole, live and from the history", async () => {
+  it("carries large events whole, live and from the history, and one too large for any message", async () => {
     const id = fresh("large");
     const ada = await join(endpoint, id, "Ada");
     // 120 chunks of 10,000 characters (1.2 MB): 100 of them in one message would outgrow RivetKit's 1 MiB.
     expect((await ada.prompt("/firehose 120 10000"))?.stopReason).to.equal("end_turn");
-    await until(() => settled([ada]) && ada.timeline.lastIndex >= 120, "Ada's stream is in");
-    const last = ada.timeline.lastIndex;
+    // One chunk of 1.1 MB: no message carries it; Ada's element reads it from the history.
+    expect((await ada.prompt("/firehose 1 1100000"))?.stopReason).to.equal("end_turn");
     // Grace joins after: all of it comes from the history.
     const grace = await join(endpoint, id, "Grace");
-    await until(() => settled([grace]) && grace.timeline.lastIndex === last, "Grace's history is in");
+    const stored = async () => ((await stack({ action: "info", workspaceId: id })) as unknown as { lastEventIndex: number }).lastEventIndex;
+    let last = 0;
+    await until(async () => (last = await stored()) > 125 && [ada, grace].every((el) => settled([el]) && el.timeline.lastIndex === last), "both hold every stored event", 20_000, 200);
     for (const el of [ada, grace]) {
       expect(indices(el), "every event, once, in order").to.deep.equal(Array.from({ length: last }, (_, i) => i + 1));
-      const message = [...el.timeline.entries].find((entry) => entry.type === "agent-message") as { parts: Array<{ text?: string }> } | undefined;
-      expect(message?.parts.map((part) => part.text ?? "").join("").length, "the answer, whole").to.equal(120 * 10_000);
+      const answers = [...el.timeline.entries].filter((entry) => entry.type === "agent-message") as unknown as Array<{ parts: Array<{ text?: string }> }>;
+      expect(answers.map((message) => message.parts.map((part) => part.text ?? "").join("").length), "the answers, whole").to.deep.equal([120 * 10_000, 1_100_000]);
+      expect(el.connectionStatus).to.equal("live");
     }
     ada.remove();
     grace.remove();

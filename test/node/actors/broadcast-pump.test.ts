@@ -108,6 +108,22 @@ describe("the broadcast pump", () => {
     assert.deepEqual(sizes(), [25, 25, 10, 1, 3], "as full as they may be");
   });
 
+  it("broadcasts no event too large for any message (a reader reads it from the history), and goes on", async () => {
+    const { pump, persist, indices } = pumpOn();
+    const huge = chunk(S, 2);
+    (huge.payload as any).params.update.content.text = "é".repeat(600_000);
+    const events = [chunk(S, 1), huge, chunk(S, 3)];
+    for (const event of events) await persist.insertEvent(S, event);
+    await persist.whenPromised(S, 3);
+    let sent = false;
+    pump.send("session.event", events[0]);
+    pump.send("session.event", events[1], () => (sent = true));
+    pump.send("session.event", events[2]);
+    await until(() => indices().at(-1) === 3, "the event after it");
+    assert.deepEqual(indices(), [1, 3]);
+    assert.ok(sent, "its broadcast is settled as done");
+  });
+
   it("paces event messages 1 ms per connection apart, at most 100 ms", async () => {
     for (const [audience, gap] of [
       [20, 20],

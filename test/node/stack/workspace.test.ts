@@ -245,6 +245,30 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     await ada.conn.dispose();
   });
 
+  it("keeps every link open through an event too large for any message, which the history carries", async () => {
+    const ada = await join(c, "w-huge", "Ada");
+    // Two chunks of 1.2 MB each, over RivetKit's 1 MiB: such a message would close every reader's link.
+    assert.equal((await ada.run("/firehose 2 1200000"))?.stopReason, "end_turn");
+    assert.equal((await ada.run("/echo after"))?.stopReason, "end_turn");
+    const last = await settled([ada], ada.conn);
+    assert.deepEqual(ada.errors, [], "no link closed");
+    const stored: SessionEvent[] = [];
+    for (let after = 0; ; ) {
+      const page = await ada.conn.getHistoryDeflated({ after });
+      stored.push(...(JSON.parse(inflateRawSync(page.eventsDeflated).toString()) as SessionEvent[]));
+      if (page.nextAfter === undefined) break;
+      after = page.nextAfter;
+    }
+    assert.deepEqual(stored.map((event) => event.eventIndex), Array.from({ length: last }, (_, i) => i + 1), "the history holds every event");
+    const huge = stored.filter((event) => JSON.stringify(event).length > 1_000_000).map((event) => event.eventIndex);
+    assert.equal(huge.length, 2);
+    // (The session's first events went out before Ada's link subscribed.)
+    const live = new Set(ada.indices());
+    const first = Math.min(...live);
+    assert.deepEqual(stored.map((event) => event.eventIndex).filter((index) => index > first && !live.has(index)), huge, "only those two were not broadcast");
+    await ada.conn.dispose();
+  });
+
   it("resolves a permission for everyone when one person answers; a second answer learns who won", async () => {
     const ada = await join(c, "w-perm", "Ada");
     const grace = await join(c, "w-perm", "Grace");
