@@ -111,6 +111,20 @@ interface WaitingPrompt {
 
 /** How often a running turn checks that the agent and the daemon are alive. */
 const WATCH_INTERVAL_MS = 500;
+/** How long one check of the daemon's health may take while a turn runs. */
+const WATCH_CHECK_MS = 2 * WATCH_INTERVAL_MS;
+/**
+ * Checks in a row that may fail before a running turn is failed: a daemon that is gone refuses at
+ * once, twice is enough; one that does not answer within `WATCH_CHECK_MS` may only be busy (20
+ * workspaces starting their agents at once on 2 cores), so that takes eight seconds of silence.
+ */
+const WATCH_REFUSALS = 2;
+const WATCH_SILENCES = 8;
+/**
+ * How long the check before connecting to the daemon may take. A daemon that is down refuses at
+ * once; one busy starting other agents may take seconds to answer, and is not down.
+ */
+const CONNECT_CHECK_MS = 5_000;
 /**
  * How long connecting to the daemon and resuming the session may take. Generous: on a busy machine
  * starting the agent is the slow part (20 workspaces starting at once on 2 cores took over 20 s).
@@ -480,7 +494,7 @@ export class SessionHost {
   async #ensureSession(): Promise<Session> {
     // A sandbox the workspace owns is checked before it is used: one that died is replaced on the way (see #connect).
     const session = this.#session;
-    if (session && this.#options.sandbox.owned && !(await this.#healthy()) && this.#session === session) this.#dropSession();
+    if (session && this.#options.sandbox.owned && !(await this.#healthy(CONNECT_CHECK_MS)) && this.#session === session) this.#dropSession();
     if (this.#session) return this.#session;
     this.#connecting ??= this.#connect().finally(() => (this.#connecting = undefined));
     return this.#connecting;
@@ -497,7 +511,7 @@ export class SessionHost {
       });
     }
     let sdk: SandboxAgent;
-    if (!(await this.#healthy())) throw this.#fail(new Error("ECONNREFUSED"), "sandbox-unreachable");
+    if (!(await this.#healthy(CONNECT_CHECK_MS))) throw this.#fail(new Error("ECONNREFUSED"), "sandbox-unreachable");
     try {
       // The agent's questions, which the SDK cannot answer, come to #holdQuestion through this fetch (see agent-requests.ts).
       const fetch = agentRequestsFetch({
@@ -538,7 +552,8 @@ export class SessionHost {
     const sdk = this.#sdk;
     const agent = this.#options.agent;
     let timer: ReturnType<typeof setInterval> | undefined;
-    let misses = 0;
+    let refusals = 0;
+    let silences = 0;
     let checking = false;
     const failed = new Promise<never>((_, reject) => {
       timer = setInterval(async () => {
@@ -550,18 +565,21 @@ export class SessionHost {
         }
         if (checking) return;
         checking = true;
-        misses = (await this.#healthy()) ? 0 : misses + 1;
+        const asked = performance.now();
+        if (await this.#healthy(WATCH_CHECK_MS)) refusals = silences = 0;
+        else if (performance.now() - asked >= WATCH_CHECK_MS - 50) silences++;
+        else refusals++;
         checking = false;
-        if (misses >= 2) reject(describeFailure(new Error("ECONNREFUSED"), "sandbox-unreachable"));
+        if (refusals >= WATCH_REFUSALS || silences >= WATCH_SILENCES) reject(describeFailure(new Error("ECONNREFUSED"), "sandbox-unreachable"));
       }, WATCH_INTERVAL_MS);
     });
     failed.catch(() => undefined);
     return { failed, stop: () => clearInterval(timer) };
   }
 
-  async #healthy(): Promise<boolean> {
+  async #healthy(timeoutMs: number): Promise<boolean> {
     const sandbox = this.#sandbox;
-    return !!sandbox && (await sandboxHealth(sandbox, WATCH_INTERVAL_MS * 2)) === "ok";
+    return !!sandbox && (await sandboxHealth(sandbox, timeoutMs)) === "ok";
   }
 
   #holdPermission(request: SessionPermissionRequest): void {

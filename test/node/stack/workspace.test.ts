@@ -486,6 +486,23 @@ describe("failures are explicit, and the workspace recovers", { timeout: 240_000
     await stack?.close();
   });
 
+  it("goes on when the daemon falls silent for a few seconds mid-turn (busy, not dead)", async () => {
+    const ada = await join(c, "w-busy", "Ada");
+    await ada.run("/long 5 warm-up");
+    const before = (await ada.conn.getSessionInfo()).lastEventIndex;
+    const stopAnswering = answering(ada.conn, "once");
+    const turn = ada.run("/slow 50");
+    await until(async () => (await ada.conn.getSessionInfo()).lastEventIndex > before + 10, "the turn is under way");
+    // The daemon and its agent stop answering for 4 s, as on a machine too busy to schedule them.
+    stack.daemon.kill("SIGSTOP");
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    stack.daemon.kill("SIGCONT");
+    assert.equal((await turn)?.stopReason, "end_turn", "the turn ends as it would have");
+    await stopAnswering();
+    assert.deepEqual(ada.of("error"), [], "no error was told");
+    await ada.conn.dispose();
+  });
+
   it("says so when the daemon dies mid-turn, and the next prompt after it restarts works", async () => {
     const ada = await join(c, "w-daemon", "Ada");
     await ada.run("/long 5 warm-up");
