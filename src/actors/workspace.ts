@@ -287,10 +287,8 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
        * not parsed and encoded again, and a client reads them with one `JSON.parse`.
        */
       getHistoryJson: async (c, input: { after?: number; limit?: number } = {}): Promise<HistoryPageJson> => {
-        const sessionId = c.vars.host.sessionId;
-        const { after, limit } = historyRequest(input, limits.maxHistoryPage);
-        const page = await c.vars.persist.readEventsJson(sessionId, after, limit);
-        return { eventsJson: page.json, nextAfter: page.more ? page.last : undefined, ...(await historyExtras(c.vars.persist, sessionId)) };
+        const { json, ...page } = await jsonPage(c.vars, input, limits.maxHistoryPage);
+        return { eventsJson: json, ...page };
       },
 
       /**
@@ -299,11 +297,9 @@ export function createWorkspaceActor(options: WorkspaceActorOptions) {
        * engine. Compressed off the actor's thread; a browser reads it with `DecompressionStream("deflate-raw")`.
        */
       getHistoryDeflated: async (c, input: { after?: number; limit?: number } = {}): Promise<HistoryPageDeflated> => {
-        const sessionId = c.vars.host.sessionId;
-        const { after, limit } = historyRequest(input, limits.maxHistoryPage);
-        const page = await c.vars.persist.readEventsJson(sessionId, after, limit);
-        const events = await deflate(page.json, { level: zlib.Z_BEST_SPEED });
-        return { eventsDeflated: new Uint8Array(events.buffer, events.byteOffset, events.byteLength), nextAfter: page.more ? page.last : undefined, ...(await historyExtras(c.vars.persist, sessionId)) };
+        const { json, ...page } = await jsonPage(c.vars, input, limits.maxHistoryPage);
+        const events = await deflate(json, { level: zlib.Z_BEST_SPEED });
+        return { eventsDeflated: new Uint8Array(events.buffer, events.byteOffset, events.byteLength), ...page };
       },
 
       /** Answers a pending permission request with one of the agent's options (`optionId`), or a `reply` of a kind it offered. First answer wins. */
@@ -468,9 +464,21 @@ function historyRequest(input: { after?: number; limit?: number } | undefined, m
   return { after, limit };
 }
 
-/** What a history page says besides its events: who answered permissions and questions, who did what, and what a crash lost. */
 const deflate = promisify(deflateRaw);
 
+/** A history page with its events as one JSON text, as stored: what `getHistoryJson` and `getHistoryDeflated` send. */
+async function jsonPage(
+  vars: { host: SessionHost; persist: WorkspacePersistDriver },
+  input: { after?: number; limit?: number } | undefined,
+  maxPage: number,
+): Promise<Omit<HistoryPage, "events"> & { json: string }> {
+  const sessionId = vars.host.sessionId;
+  const { after, limit } = historyRequest(input, maxPage);
+  const page = await vars.persist.readEventsJson(sessionId, after, limit);
+  return { json: page.json, nextAfter: page.more ? page.last : undefined, ...(await historyExtras(vars.persist, sessionId)) };
+}
+
+/** What a history page says besides its events: who answered permissions and questions, who did what, and what a crash lost. */
 async function historyExtras(persist: WorkspacePersistDriver, sessionId: string): Promise<Pick<HistoryPage, "permissions" | "questions" | "attributions" | "lost">> {
   return {
     permissions: await readPermissions(persist),

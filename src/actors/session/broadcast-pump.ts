@@ -93,9 +93,11 @@ export class BroadcastPump {
         continue;
       }
       // Events waiting together go as one message, and a message that is not full waits for more, up to the gap.
+      // Whether the outbox's `i`th broadcast is an event that may go now.
+      const ready = (i: number) => this.#outbox[i]?.[0] === "session.event" && promised(this.#outbox[i][1] as SessionEvent);
       let end = this.#sent;
       let chars = 0;
-      while (end - this.#sent < MAX_BATCH && this.#outbox[end]?.[0] === "session.event" && promised(this.#outbox[end][1] as SessionEvent)) {
+      while (end - this.#sent < MAX_BATCH && ready(end)) {
         const size = persist.jsonOf(this.#outbox[end][1] as SessionEvent).length;
         // An event that would overfill the message goes in the next (one larger than a message goes
         // alone, or, too large for any message, not at all: see above).
@@ -103,7 +105,7 @@ export class BroadcastPump {
         chars += size;
         end++;
       }
-      const full = end - this.#sent === MAX_BATCH || chars >= MAX_BATCH_CHARS || (end < this.#outbox.length && this.#outbox[end][0] === "session.event" && promised(this.#outbox[end][1] as SessionEvent));
+      const full = end - this.#sent === MAX_BATCH || chars >= MAX_BATCH_CHARS || ready(end);
       const gap = Math.min(MAX_GAP_MS, GAP_PER_CONNECTION_MS * (this.#options.audience?.() ?? 1));
       const wait = this.#eventsSentAt + gap - performance.now();
       if (wait > 0 && !full) {

@@ -76,17 +76,19 @@ export function workspaceSandbox(source: SandboxSource, workspace: { workspaceId
 
 /**
  * Whether the daemon answers `GET /v1/health`: `ok`, `refused` (it answers, but not to this
- * token: another daemon took the port of one that died) or `down`.
+ * token: another daemon took the port of one that died), `down`, or `silent` (no answer within
+ * `timeoutMs`: gone, or only busy).
  */
-export async function sandboxHealth(sandbox: SandboxConnection, timeoutMs = CHECK_TIMEOUT_MS): Promise<"ok" | "refused" | "down"> {
+export async function sandboxHealth(sandbox: SandboxConnection, timeoutMs = CHECK_TIMEOUT_MS): Promise<"ok" | "refused" | "down" | "silent"> {
+  const signal = AbortSignal.timeout(timeoutMs);
   try {
     const headers = new Headers(sandbox.headers);
     if (sandbox.token) headers.set("authorization", `Bearer ${sandbox.token}`);
-    const response = await (sandbox.fetch ?? fetch)(new URL("/v1/health", sandbox.baseUrl), { headers, signal: AbortSignal.timeout(timeoutMs) });
+    const response = await (sandbox.fetch ?? fetch)(new URL("/v1/health", sandbox.baseUrl), { headers, signal });
     if (response.ok) return "ok";
     return response.status === 401 || response.status === 403 ? "refused" : "down";
   } catch {
-    return "down";
+    return signal.aborted ? "silent" : "down";
   }
 }
 

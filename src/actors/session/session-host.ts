@@ -565,9 +565,9 @@ export class SessionHost {
         }
         if (checking) return;
         checking = true;
-        const asked = performance.now();
-        if (await this.#healthy(WATCH_CHECK_MS)) refusals = silences = 0;
-        else if (performance.now() - asked >= WATCH_CHECK_MS - 50) silences++;
+        const health = this.#sandbox ? await sandboxHealth(this.#sandbox, WATCH_CHECK_MS) : "down";
+        if (health === "ok") refusals = silences = 0;
+        else if (health === "silent") silences++;
         else refusals++;
         checking = false;
         if (refusals >= WATCH_REFUSALS || silences >= WATCH_SILENCES) reject(describeFailure(new Error("ECONNREFUSED"), "sandbox-unreachable"));

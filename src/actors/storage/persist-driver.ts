@@ -55,6 +55,9 @@ export class WorkspacePersistDriver implements SessionPersistDriver, Sql {
     return json;
   };
 
+  /** A page item's JSON: as stored, or, not written yet, as it will be. */
+  #textOf = (item: PageItem): string => (typeof item.event === "string" ? item.event : this.jsonOf(item.event));
+
   /** The SDK reads the record for every update it observes: serve it from memory after the first read. */
   async getSession(id: string): Promise<SessionRecord | undefined> {
     if (!this.#records.has(id)) {
@@ -117,7 +120,7 @@ export class WorkspacePersistDriver implements SessionPersistDriver, Sql {
    */
   async readEventsJson(sessionId: string, after: number, limit: number): Promise<{ json: string; last: number; more: boolean }> {
     const { items, more } = await this.#read(sessionId, after, limit, false);
-    const json = `[${items.map((item) => (typeof item.event === "string" ? item.event : this.jsonOf(item.event))).join(",")}]`;
+    const json = `[${items.map(this.#textOf).join(",")}]`;
     return { json, last: items.at(-1)?.index ?? after, more };
   }
 
@@ -185,7 +188,7 @@ export class WorkspacePersistDriver implements SessionPersistDriver, Sql {
     let kept = 0;
     while (kept < Math.min(limit, items.length)) {
       const item = items[kept];
-      bytes += Buffer.byteLength(typeof item.event === "string" ? item.event : this.jsonOf(item.event)) + 1;
+      bytes += Buffer.byteLength(this.#textOf(item)) + 1;
       if (kept > 0 && bytes > PAGE_BYTES) break;
       kept++;
     }
