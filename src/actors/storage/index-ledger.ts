@@ -157,6 +157,9 @@ export class IndexLedger {
       )
       .finally(() => {
         session.promising = undefined;
+        // Events assigned while this block was written may have used more than half of it, and
+        // none may come after them (a burst that ended): the next block is promised now, not then.
+        if (session.promised >= through) this.#promiseAhead(sessionId, session);
         this.#gate.wake();
       });
     return session.promising;

@@ -49,6 +49,18 @@ describe("the index ledger", () => {
     assert.equal(sql.promised.get(S), 20_001, "the next block starts past the one before");
   });
 
+  it("promises the next block when a burst used more than half of a block while it was written, with nothing after it", async () => {
+    const sql = new MemorySql();
+    sql.writeMs = 20;
+    const ledger = ledgerOn(sql);
+    await ledger.open(S);
+    // 15,000 events while the first block (through 10,000) is written: the burst ends, nothing follows.
+    assign(ledger, 1, 15_000);
+    await ledger.whenPromised(S, 15_000);
+    assert.ok(ledger.isPromised(S, 15_000), "every assigned index is promised in the end");
+    assert.equal(promiseWrites(sql), 2);
+  });
+
   it("numbers an event past every index already assigned", async () => {
     const ledger = ledgerOn(new MemorySql());
     await ledger.open(S);
