@@ -22,9 +22,9 @@
  *
  *   (anything else)      the full turn: thinking, plan, text, Read, Terminal, Edit (asks permission),
  *                        mode switch, usage
- *   /firehose N [size] [every]   N agent_message_chunk events as fast as possible (or one every
- *                        `every` ms), then end_turn; each chunk's `_meta` holds its index and
- *                        send time (FIREHOSE_META)
+ *   /firehose N [size] [every] [after]   N agent_message_chunk events as fast as possible (or
+ *                        one every `every` ms), `after` ms after the prompt came, then end_turn;
+ *                        each chunk's `_meta` holds its index and send time (FIREHOSE_META)
  *   /long N              one long markdown message in N chunks (the empty opener included)
  *   /slow MS             the default turn with MS ms between chunks
  *   /permission          only the permission round (an Edit tool call), then end_turn
@@ -99,9 +99,9 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     command: "/firehose",
-    usage: "/firehose N [size] [every]",
+    usage: "/firehose N [size] [every] [after]",
     description:
-      "N agent_message_chunk events as fast as possible or one every `every` ms (text `chunk <i> `, or `size` characters; 0 keeps the default), each with its index and send time in `_meta`.",
+      "N agent_message_chunk events as fast as possible or one every `every` ms, beginning `after` ms after the prompt (text `chunk <i> `, or `size` characters; 0 keeps the default), each with its index and send time in `_meta`.",
   },
   { command: "/long", usage: "/long N", description: "One long markdown message in N chunks, the empty opener included." },
   { command: "/tools", usage: "/tools N", description: "N Read tool calls, each done at once, as fast as possible: a transcript of N entries and more." },
@@ -471,7 +471,8 @@ async function switchMode(s: SessionState, client: acp.AgentContext, modeId: str
 // ---------------------------------------------------------------------------------------------
 
 /** As fast as the pipe goes (or one chunk every `everyMs`): no empty opener; `_meta` says when each chunk left. */
-async function firehose(t: Turn, count: number, size: number | undefined, everyMs = 0): Promise<PromptResponse> {
+async function firehose(t: Turn, count: number, size: number | undefined, everyMs = 0, afterMs = 0): Promise<PromptResponse> {
+  if (afterMs > 0) await new Promise((r) => setTimeout(r, afterMs));
   const start = performance.now();
   for (let i = 0; i < count; i++) {
     if (t.signal.aborted) return endTurn("cancelled", 1_000, i);
@@ -613,7 +614,7 @@ function runScenario(t: Turn, prompt: ContentBlock[]): Promise<PromptResponse> {
   const [command, ...args] = promptText(prompt).split(/\s+/);
   switch (command) {
     case "/firehose":
-      return firehose(t, intArg(args[0], 1000), intArg(args[1], 0) > 0 ? intArg(args[1], 10) : undefined, intArg(args[2], 0));
+      return firehose(t, intArg(args[0], 1000), intArg(args[1], 0) > 0 ? intArg(args[1], 10) : undefined, intArg(args[2], 0), intArg(args[3], 0));
     case "/long":
       return longMessage(t, Math.max(2, intArg(args[0], 400)));
     case "/tools":

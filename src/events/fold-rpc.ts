@@ -15,12 +15,19 @@ const REPLAY_PREFIX = "Previous session history is replayed below as JSON-RPC en
 /** Where a host's prompt carries its author: `params._meta["sandbox-workspace"].user`. */
 export const META_KEY = "sandbox-workspace";
 
+/**
+ * The workspace's own notification, in the log where the agent's messages it stands for were:
+ * `{ sessionId, count }`, `count` messages the daemon dropped and could not send again.
+ */
+export const LOST_METHOD = "_sandbox-workspace/lost";
+
 export function foldMessage(state: FoldState, ctx: FoldContext, sender: Sender, message: Message): void {
   switch (message.kind) {
     case "notification":
       if (message.method === "session/update") foldSessionUpdate(state, ctx, message.params);
       else if (message.method === "session/cancel" && sender === "client") foldCancel(state, ctx, message.params);
       else if (message.method === QUESTION_METHOD && sender === "agent") foldQuestion(state, ctx, message.params);
+      else if (message.method === LOST_METHOD && sender === "agent") foldLost(state, ctx, message.params);
       else unknown(state, ctx, message.method, message.params);
       return;
     case "request":
@@ -88,6 +95,23 @@ function foldCancel(state: FoldState, ctx: FoldContext, params: unknown): void {
   prompt.stop = request;
   touch(prompt, ctx);
   state.stop = request;
+}
+
+/** Messages the daemon dropped: a notice where they were, which splits the message they fell in. */
+function foldLost(state: FoldState, ctx: FoldContext, params: unknown): void {
+  closeOpen(state);
+  const count = isRecord(params) ? params.count : undefined;
+  if (typeof count !== "number" || !Number.isSafeInteger(count) || count < 1) {
+    malformed(state, ctx, `${LOST_METHOD} without a count of messages`);
+    return;
+  }
+  addEntry(state, ctx, "notice", {
+    severity: "warning",
+    title: `${count.toLocaleString("en-US")} ${count === 1 ? "message" : "messages"} from the agent lost here`,
+    description:
+      "The sandbox-agent daemon skipped them while the workspace's read of its stream was behind (it keeps 512 messages for a reader that falls behind), and no longer held them when the workspace asked again. What the agent said or did in them is not in this transcript.",
+    method: LOST_METHOD,
+  });
 }
 
 function startTurn(state: FoldState, ctx: FoldContext, params: unknown): UserMessageEntry {

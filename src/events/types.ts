@@ -369,7 +369,7 @@ export interface NoticeEntry extends EntryBase<"notice"> {
   title: string;
   description?: string;
   meta?: Record<string, unknown>;
-  /** Set for notices the fold makes itself (a Stop with no turn running): the method they came from. */
+  /** Set for notices the fold makes itself (a Stop with no turn running, messages the daemon dropped): the method they came from. */
   method?: string;
   /** For such a Stop: who pressed it, when known. */
   by?: Author;

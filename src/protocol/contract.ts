@@ -234,6 +234,7 @@ export type WorkspaceErrorCode =
   | "comment-too-large"
   | "comment-not-found"
   | "connection-lost"
+  | "events-lost"
   | "workspace-destroyed"
   | "internal";
 

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { SessionEvent } from "sandbox-agent";
-import { Timeline, type EntryOf, type EntryType } from "../../src/events/index.js";
+import { LOST_METHOD, Timeline, type EntryOf, type EntryType } from "../../src/events/index.js";
 import { ADA, SessionRecorder, block, fixtureSession, prompt } from "../fixtures/session.js";
 
 const ofType = <T extends EntryType>(timeline: Timeline, type: T) => [...timeline.entries].filter((e): e is EntryOf<T> => e.type === type);
@@ -289,5 +289,33 @@ describe("the newer session updates", () => {
     const reversed = new Timeline();
     for (const event of [...events].reverse()) reversed.add(event);
     assert.deepEqual(strip(reversed), strip(timeline));
+  });
+});
+
+describe("messages the daemon dropped (the workspace's `_sandbox-workspace/lost`)", () => {
+  it("are a warning notice where they were, which splits the message they fell in", () => {
+    const rec = new SessionRecorder();
+    prompt(rec, ADA, "Stream a lot");
+    block(rec, "agent_message_chunk", ["The first part"]);
+    rec.raw("agent", { jsonrpc: "2.0", method: LOST_METHOD, params: { sessionId: rec.agentSessionId, count: 1234 } });
+    block(rec, "agent_message_chunk", ["and the last."]);
+    const timeline = new Timeline(rec.events);
+    assert.deepEqual(ofType(timeline, "unknown"), []);
+    const types = [...timeline.entries].map((entry) => entry.type).filter((type) => type !== "session-info");
+    assert.deepEqual(types, ["user-message", "agent-message", "notice", "agent-message"]);
+    const notice = one(timeline, "notice");
+    assert.equal(notice.severity, "warning");
+    assert.equal(notice.title, "1,234 messages from the agent lost here");
+    assert.equal(notice.method, LOST_METHOD);
+    const lost = rec.events.find((event) => (event.payload as { method?: string }).method === LOST_METHOD)!;
+    assert.deepEqual(indices(notice), [lost.eventIndex]);
+  });
+
+  it("without a count, are reported as malformed", () => {
+    const rec = new SessionRecorder();
+    rec.raw("agent", { jsonrpc: "2.0", method: LOST_METHOD, params: { sessionId: "s", count: "many" } });
+    const errors = ofType(new Timeline(rec.events), "error");
+    assert.equal(errors.length, 1);
+    assert.match(errors[0].message, /without a count/);
   });
 });

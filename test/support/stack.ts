@@ -25,6 +25,8 @@ export interface RegistryProcess {
   endpoint: string;
   storage: string;
   port: number;
+  /** The registry process (not its engine), for a test that pauses it. */
+  pid: number;
   /** Output of the registry process, for failure messages and leak checks. */
   output: () => string;
   /** Stops the registry and its engine; keeps the storage for a restart. */
@@ -73,6 +75,7 @@ async function startRegistryOnce(options: RegistryOptions, reuse?: { storage: st
     endpoint,
     storage,
     port,
+    pid: child.pid!,
     output,
     stop,
     kill: async () => {

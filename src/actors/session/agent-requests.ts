@@ -25,7 +25,11 @@
  * Unless the host passed a fetch of its own, the stream is read in a worker thread (stream-reader.ts).
  * Through a host's fetch, every request's `signal` is honoured here (see `honouringSignal`).
  */
-import { fetchInWorker } from "./stream-reader.js";
+import { LOST_METHOD } from "../../events/index.js";
+import { fetchInWorker, LOST_COMMENT } from "./stream-reader.js";
+
+/** How the worker marks lost messages in the stream (an SSE comment, see stream-reader.ts). */
+const LOST_MARK = `: ${LOST_COMMENT} `;
 
 export type JsonRpcId = string | number;
 
@@ -59,6 +63,12 @@ export interface AgentRequestsOptions {
   methods: readonly string[];
   /** Each claimed request, once (a stream replayed after a reconnect does not bring it again). Must see that it gets a response. */
   onRequest(request: AgentRequest): void;
+  /**
+   * The daemon dropped `count` of the agent's messages and could not send them again (see
+   * stream-reader.ts). The SDK is handed the workspace's `LOST_METHOD` notification in their place,
+   * which it records in the session's log where they were; this says it as it happens.
+   */
+  onLost?(count: number): void;
 }
 
 /** How long the daemon may take to accept a response. */
@@ -76,6 +86,7 @@ interface Connection {
 export function agentRequestsFetch(options: AgentRequestsOptions): typeof fetch {
   const base = options.fetch ? honouringSignal(options.fetch) : globalThis.fetch.bind(globalThis);
   const methods = new Set(options.methods);
+  const needles = options.methods.map((method) => JSON.stringify(method));
   const connections = new Map<string, Connection>();
   const connectionOf = (url: string) => {
     let connection = connections.get(url);
@@ -107,11 +118,37 @@ export function agentRequestsFetch(options: AgentRequestsOptions): typeof fetch 
     return true;
   };
 
-  /** One SSE event (no trailing blank line): a claimed request becomes an id-less notification; anything else passes as it came. */
-  const rewrite = (url: string, headers: Headers) => (event: string): string => {
-    const lines = event.split("\n");
-    const data = lines.filter((line) => line.startsWith("data:")).map((line) => line.slice(5).replace(/^ /, "")).join("\n");
-    if (!data.includes('"method"')) return event;
+  /**
+   * One SSE event (no trailing blank line): a claimed request becomes an id-less notification, the
+   * worker's mark of lost messages a notice in the session; anything else passes as it came.
+   */
+  const rewrite = (url: string, headers: Headers) => {
+    /** The data of the latest event that names a session: the session a notice of lost messages goes to. */
+    let named = "";
+    return (event: string): string => {
+      if (event.startsWith(LOST_MARK)) return lostNotice(Number(event.slice(LOST_MARK.length)), named);
+      const lines = event.split("\n");
+      const data = lines.filter((line) => line.startsWith("data:")).map((line) => line.slice(5).replace(/^ /, "")).join("\n");
+      if (data.includes('"sessionId"')) named = data;
+      return claimed(url, headers, event, lines, data);
+    };
+  };
+
+  /**
+   * Where the worker marked lost messages, the SDK gets the workspace's own notification for the
+   * session (`LOST_METHOD`), which it records in the log in their place (when a session is known).
+   */
+  const lostNotice = (count: number, named: string): string => {
+    if (!(count > 0)) return "";
+    options.onLost?.(count);
+    const sessionId = /"sessionId":"((?:[^"\\]|\\.)+)"/.exec(named)?.[1];
+    if (!sessionId) return "";
+    return `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", method: LOST_METHOD, params: { sessionId: JSON.parse(`"${sessionId}"`) as string, count } })}`;
+  };
+
+  const claimed = (url: string, headers: Headers, event: string, lines: string[], data: string): string => {
+    // Most events are the agent's updates: only one that names a claimed method is parsed here.
+    if (!needles.some((needle) => data.includes(needle))) return event;
     let message: unknown;
     try {
       message = JSON.parse(data);

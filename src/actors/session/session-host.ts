@@ -130,6 +130,8 @@ const CONNECT_CHECK_MS = 5_000;
  * starting the agent is the slow part (20 workspaces starting at once on 2 cores took over 20 s).
  */
 const CONNECT_TIMEOUT_MS = 60_000;
+/** Messages the daemon dropped are said once for all that go within this long. */
+const LOST_SAY_MS = 1_000;
 /** Prompt outcomes kept for clients that were away when their turn ended. */
 const TURNS_KEPT = 1000;
 
@@ -151,6 +153,8 @@ export class SessionHost {
   #answeredQuestions = new Map<string, QuestionResolvedBroadcast>();
   /** Aborted when the host is disposed: turns then end rather than wait on an SDK that is gone. */
   #stopping = new AbortController();
+  /** Messages lost and not yet said (see #lost). */
+  #lostCount = 0;
   /** Prompts given to this host, by id, oldest first. */
   #turns = new Map<string, TurnOutcome>();
   #disposed?: Promise<void>;
@@ -519,6 +523,7 @@ export class SessionHost {
         clientCapabilities: CLIENT_CAPABILITIES,
         methods: [QUESTION_METHOD],
         onRequest: (request) => this.#holdQuestion(request),
+        onLost: (count) => this.#lost(count),
       });
       sdk = await SandboxAgent.connect({ ...sandbox, fetch, persist: this.#options.persist, waitForHealth: false });
     } catch (error) {
@@ -658,6 +663,25 @@ export class SessionHost {
     this.#sdk = undefined;
     this.#session = undefined;
     if (dispose) void sdk?.dispose().catch(() => undefined);
+  }
+
+  /**
+   * The daemon dropped messages the workspace could not get again: said once for those that go
+   * together (a reader that fell behind tends to lose several runs at once). The log marks each run.
+   */
+  #lost(count: number): void {
+    const first = this.#lostCount === 0;
+    this.#lostCount += count;
+    if (!first) return;
+    setTimeout(() => {
+      const lost = this.#lostCount;
+      this.#lostCount = 0;
+      this.#broadcasts.send("error", {
+        code: "events-lost",
+        message: `The sandbox-agent daemon dropped ${lost.toLocaleString("en-US")} of the agent's ${lost === 1 ? "message" : "messages"} while the workspace's read of its stream was behind, and no longer held them. The transcript marks where.`,
+        at: Date.now(),
+      });
+    }, LOST_SAY_MS);
   }
 
   /** Turns any failure into a WorkspaceError with a message a person can act on, and broadcasts it. */

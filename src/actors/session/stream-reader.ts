@@ -1,37 +1,151 @@
 /**
- * Reads an HTTP response off the actor's event loop: a worker thread fetches it and hands the body
- * over chunk by chunk, however busy this thread is.
+ * Reads the daemon's event stream (SSE) off the actor's event loop: a worker thread fetches it and
+ * hands the body over chunk by chunk, however busy this thread is, and keeps it whole.
  *
- * Why: the sandbox-agent daemon gives each SSE reader a buffer of 512 messages and silently skips
- * what a reader that falls behind missed, with no gap in the stream's ids to tell. The workspace's
+ * Why: the sandbox-agent daemon gives each SSE reader a buffer of 512 messages and skips what a
+ * reader that falls behind missed; the ids of the events it sends then jump. The workspace's
  * thread also persists and broadcasts every event, so under a flood (an agent streaming thousands
  * of chunks at full speed) its own read of the stream lagged and lost events: a 20,000-chunk flood
  * read by a listener that takes 1 ms an event kept 9,300–9,550 of 20,005. Read in a worker, all
- * 20,005 arrive (the rest queue here, in memory, until this thread takes them).
+ * 20,005 arrive (the rest queue here, in memory, until this thread takes them). On two busy cores
+ * the worker can still fall behind now and then: it then takes what was skipped from the daemon's
+ * replay (`Last-Event-ID`), and marks in the stream what the daemon no longer had.
  */
 import { Worker } from "node:worker_threads";
 
-/** The worker: plain CommonJS, evaluated from this string (no file to resolve in a bundle or under a loader). */
-const WORKER = `
+/**
+ * What the worker writes into the stream where the daemon dropped messages it no longer holds:
+ * `: sandbox-workspace-lost <count>`, an SSE comment (which readers of the stream pass over), in
+ * the place of the messages it stands for.
+ */
+export const LOST_COMMENT = "sandbox-workspace-lost";
+
+/**
+ * The worker: plain CommonJS, evaluated from this string (no file to resolve in a bundle or under a
+ * loader). It passes the stream on event by event and keeps it whole by the events' ids:
+ *
+ * - the daemon numbers every message of an agent process (`id:` 1, 2, 3…), and a reader it skipped
+ *   sees the ids jump. The worker then asks at once for what was skipped, on a second request with
+ *   `Last-Event-ID` (the last id it passed on): the daemon replays what it still holds (its last
+ *   1,024 messages). Meanwhile it goes on reading the live stream, holding what comes, so that one
+ *   does not fall behind in turn; once the gap is filled it passes on what it held;
+ * - an id it has passed on already is left out;
+ * - what the replay no longer reaches is gone: the worker says so in the stream itself, where those
+ *   messages were, as the comment `: sandbox-workspace-lost <count>` (see `LOST_COMMENT`).
+ */
+const WORKER = String.raw`
 const { parentPort, workerData } = require("node:worker_threads");
-const controller = new AbortController();
-parentPort.on("message", (message) => { if (message === "abort") controller.abort(); });
+const stopped = new AbortController();
+parentPort.on("message", (message) => { if (message === "abort") stopped.abort(); });
+const encoder = new TextEncoder();
+/** How long a replay may take to reach back over a gap before what is missing counts as lost. */
+const FILL_MS = 5000;
+
+const post = (text) => {
+  if (!text) return;
+  const chunk = encoder.encode(text);
+  parentPort.postMessage({ type: "chunk", chunk }, [chunk.buffer]);
+};
+const lostMark = (count) => ": ${LOST_COMMENT} " + count + "\n\n";
+/** The event's numeric id, if it has one. */
+const idOf = (event) => {
+  const at = event.startsWith("id:") ? 0 : event.indexOf("\nid:") + 1;
+  if (at === 0 && !event.startsWith("id:")) return undefined;
+  const end = event.indexOf("\n", at);
+  const value = event.slice(at + 3, end).trim();
+  return /^[0-9]+$/.test(value) ? Number(value) : undefined;
+};
+const open = async (lastId, signal) => {
+  const headers = { ...workerData.headers };
+  if (lastId !== undefined) headers["last-event-id"] = String(lastId);
+  return fetch(workerData.url, { method: "GET", headers, signal: AbortSignal.any([stopped.signal, signal]) });
+};
+/** The response's events (each with its blank line), as they come. */
+async function* eventsOf(response) {
+  let buffer = "";
+  for await (const text of response.body.pipeThrough(new TextDecoderStream())) {
+    buffer += text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
+    const events = [];
+    let from = 0;
+    for (let end; (end = buffer.indexOf("\n\n", from)) !== -1; from = end + 2) events.push(buffer.slice(from, end + 2));
+    buffer = buffer.slice(from);
+    if (events.length) yield events;
+  }
+  if (buffer) yield [buffer];
+}
+
+const given = Number(workerData.headers["last-event-id"]);
+/** The id of the last event passed on. */
+let last = Number.isSafeInteger(given) && given >= 0 ? given : undefined;
+/** Events read from the live stream and not yet passed on (while a gap is filled). */
+let held = [];
+let filling;
+
+/** Passes on what is held, in order, until the ids jump: then fills the gap first. */
+function pass() {
+  let out = "";
+  let taken = 0;
+  for (; taken < held.length && !filling; taken++) {
+    const event = held[taken];
+    const id = idOf(event);
+    if (id === undefined) out += event;
+    else if (last !== undefined && id <= last) continue;
+    else if (last !== undefined && id > last + 1) filling = fill(last, id).then(() => { filling = undefined; pass(); });
+    else {
+      last = id;
+      out += event;
+    }
+  }
+  // A gap's first event waits with the rest.
+  held = held.slice(filling ? taken - 1 : taken);
+  post(out);
+}
+
+/** Passes on the events after "after" and before "next" that the daemon's replay still holds; marks the rest lost. */
+async function fill(after, next) {
+  const request = new AbortController();
+  const timer = setTimeout(() => request.abort(), FILL_MS);
+  try {
+    const response = await open(after, request.signal);
+    if (!response.ok) return;
+    for await (const events of eventsOf(response)) {
+      let out = "";
+      for (const event of events) {
+        const id = idOf(event);
+        if (id === undefined || id <= last) continue;
+        if (id >= next) break;
+        if (id > last + 1) out += lostMark(id - last - 1);
+        last = id;
+        out += event;
+      }
+      post(out);
+      if (last >= next - 1 || events.some((event) => (idOf(event) ?? 0) >= next)) return;
+    }
+  } catch {
+    // Refused, ended or too slow: what did not come is lost.
+  } finally {
+    clearTimeout(timer);
+    request.abort();
+    if (last < next - 1) post(lostMark(next - 1 - last));
+    last = Math.max(last, next - 1);
+  }
+}
+
 (async () => {
   try {
-    const response = await fetch(workerData.url, { method: "GET", headers: workerData.headers, signal: controller.signal });
+    const response = await open(last, new AbortController().signal);
     parentPort.postMessage({ type: "head", status: response.status, statusText: response.statusText, headers: [...response.headers] });
     if (response.body) {
-      const reader = response.body.getReader();
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        const chunk = value.slice();
-        parentPort.postMessage({ type: "chunk", chunk }, [chunk.buffer]);
+      for await (const events of eventsOf(response)) {
+        held.push(...events);
+        if (!filling) pass();
       }
     }
+    while (filling) await filling;
+    pass();
     parentPort.postMessage({ type: "end" });
   } catch (error) {
-    parentPort.postMessage({ type: "error", message: String((error && error.message) || error), aborted: controller.signal.aborted });
+    parentPort.postMessage({ type: "error", message: String((error && error.message) || error), aborted: stopped.signal.aborted });
   }
 })();
 `;
@@ -43,8 +157,10 @@ type FromWorker =
   | { type: "error"; message: string; aborted: boolean };
 
 /**
- * `fetch(url, { method: "GET", headers, signal })`, read in a worker thread. The response's body is
- * a stream fed from the worker; `signal` (or cancelling the body) stops the worker.
+ * `fetch(url, { method: "GET", headers, signal })` of an SSE stream whose events the daemon numbers,
+ * read in a worker thread. The response's body is a stream fed from the worker, with each event
+ * once and in order, and `: sandbox-workspace-lost <count>` where events could not be had again;
+ * `signal` (or cancelling the body) stops the worker.
  */
 export function fetchInWorker(url: string, init: { headers?: ConstructorParameters<typeof Headers>[0]; signal?: AbortSignal | null } = {}): Promise<Response> {
   const headers: Record<string, string> = {};

@@ -1,6 +1,6 @@
 /** The newer updates: notices, compactions, several plans, subagents and the messages between sessions. */
 import { html, nothing } from "lit";
-import type { SessionMessageState, SubagentEntry } from "../../events/index.js";
+import { LOST_METHOD, type SessionMessageState, type SubagentEntry } from "../../events/index.js";
 import type { EntryView, ViewContext } from "./context.js";
 import { reveal } from "../reveal.js";
 import { jsonBlock, messageParts, preview, staticMarkdown, textOf } from "./common.js";
@@ -19,7 +19,7 @@ export const notice: EntryView<"notice"> = {
     ${entry.description ? html`<div part="markdown" class="markdown">${staticMarkdown(entry, entry.description)}</div>` : nothing}
     <dl class="facts">
       <dt>Severity</dt><dd><code>${reveal(entry.severity)}</code></dd>
-      ${entry.method ? html`<dt>From</dt><dd><code>${entry.method}</code> (the client)</dd>` : nothing}
+      ${entry.method ? html`<dt>From</dt><dd><code>${entry.method}</code> (${entry.method === LOST_METHOD ? "the workspace" : "the client"})</dd>` : nothing}
       ${entry.by ? html`<dt>By</dt><dd>${reveal(entry.by.name ?? entry.by.id ?? "")}</dd>` : nothing}
     </dl>
     ${entry.meta ? jsonBlock(entry.meta, "Agent extras (_meta)") : nothing}

@@ -13,6 +13,8 @@ import { after, before, describe, it } from "node:test";
 import { isDeepStrictEqual } from "node:util";
 import { inflateRawSync } from "node:zlib";
 import type { SessionEvent } from "sandbox-agent";
+import { FIREHOSE_META } from "../../../demo/agent/material.js";
+import { LOST_METHOD } from "../../../src/events/index.js";
 import { runPrompt, type PermissionReply, type SessionInfo, type WorkspaceBroadcasts } from "../../../src/actors/index.js";
 import { until } from "../../shared/until.js";
 import { client, startStack, type Stack, type WorkspaceClient } from "../../support/stack.js";
@@ -119,6 +121,12 @@ async function settled(clients: Array<{ indices(): number[] }>, conn: { getSessi
   return last;
 }
 
+/**
+ * The flood that outruns the workspace on purpose: 50 MB, more than the socket buffers between the
+ * daemon and a paused reader can hold (Linux lets them grow to 32 MiB + 4 MiB).
+ */
+const FLOOD = 5_000;
+const FLOOD_CHUNK = 10_000;
 const contiguous = (indices: number[]) => indices.every((index, i) => i === 0 || index === indices[i - 1] + 1);
 const updateTypes = (events: SessionEvent[]) => new Set(events.map((e: any) => e.payload?.params?.update?.sessionUpdate).filter(Boolean));
 
@@ -212,6 +220,43 @@ describe("the workspace actor on the real daemon, agent and engine", { timeout: 
     assert.equal(stored.length, last, "every event is stored");
     await ada.conn.dispose();
     await grace.conn.dispose();
+  });
+
+  it("marks in its log where the daemon dropped chunks of a flood and could not send them again: none goes silently", async () => {
+    const ada = await join(c, "w-flood-lost", "Ada");
+    // The agent session starts first, so that the pause falls in the flood.
+    assert.equal((await ada.run("/echo ready"))?.stopReason, "end_turn");
+    // The workspace stopped for 2 s through a flood falls far behind: the daemon keeps 512 messages
+    // for a reader that is behind and replays its last 1,024, so much of what it sent meanwhile is
+    // gone. The flood begins 500 ms after the prompt reaches the agent, when the workspace is paused
+    // already, and the buffers between it and the daemon are still as small as a short turn left them.
+    const turn = ada.run(`/firehose ${FLOOD} ${FLOOD_CHUNK} 0 500`);
+    await until(async () => (await ada.conn.getSessionInfo()).running, "the turn runs", 30_000, 5);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    process.kill(stack.registry.pid, "SIGSTOP");
+    await new Promise((resolve) => setTimeout(resolve, 2_000)).finally(() => process.kill(stack.registry.pid, "SIGCONT"));
+    assert.equal((await turn)?.stopReason, "end_turn");
+    const stored = await history(ada.conn);
+    let chunks = 0;
+    let lost = 0;
+    let previous: number | undefined;
+    let gap: number | undefined;
+    for (const event of stored as any[]) {
+      const chunk: number | undefined = event.payload?.params?.update?._meta?.[FIREHOSE_META.index];
+      if (event.payload?.method === LOST_METHOD) {
+        gap = (gap ?? 0) + event.payload.params.count;
+        lost += event.payload.params.count;
+      } else if (chunk !== undefined) {
+        // Each mark stands where its chunks were: between the chunks before and after them.
+        if (previous !== undefined) assert.equal(chunk - previous - 1, gap ?? 0, `between chunks ${previous} and ${chunk}`);
+        chunks++;
+        previous = chunk;
+        gap = undefined;
+      }
+    }
+    assert.ok(lost > 0, "the pause lost chunks");
+    assert.equal(chunks + lost, FLOOD, `each chunk is stored or counted lost (${chunks} stored, ${lost} counted)`);
+    await ada.conn.dispose();
   });
 
   it("carries large events whole: live, and in history pages that each fit a message, plain and deflated", async () => {
