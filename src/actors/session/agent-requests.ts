@@ -123,14 +123,13 @@ export function agentRequestsFetch(options: AgentRequestsOptions): typeof fetch 
    * worker's mark of lost messages a notice in the session; anything else passes as it came.
    */
   const rewrite = (url: string, headers: Headers) => {
-    /** The data of the latest event that names a session: the session a notice of lost messages goes to. */
+    /** The latest event that names a session: the session a notice of lost messages goes to. */
     let named = "";
     return (event: string): string => {
       if (event.startsWith(LOST_MARK)) return lostNotice(Number(event.slice(LOST_MARK.length)), named);
-      const lines = event.split("\n");
-      const data = lines.filter((line) => line.startsWith("data:")).map((line) => line.slice(5).replace(/^ /, "")).join("\n");
-      if (data.includes('"sessionId"')) named = data;
-      return claimed(url, headers, event, lines, data);
+      if (event.includes('"sessionId"')) named = event;
+      // Most events are the agent's updates: only one that names a claimed method is read here.
+      return needles.some((needle) => event.includes(needle)) ? claimed(url, headers, event) : event;
     };
   };
 
@@ -146,9 +145,9 @@ export function agentRequestsFetch(options: AgentRequestsOptions): typeof fetch 
     return `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", method: LOST_METHOD, params: { sessionId: JSON.parse(`"${sessionId}"`) as string, count } })}`;
   };
 
-  const claimed = (url: string, headers: Headers, event: string, lines: string[], data: string): string => {
-    // Most events are the agent's updates: only one that names a claimed method is parsed here.
-    if (!needles.some((needle) => data.includes(needle))) return event;
+  const claimed = (url: string, headers: Headers, event: string): string => {
+    const lines = event.split("\n");
+    const data = lines.filter((line) => line.startsWith("data:")).map((line) => line.slice(5).replace(/^ /, "")).join("\n");
     let message: unknown;
     try {
       message = JSON.parse(data);
@@ -275,13 +274,13 @@ export function sseRewriter(rewrite: (event: string) => string): TransformStream
     if (pendingCr) text = `\r${text}`;
     pendingCr = text.endsWith("\r");
     if (pendingCr) text = text.slice(0, -1);
-    buffer += text.replace(/\r\n?/g, "\n");
-    let end: number;
-    while ((end = buffer.indexOf("\n\n")) !== -1) {
-      const event = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      controller.enqueue(encoder.encode(`${rewrite(event)}\n\n`));
-    }
+    buffer += text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
+    // The chunk's whole events go on together, as one chunk.
+    let out = "";
+    let from = 0;
+    for (let end: number; (end = buffer.indexOf("\n\n", from)) !== -1; from = end + 2) out += `${rewrite(buffer.slice(from, end))}\n\n`;
+    buffer = buffer.slice(from);
+    if (out) controller.enqueue(encoder.encode(out));
   };
   return new TransformStream({
     transform(chunk, controller) {
