@@ -81,6 +81,8 @@ interface Connection {
   abort: AbortController;
   /** Ids of the requests claimed on it. */
   claimed: Set<string>;
+  /** The latest event of its streams that names a session (raw SSE text). */
+  named?: string;
 }
 
 export function agentRequestsFetch(options: AgentRequestsOptions): typeof fetch {
@@ -123,11 +125,12 @@ export function agentRequestsFetch(options: AgentRequestsOptions): typeof fetch 
    * worker's mark of lost messages a notice in the session; anything else passes as it came.
    */
   const rewrite = (url: string, headers: Headers) => {
-    /** The latest event that names a session: the session a notice of lost messages goes to. */
-    let named = "";
+    // The session a notice of lost messages goes to is the connection's, over all its streams: a
+    // stream resumed after the daemon's replay moved on starts with the mark.
+    const connection = connectionOf(url);
     return (event: string): string => {
-      if (event.startsWith(LOST_MARK)) return lostNotice(Number(event.slice(LOST_MARK.length)), named);
-      if (event.includes('"sessionId"')) named = event;
+      if (event.startsWith(LOST_MARK)) return lostNotice(Number(event.slice(LOST_MARK.length)), connection.named);
+      if (event.includes('"sessionId"')) connection.named = event;
       // Most events are the agent's updates: only one that names a claimed method is read here.
       return needles.some((needle) => event.includes(needle)) ? claimed(url, headers, event) : event;
     };
@@ -137,12 +140,18 @@ export function agentRequestsFetch(options: AgentRequestsOptions): typeof fetch 
    * Where the worker marked lost messages, the SDK gets the workspace's own notification for the
    * session (`LOST_METHOD`), which it records in the log in their place (when a session is known).
    */
-  const lostNotice = (count: number, named: string): string => {
+  const lostNotice = (count: number, named: string | undefined): string => {
     if (!(count > 0)) return "";
     options.onLost?.(count);
-    const sessionId = /"sessionId":"((?:[^"\\]|\\.)+)"/.exec(named)?.[1];
-    if (!sessionId) return "";
-    return `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", method: LOST_METHOD, params: { sessionId: JSON.parse(`"${sessionId}"`) as string, count } })}`;
+    const quoted = named && /"sessionId":("(?:[^"\\]|\\.)+")/.exec(named)?.[1];
+    let sessionId: unknown;
+    try {
+      sessionId = quoted ? JSON.parse(quoted) : undefined;
+    } catch {
+      // Not a JSON string after all: no session to tell.
+    }
+    if (typeof sessionId !== "string") return "";
+    return `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", method: LOST_METHOD, params: { sessionId, count } })}`;
   };
 
   const claimed = (url: string, headers: Headers, event: string): string => {

@@ -673,6 +673,7 @@ export class SessionHost {
     const first = this.#lostCount === 0;
     this.#lostCount += count;
     if (!first) return;
+    // Said even as the workspace stops; it does not keep the process up.
     setTimeout(() => {
       const lost = this.#lostCount;
       this.#lostCount = 0;
@@ -681,7 +682,7 @@ export class SessionHost {
         message: `The sandbox-agent daemon dropped ${lost.toLocaleString("en-US")} of the agent's ${lost === 1 ? "message" : "messages"} while the workspace's read of its stream was behind, and no longer held them. The transcript marks where.`,
         at: Date.now(),
       });
-    }, LOST_SAY_MS);
+    }, LOST_SAY_MS).unref?.();
   }
 
   /** Turns any failure into a WorkspaceError with a message a person can act on, and broadcasts it. */

@@ -40,6 +40,8 @@ parentPort.on("message", (message) => { if (message === "abort") stopped.abort()
 const encoder = new TextEncoder();
 /** How long a replay may take to reach back over a gap before what is missing counts as lost. */
 const FILL_MS = 5000;
+/** How many messages the daemon keeps for a replay: an id further back than this began the count again. */
+const RING = 1024;
 
 const post = (text) => {
   if (!text) return;
@@ -52,7 +54,7 @@ const idOf = (event) => {
   const at = event.startsWith("id:") ? 0 : event.indexOf("\nid:") + 1;
   if (at === 0 && !event.startsWith("id:")) return undefined;
   const end = event.indexOf("\n", at);
-  const value = event.slice(at + 3, end).trim();
+  const value = event.slice(at + 3, end === -1 ? event.length : end).trim();
   return /^[0-9]+$/.test(value) ? Number(value) : undefined;
 };
 const open = async (lastId, signal) => {
@@ -63,7 +65,12 @@ const open = async (lastId, signal) => {
 /** The response's events (each with its blank line), as they come. */
 async function* eventsOf(response) {
   let buffer = "";
-  for await (const text of response.body.pipeThrough(new TextDecoderStream())) {
+  // A chunk that ended in CR: the next may begin with the LF of the same line end.
+  let cr = false;
+  for await (let text of response.body.pipeThrough(new TextDecoderStream())) {
+    if (cr) text = "\r" + text;
+    cr = text.endsWith("\r");
+    if (cr) text = text.slice(0, -1);
     buffer += text.includes("\r") ? text.replace(/\r\n?/g, "\n") : text;
     const events = [];
     let from = 0;
@@ -71,12 +78,15 @@ async function* eventsOf(response) {
     buffer = buffer.slice(from);
     if (events.length) yield events;
   }
+  if (cr) buffer += "\n";
   if (buffer) yield [buffer];
 }
 
 const given = Number(workerData.headers["last-event-id"]);
 /** The id of the last event passed on. */
 let last = Number.isSafeInteger(given) && given >= 0 ? given : undefined;
+/** Whether no event with an id has come on the stream yet. */
+let first = true;
 /** Events read from the live stream and not yet passed on (while a gap is filled). */
 let held = [];
 let filling;
@@ -88,8 +98,15 @@ function pass() {
   for (; taken < held.length && !filling; taken++) {
     const event = held[taken];
     const id = idOf(event);
+    // The daemon sends only what comes after the Last-Event-ID asked for: a first id at or below it
+    // means the count began again (a new daemon at the same address). It is taken as it comes.
+    if (id !== undefined && first) {
+      first = false;
+      if (last !== undefined && id <= last) last = id - 1;
+    }
     if (id === undefined) out += event;
-    else if (last !== undefined && id <= last) continue;
+    // Passed on already, unless the ids began again (a daemon restarted under the same address).
+    else if (last !== undefined && id <= last && last - id <= RING) continue;
     else if (last !== undefined && id > last + 1) filling = fill(last, id).then(() => { filling = undefined; pass(); });
     else {
       last = id;
@@ -150,6 +167,8 @@ async function fill(after, next) {
 })();
 `;
 
+const NULL_BODY = new Set([101, 103, 204, 205, 304]);
+
 type FromWorker =
   | { type: "head"; status: number; statusText: string; headers: Array<[string, string]> }
   | { type: "chunk"; chunk: Uint8Array }
@@ -195,7 +214,8 @@ export function fetchInWorker(url: string, init: { headers?: ConstructorParamete
     if (ended) return;
     switch (message.type) {
       case "head":
-        settleHead.resolve(new Response(stream, { status: message.status, statusText: message.statusText, headers: message.headers }));
+        // A status that carries no body (204, 304…) cannot be given one.
+        settleHead.resolve(new Response(NULL_BODY.has(message.status) ? null : stream, { status: message.status, statusText: message.statusText, headers: message.headers }));
         return;
       case "chunk":
         body.enqueue(message.chunk);

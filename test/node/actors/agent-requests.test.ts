@@ -10,6 +10,8 @@ import { after, before, describe, it } from "node:test";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { agentRequestsFetch, honouringSignal, sseRewriter, type AgentRequest } from "../../../src/actors/session/agent-requests.js";
+import { LOST_COMMENT } from "../../../src/actors/session/stream-reader.js";
+import { LOST_METHOD } from "../../../src/events/index.js";
 
 const encoder = new TextEncoder();
 
@@ -132,6 +134,26 @@ describe("agentRequestsFetch", () => {
     const calls = daemon.calls.length;
     await assert.rejects(requests[0].respond({ result: { action: "cancel" } }), /connection is closed/);
     assert.equal(daemon.calls.length, calls, "nothing sent");
+  });
+
+  it("turns the reader's mark of lost messages into the workspace's notification for the connection's session", async () => {
+    const sessionId = 'agent "session" é';
+    const update = `id: 3\ndata: ${JSON.stringify({ jsonrpc: "2.0", method: "session/update", params: { sessionId, update: { sessionUpdate: "agent_message_chunk" } } })}\n\n`;
+    // The second stream (resumed after the first ended) begins with a mark: the session is still known.
+    const streams = [[update, `: ${LOST_COMMENT} 3\n\n`], [`: ${LOST_COMMENT} 2\n\n`]];
+    const daemon = fakeDaemon([]);
+    const lost: number[] = [];
+    const fetch = agentRequestsFetch({
+      fetch: async (input, init) => (init?.method ?? "GET") === "GET" ? daemon.base(input, init).then(() => new Response(streams.shift()!.join(""))) : daemon.base(input, init),
+      clientCapabilities: {},
+      methods: ["elicitation/create"],
+      onRequest: () => {},
+      onLost: (count) => lost.push(count),
+    });
+    const notice = (count: number) => `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", method: LOST_METHOD, params: { sessionId, count } })}\n\n`;
+    assert.equal(await (await fetch(ACP, { headers: { accept: "text/event-stream" } })).text(), update + notice(3));
+    assert.equal(await (await fetch(ACP, { headers: { accept: "text/event-stream", "last-event-id": "3" } })).text(), notice(2));
+    assert.deepEqual(lost, [3, 2]);
   });
 
   it("leaves methods it does not claim, and responses, to the SDK", async () => {

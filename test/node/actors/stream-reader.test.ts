@@ -102,8 +102,8 @@ describe("the event stream read in a worker", () => {
   it("starts after the Last-Event-ID its reader gave, and fills every gap", async (t) => {
     const sandbox = await daemon(async (request, headers, response) => {
       assert.equal(headers["last-event-id"], ["20", "22", "26"][request - 1]);
-      // 19 and 20 were seen before this request (left out); 22 jumps to 25, then 26 to 30.
-      if (request === 1) return void response.end([19, 20, 21, 22, 25, 26, 30, 31].map(event).join(""));
+      // 22 jumps to 25, then 26 to 30 (and 31 comes twice, as a replay can overlap what is live).
+      if (request === 1) return void response.end([21, 22, 25, 26, 30, 31, 31].map(event).join(""));
       // First the ring reaches back to 24 only (23 is gone); then it holds all of 27–29.
       return replay(response, request === 2 ? range(24, 31) : range(27, 31));
     });
@@ -111,6 +111,31 @@ describe("the event stream read in a worker", () => {
     const seen = await read(await fetchInWorker(sandbox.url, { headers: { accept: "text/event-stream", "last-event-id": "20" } }));
     assert.deepEqual(seen, [21, 22, { lost: 1 }, ...range(24, 31)]);
     assert.equal(sandbox.requests.length, 3);
+  });
+
+  it("passes a stream whose ids began again (a new daemon at the same address) as it comes", async (t) => {
+    const sandbox = await daemon(async (_request, headers, response) => {
+      assert.equal(headers["last-event-id"], "50");
+      response.end([1, 2, 3].map(event).join(""));
+    });
+    t.after(sandbox.close);
+    const seen = await read(await fetchInWorker(sandbox.url, { headers: { accept: "text/event-stream", "last-event-id": "50" } }));
+    assert.deepEqual(seen, [1, 2, 3]);
+  });
+
+  it("keeps an event whole when a CR LF line end is split between chunks", async (t) => {
+    const sandbox = await daemon(async (_request, _headers, response) => {
+      const text = [1, 2].map(event).join("").replace(/\n/g, "\r\n");
+      // Each chunk ends in the CR of a line end.
+      for (const part of text.split(/(?<=\r)/)) {
+        response.write(part);
+        await sleep(2);
+      }
+      response.end();
+    });
+    t.after(sandbox.close);
+    const seen = await read(await fetchInWorker(sandbox.url, { headers: { accept: "text/event-stream" } }));
+    assert.deepEqual(seen, [1, 2]);
   });
 
   it("counts a gap lost when the daemon refuses the replay", async (t) => {
