@@ -34,8 +34,12 @@ const TYPES: Record<string, string> = { ".js": "text/javascript", ".map": "appli
 export interface BenchBrowser {
   browser: Browser;
   url: string;
-  /** A fresh page on the bench page, ready to call `window.bench`; records the scripts it loaded. */
-  open(path?: string): Promise<{ page: Page; scripts: string[] }>;
+  /**
+   * A fresh page on the bench page, ready to call `window.bench`; records the scripts it loaded.
+   * `isolated`: in a browser context of its own (its own storage and connections, as another user's
+   * browser would be); closing the page then closes the context.
+   */
+  open(path?: string, options?: { isolated?: boolean }): Promise<{ page: Page; scripts: string[] }>;
   close(): Promise<void>;
 }
 
@@ -74,13 +78,16 @@ export async function openBrowser(): Promise<BenchBrowser> {
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROME_PATH || "/usr/bin/chromium",
     headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--no-first-run", "--enable-precise-memory-info"],
+    // Pages not in front (readers in pages of their own) render as the front one does.
+    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking", "--no-first-run", "--enable-precise-memory-info", "--disable-renderer-backgrounding", "--disable-background-timer-throttling", "--disable-backgrounding-occluded-windows"],
   });
   return {
     browser,
     url,
-    async open(path = "/") {
-      const page = await browser.newPage();
+    async open(path = "/", { isolated = false } = {}) {
+      const context = isolated ? await browser.createBrowserContext() : undefined;
+      const page = await (context ?? browser).newPage();
+      if (context) page.once("close", () => void context.close().catch(() => undefined));
       await page.setViewport({ width: 1100, height: 800 });
       const scripts: string[] = [];
       page.on("response", (response) => {
@@ -89,7 +96,7 @@ export async function openBrowser(): Promise<BenchBrowser> {
       });
       page.on("pageerror", (error) => console.error("bench page error:", error));
       await page.goto(`${url}${path}`);
-      await page.bringToFront();
+      if (!isolated) await page.bringToFront();
       if (path === "/") await page.waitForFunction(() => "bench" in window);
       await page.evaluate(() => (window as unknown as { bench?: { ready: Promise<unknown> } }).bench?.ready);
       return { page, scripts };

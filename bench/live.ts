@@ -14,6 +14,7 @@ import { CORES, cpuBusyMs } from "./cpu.js";
 type Bench = {
   clientFirehose(options: { endpoint: string; workspaceId: string; text: string; chunks: number; timeoutMs: number }): Promise<FirehoseResult>;
   firehose(options: { endpoint: string; workspaceId: string; elements: number; text: string; chunks: number; timeoutMs: number; undisplayed?: boolean }): Promise<FirehoseResult>;
+  observe(options: { endpoint: string; workspaceId: string; chunks: number; timeoutMs: number }): Promise<{ visible: number[]; arrived: number[]; received: number; duplicates: number }>;
   fetchHistory(endpoint: string, workspaceId: string): Promise<{ ms: number; events: number }>;
   openHistory(endpoint: string, workspaceId: string, lastIndex: number): Promise<{ ms: number; events: number; entries: number; refolds: number }>;
   makeLong(count: number): number;
@@ -52,11 +53,11 @@ export const FLOOD = 5_000;
 export const PACED = 500;
 export const PACE_MS = 10;
 
-export async function firehoseInPage(options: LiveOptions, elements: number, text: string, chunks: number, undisplayed = false, endpoint = options.stack.registry.endpoint): Promise<FirehoseResult> {
+export async function firehoseInPage(options: LiveOptions, elements: number, text: string, chunks: number, undisplayed = false, endpoint = options.stack.registry.endpoint, workspaceId = fresh(`fh${elements}`)): Promise<FirehoseResult> {
   const { page, scripts } = await options.browser.open();
   try {
     await page.exposeFunction("benchCpuMs", cpuBusyMs);
-    const result = await call(page, "firehose", { endpoint, workspaceId: fresh(`fh${elements}`), elements, text, chunks, timeoutMs: 90_000, undisplayed });
+    const result = await call(page, "firehose", { endpoint, workspaceId, elements, text, chunks, timeoutMs: 90_000, undisplayed });
     liveScripts.push(...scripts);
     return result;
   } finally {
@@ -269,6 +270,71 @@ export async function fanOutFigures(options: LiveOptions, sizes = [1, 10, 25]): 
       }),
     ];
   });
+}
+
+/**
+ * The paced firehose to `readers` elements in pages of their own, each in its own browser context
+ * (as readers in their own browsers are): one page prompts, the others only read. p99 over every
+ * reader's chunks.
+ */
+async function firehoseInPages(options: LiveOptions, readers: number): Promise<{ visible: number[]; lost: number; duplicated: number; silent: number }> {
+  const workspaceId = fresh(`pages${readers}`);
+  const endpoint = options.stack.registry.endpoint;
+  const pages: Page[] = [];
+  const observed: Array<Promise<{ visible: number[]; received: number; duplicates: number }>> = [];
+  try {
+    for (let i = 1; i < readers; i++) {
+      const { page } = await options.browser.open("/", { isolated: true });
+      pages.push(page);
+      observed.push(call(page, "observe", { endpoint, workspaceId, chunks: PACED, timeoutMs: 60_000 }));
+      await page.waitForFunction(() => (window as unknown as { benchLive?: boolean }).benchLive === true, { timeout: 60_000 });
+    }
+    const leader = await firehoseInPage(options, 1, `/firehose ${PACED} 0 ${PACE_MS}`, PACED, false, endpoint, workspaceId);
+    const others = await Promise.all(observed);
+    return {
+      visible: [...leader.visible[0], ...others.flatMap((other) => other.visible)],
+      lost: PACED - leader.received[0] + others.reduce((sum, other) => sum + PACED - other.received, 0),
+      duplicated: leader.duplicates[0] + others.reduce((sum, other) => sum + other.duplicates, 0),
+      silent: others.filter((other) => other.received === 0).length,
+    };
+  } finally {
+    await Promise.all(pages.map((page) => page.close().catch(() => undefined)));
+  }
+}
+
+/** Fan-out as users have it: 25 and 100 readers, each in a page (and browser context) of its own. */
+export async function fanOutPagesFigures(options: LiveOptions, sizes = [25, 100]): Promise<Figure[]> {
+  const one: number[] = [];
+  for (let run = 0; run < options.runs; run++) one.push(percentile((await firehoseInPage(options, 1, `/firehose ${PACED} 0 ${PACE_MS}`, PACED)).visible[0], 99));
+  const oneP99 = sample(one);
+  const figures: Figure[] = [];
+  for (const n of sizes) {
+    const p99: number[] = [];
+    let lost = 0;
+    let duplicated = 0;
+    let silent = 0;
+    for (let run = 0; run < options.runs; run++) {
+      const result = await firehoseInPages(options, n);
+      p99.push(percentile(result.visible, 99));
+      lost += result.lost;
+      duplicated += result.duplicated;
+      silent += result.silent;
+      options.log(`  fan-out, ${n} pages, run ${run + 1}/${options.runs}: p99 ${p99.at(-1)!.toFixed(1)} ms (1 element: ${oneP99.median.toFixed(1)} ms)`);
+    }
+    const s = sample(p99);
+    figures.push(
+      figure({
+        figure: `fan-out: p99 latency to the DOM, ${n} readers in separate pages (ms)`,
+        sample: s,
+        unit: "ms",
+        baseline: oneP99.median,
+        target: "≤ 2× 1 reader",
+        met: s.median <= 2 * oneP99.median,
+        note: `baseline: the same stream to 1 element in 1 page; each reader a page in a browser context of its own (a renderer process each), all on this machine's ${CORES} cores with the agent, the daemon and the actor; a reader waits 60 s at most for every chunk.${lost || duplicated ? ` LOST ${lost}, DUPLICATED ${duplicated} chunks across runs${silent ? `; ${silent} readers, live, received none` : ""}.` : ""}`,
+      }),
+    );
+  }
+  return figures;
 }
 
 /** Fills a workspace with ~`events` events (long markdown answers) through the real stack. */

@@ -95,6 +95,62 @@ export interface FirehoseResult {
 }
 
 /** Sends the firehose prompt from the first of `elements` elements on one workspace and times every chunk in each. */
+/** Times the firehose chunks an element receives: on arrival, and once in its DOM. */
+function track(el: SandboxWorkspace, result: Pick<FirehoseResult, "firstSentAt" | "lastSentAt">) {
+  const visible: number[] = [];
+  const arrived: number[] = [];
+  const seen = new Set<number>();
+  let pending: number[] = [];
+  let duplicates = 0;
+  let lastVisibleAt = 0;
+  let lastArrivedAt = 0;
+  const sentAt: number[] = [];
+  el.addEventListener("sandbox-workspace-event", (event) => {
+    const at = now();
+    for (const raw of event.detail.events) {
+      const chunk = firehoseChunk(raw);
+      if (!chunk) continue;
+      const { index } = chunk;
+      if (seen.has(index)) {
+        duplicates++;
+        continue;
+      }
+      seen.add(index);
+      sentAt[index] = chunk.sentAt;
+      result.firstSentAt = Math.min(result.firstSentAt, sentAt[index]);
+      result.lastSentAt = Math.max(result.lastSentAt, sentAt[index]);
+      arrived.push(at - sentAt[index]);
+      lastArrivedAt = at;
+      pending.push(index);
+    }
+    if (pending.length === 0) return;
+    const stamped = pending;
+    pending = [];
+    // Rendering is coalesced to animation frames: stamp when the update that carries these is in the DOM.
+    void el.updateComplete.then(() => {
+      const at = now();
+      for (const index of stamped) visible.push(at - sentAt[index]);
+      lastVisibleAt = at;
+    });
+  });
+  return { el, visible, arrived, seen, get duplicates() { return duplicates; }, get lastVisibleAt() { return lastVisibleAt; }, get lastArrivedAt() { return lastArrivedAt; } };
+}
+
+/**
+ * One reader of a firehose another page prompts: an element on the workspace, live, that times the
+ * chunks it receives until it has `chunks` of them. `window.benchLive` is set once it is live.
+ */
+async function observe(options: { endpoint: string; workspaceId: string; chunks: number; timeoutMs: number }) {
+  const el = element({ endpoint: options.endpoint, "workspace-id": options.workspaceId, "user-name": "Observer" });
+  await until(() => el.connectionStatus === "live", "element live", 60_000);
+  (window as unknown as { benchLive: boolean }).benchLive = true;
+  const tracked = track(el, { firstSentAt: Infinity, lastSentAt: 0 });
+  await until(() => tracked.visible.length >= options.chunks, "every chunk visible", options.timeoutMs);
+  await el.updateComplete;
+  el.remove();
+  return { visible: tracked.visible, arrived: tracked.arrived, received: tracked.seen.size, duplicates: tracked.duplicates };
+}
+
 async function firehose(options: Firehose): Promise<FirehoseResult> {
   document.body.style.display = options.undisplayed ? "none" : "";
   const els = Array.from({ length: options.elements }, (_, i) =>
@@ -107,45 +163,7 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
   await frame();
 
   const result: FirehoseResult = { visible: [], arrived: [], received: [], duplicates: [], firstSentAt: Infinity, lastSentAt: 0, lastVisibleAt: [], lastArrivedAt: [], complete: [] };
-  const trackers = els.map((el, n) => {
-    const visible: number[] = [];
-    const arrived: number[] = [];
-    const seen = new Set<number>();
-    let pending: number[] = [];
-    let duplicates = 0;
-    let lastVisibleAt = 0;
-    let lastArrivedAt = 0;
-    let sentAt: number[] = [];
-    el.addEventListener("sandbox-workspace-event", (event) => {
-      const at = now();
-      for (const raw of event.detail.events) {
-        const chunk = firehoseChunk(raw);
-        if (!chunk) continue;
-        const { index } = chunk;
-        if (seen.has(index)) {
-          duplicates++;
-          continue;
-        }
-        seen.add(index);
-        sentAt[index] = chunk.sentAt;
-        result.firstSentAt = Math.min(result.firstSentAt, sentAt[index]);
-        result.lastSentAt = Math.max(result.lastSentAt, sentAt[index]);
-        arrived.push(at - sentAt[index]);
-        lastArrivedAt = at;
-        pending.push(index);
-      }
-      if (pending.length === 0) return;
-      const stamped = pending;
-      pending = [];
-      // Rendering is coalesced to animation frames: stamp when the update that carries these is in the DOM.
-      void el.updateComplete.then(() => {
-        const at = now();
-        for (const index of stamped) visible.push(at - sentAt[index]);
-        lastVisibleAt = at;
-      });
-    });
-    return { el, visible, arrived, seen, get duplicates() { return duplicates; }, get lastVisibleAt() { return lastVisibleAt; }, get lastArrivedAt() { return lastArrivedAt; } };
-  });
+  const trackers = els.map((el) => track(el, result));
 
   // The bench's clock of the machine's CPU time (bench/cpu.ts), when it gave one.
   const cpu = (window as unknown as { benchCpuMs?: () => Promise<number> }).benchCpuMs;
@@ -387,4 +405,4 @@ async function failoverRecovered(timeoutMs: number): Promise<{ at: number | unde
   return { at: ok ? now() : undefined, held: [...held], status: el.connectionStatus };
 }
 
-Object.assign(window, { bench: { firehose, clientFirehose, fetchHistory, openHistory, makeLong, openLong, frames, streamRender, mountEmpty, loadHistoryInto, failoverOpen, failoverStream, failoverRecovered, ready: customElements.whenDefined("sandbox-workspace") } });
+Object.assign(window, { bench: { firehose, observe, clientFirehose, fetchHistory, openHistory, makeLong, openLong, frames, streamRender, mountEmpty, loadHistoryInto, failoverOpen, failoverStream, failoverRecovered, ready: customElements.whenDefined("sandbox-workspace") } });

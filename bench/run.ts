@@ -16,7 +16,7 @@ import { clusterFigures } from "./cluster.js";
 import { cpuBusyMs } from "./cpu.js";
 import { floodFigures } from "./flood.js";
 import { foldFigures } from "./fold.js";
-import { fanOutFigures, historyFigures, liveScripts, renderFigures, throughputFigures, type LiveOptions } from "./live.js";
+import { fanOutFigures, fanOutPagesFigures, historyFigures, liveScripts, renderFigures, throughputFigures, type LiveOptions } from "./live.js";
 import { longFigures } from "./long.js";
 import { persistFigures } from "./persist.js";
 import { sizeFigures } from "./size.js";
@@ -66,7 +66,7 @@ let stack: Stack | undefined;
 let browser: BenchBrowser | undefined;
 try {
   browser = await openBrowser();
-  if (["throughput", "flood", "fanout", "history", "size", "cluster"].some(wanted)) {
+  if (["throughput", "flood", "fanout", "pages", "history", "size", "cluster"].some(wanted)) {
     stack = await startStack({ daemon: { env: { DEMO_AGENT_DELAY_MS: "0" } } });
   }
   const options: LiveOptions = { stack: stack!, browser, runs, log };
@@ -75,6 +75,7 @@ try {
   await group("throughput", () => throughputFigures(options));
   await group("flood", () => floodFigures(options));
   await group("fanout", () => fanOutFigures(options));
+  await group("pages", () => fanOutPagesFigures(options));
   await group("history", () => historyFigures(options));
   await group("cluster", () => clusterFigures(options));
   await group("size", async () => {
