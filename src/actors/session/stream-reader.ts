@@ -60,7 +60,7 @@ const idOf = (event) => {
 const open = async (lastId, signal) => {
   const headers = { ...workerData.headers };
   if (lastId !== undefined) headers["last-event-id"] = String(lastId);
-  return fetch(workerData.url, { method: "GET", headers, signal: AbortSignal.any([stopped.signal, signal]) });
+  return fetch(workerData.url, { method: "GET", headers, signal: signal ? AbortSignal.any([stopped.signal, signal]) : stopped.signal });
 };
 /** The response's events (each with its blank line), as they come. */
 async function* eventsOf(response) {
@@ -127,16 +127,18 @@ async function fill(after, next) {
     if (!response.ok) return;
     for await (const events of eventsOf(response)) {
       let out = "";
+      /** Whether the replay has come to the gap's end: the live stream holds the rest. */
+      let through = false;
       for (const event of events) {
         const id = idOf(event);
         if (id === undefined || id <= last) continue;
-        if (id >= next) break;
+        if ((through = id >= next)) break;
         if (id > last + 1) out += lostMark(id - last - 1);
         last = id;
         out += event;
       }
       post(out);
-      if (last >= next - 1 || events.some((event) => (idOf(event) ?? 0) >= next)) return;
+      if (through || last >= next - 1) return;
     }
   } catch {
     // Refused, ended or too slow: what did not come is lost.
@@ -150,7 +152,7 @@ async function fill(after, next) {
 
 (async () => {
   try {
-    const response = await open(last, new AbortController().signal);
+    const response = await open(last);
     parentPort.postMessage({ type: "head", status: response.status, statusText: response.statusText, headers: [...response.headers] });
     if (response.body) {
       for await (const events of eventsOf(response)) {
