@@ -146,6 +146,11 @@ function enginesStartedBy(pids: number[], marker: string): number[] {
   return found;
 }
 
+/** The runners (envoys) the engine lists. */
+async function envoys(endpoint: string): Promise<Array<{ envoy_key: string }>> {
+  return ((await (await fetch(`${endpoint}/envoys?namespace=default`)).json()) as { envoys: Array<{ envoy_key: string }> }).envoys;
+}
+
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: "127.0.0.1", port });
@@ -168,6 +173,9 @@ describe("the registry on a standalone Rivet Engine with two runners", { timeout
     await ensureRunnerConfig(engine.endpoint);
     daemon = await startDaemon({ env: { DEMO_AGENT_DELAY_MS: "1" } });
     await Promise.all([runner("r1"), runner("r2")].map((r) => r.ready));
+    // A runner prints READY once it has started; the engine places actors only on the runners it
+    // lists: both are, before any workspace is made.
+    await until(async () => (await envoys(engine!.endpoint)).length >= 2, "the engine lists both runners", 30_000);
     console.log(`cluster: engine ${engine.endpoint} and two runners up in ${seconds(performance.now() - started)}`);
   });
 
@@ -187,8 +195,13 @@ describe("the registry on a standalone Rivet Engine with two runners", { timeout
 
   it("spreads workspaces over both runners", async () => {
     const c = newClient();
-    open = await Promise.all(ids.map((id) => join(c, id)));
-    await Promise.all(open.map((ada) => within(runPrompt(ada.conn, "/long 20"), 60_000, "a first turn")));
+    // One after another: made all at once, the engine put all 8 on one runner in 1 run of 3 (both
+    // runners listed), and once in CI; made one after another, they were spread in 3 runs of 3.
+    for (const id of ids) {
+      const ada = await join(c, id);
+      open.push(ada);
+      await within(runPrompt(ada.conn, "/long 20"), 60_000, "a first turn");
+    }
     const where = up().map((r) => ids.filter((id) => r.keys().has(id)));
     console.log(`cluster: ${ids.length} workspaces over two runners: ${where.map((keys) => keys.length).join(" + ")}`);
     assert.ok(
@@ -382,10 +395,10 @@ describe("the registry on a standalone Rivet Engine with two runners", { timeout
     console.log(`cluster: it connected ${seconds(performance.now() - back)} after the engine was started again`);
     // Its envoy keys, as it logs them, against the runners the engine lists.
     const keys = new Set([...late.output().matchAll(/envoy_key=([0-9a-f-]{36})/g)].map((match) => match[1]));
-    const listed = (await (await fetch(`${engine!.endpoint}/envoys?namespace=default`)).json()) as { envoys: Array<{ envoy_key: string }> };
+    const listed = await envoys(engine!.endpoint);
     assert.ok(
-      listed.envoys.some((e) => keys.has(e.envoy_key)),
-      `the engine lists it: ${JSON.stringify(listed.envoys.map((e) => e.envoy_key))}, its keys ${JSON.stringify([...keys])}`,
+      listed.some((e) => keys.has(e.envoy_key)),
+      `the engine lists it: ${JSON.stringify(listed.map((e) => e.envoy_key))}, its keys ${JSON.stringify([...keys])}`,
     );
     assert.deepEqual(enginesStartedBy([late.pid], storage), [], "still none of its own");
   });
