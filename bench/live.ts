@@ -289,6 +289,7 @@ async function firehoseInPages(options: LiveOptions, readers: number): Promise<{
       observed.push(call(page, "observe", { endpoint, workspaceId, chunks: PACED, timeoutMs: 60_000 }));
       await page.waitForFunction(() => (window as unknown as { benchLive?: boolean }).benchLive === true, { timeout: 60_000 });
     }
+    await Promise.all(pages.map((page) => page.evaluate(() => void ((window as unknown as { benchGo: boolean }).benchGo = true))));
     const leader = await firehoseInPage(options, 1, `/firehose ${PACED} 0 ${PACE_MS}`, PACED, false, endpoint, workspaceId);
     const others = await Promise.all(observed);
     return {

@@ -138,13 +138,17 @@ function track(el: SandboxWorkspace, result: Pick<FirehoseResult, "firstSentAt" 
 
 /**
  * One reader of a firehose another page prompts: an element on the workspace, live, that times the
- * chunks it receives until it has `chunks` of them. `window.benchLive` is set once it is live.
+ * chunks it receives until it has `chunks` of them. `window.benchLive` is set once it is live; its
+ * `timeoutMs` counts from when the runner sets `window.benchGo` (the flood's start), not from its
+ * page's opening: with 100 pages, the first opened minutes before the last.
  */
 async function observe(options: { endpoint: string; workspaceId: string; chunks: number; timeoutMs: number }) {
   const el = element({ endpoint: options.endpoint, "workspace-id": options.workspaceId, "user-name": "Observer" });
+  const flags = window as unknown as { benchLive?: boolean; benchGo?: boolean };
   await until(() => el.connectionStatus === "live", "element live", 60_000);
-  (window as unknown as { benchLive: boolean }).benchLive = true;
+  flags.benchLive = true;
   const tracked = track(el, { firstSentAt: Infinity, lastSentAt: 0 });
+  await until(() => flags.benchGo === true, "the flood's start", 30 * 60_000);
   await until(() => tracked.visible.length >= options.chunks, "every chunk visible", options.timeoutMs);
   await el.updateComplete;
   el.remove();
