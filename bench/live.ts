@@ -14,7 +14,7 @@ import { CORES, cpuBusyMs } from "./cpu.js";
 type Bench = {
   clientFirehose(options: { endpoint: string; workspaceId: string; text: string; chunks: number; timeoutMs: number }): Promise<FirehoseResult>;
   firehose(options: { endpoint: string; workspaceId: string; elements: number; text: string; chunks: number; timeoutMs: number; undisplayed?: boolean }): Promise<FirehoseResult>;
-  observe(options: { endpoint: string; workspaceId: string; chunks: number; timeoutMs: number }): Promise<{ visible: number[]; arrived: number[]; received: number; duplicates: number }>;
+  observe(options: { endpoint: string; workspaceId: string; chunks: number; timeoutMs: number }): Promise<{ visible: number[]; arrived: number[]; received: number; duplicates: number; story: string[] }>;
   fetchHistory(endpoint: string, workspaceId: string): Promise<{ ms: number; events: number }>;
   openHistory(endpoint: string, workspaceId: string, lastIndex: number): Promise<{ ms: number; events: number; entries: number; refolds: number }>;
   makeLong(count: number): number;
@@ -277,11 +277,11 @@ export async function fanOutFigures(options: LiveOptions, sizes = [1, 10, 25]): 
  * (as readers in their own browsers are): one page prompts, the others only read. p99 over every
  * reader's chunks.
  */
-async function firehoseInPages(options: LiveOptions, readers: number): Promise<{ visible: number[]; lost: number; duplicated: number; silent: number }> {
+async function firehoseInPages(options: LiveOptions, readers: number): Promise<{ visible: number[]; lost: number; duplicated: number; silent: number; busyCores?: number }> {
   const workspaceId = fresh(`pages${readers}`);
   const endpoint = options.stack.registry.endpoint;
   const pages: Page[] = [];
-  const observed: Array<Promise<{ visible: number[]; received: number; duplicates: number }>> = [];
+  const observed: Array<Promise<{ visible: number[]; received: number; duplicates: number; story: string[] }>> = [];
   try {
     for (let i = 1; i < readers; i++) {
       const { page } = await options.browser.open("/", { isolated: true });
@@ -292,21 +292,42 @@ async function firehoseInPages(options: LiveOptions, readers: number): Promise<{
     await Promise.all(pages.map((page) => page.evaluate(() => void ((window as unknown as { benchGo: boolean }).benchGo = true))));
     const leader = await firehoseInPage(options, 1, `/firehose ${PACED} 0 ${PACE_MS}`, PACED, false, endpoint, workspaceId);
     const others = await Promise.all(observed);
+    for (const [i, other] of others.entries()) if (other.received < PACED) options.log(`  reader ${i + 1} of ${readers - 1} received ${other.received} of ${PACED} chunks: ${other.story.join(" → ")}`);
     return {
       visible: [...leader.visible[0], ...others.flatMap((other) => other.visible)],
       lost: PACED - leader.received[0] + others.reduce((sum, other) => sum + PACED - other.received, 0),
       duplicated: leader.duplicates[0] + others.reduce((sum, other) => sum + other.duplicates, 0),
       silent: others.filter((other) => other.received === 0).length,
+      busyCores: busyCores(leader),
     };
   } finally {
     await Promise.all(pages.map((page) => page.close().catch(() => undefined)));
   }
 }
 
+/**
+ * How many of the machine's cores were busy while the leading page's element received the stream:
+ * every process's CPU time over the time from the first chunk sent to the last one shown.
+ */
+function busyCores(leader: FirehoseResult): number | undefined {
+  const wall = leader.lastVisibleAt[0] - leader.firstSentAt;
+  return leader.cpuMs !== undefined && wall > 0 ? leader.cpuMs / wall : undefined;
+}
+
+const cores = (busy: Array<number | undefined>) => {
+  const known = busy.filter((n) => n !== undefined);
+  return known.length ? sample(known).median.toFixed(2) : "?";
+};
+
 /** Fan-out as users have it: 25 and 100 readers, each in a page (and browser context) of its own. */
 export async function fanOutPagesFigures(options: LiveOptions, sizes = [25, 100]): Promise<Figure[]> {
   const one: number[] = [];
-  for (let run = 0; run < options.runs; run++) one.push(percentile((await firehoseInPage(options, 1, `/firehose ${PACED} 0 ${PACE_MS}`, PACED)).visible[0], 99));
+  const oneBusy: Array<number | undefined> = [];
+  for (let run = 0; run < options.runs; run++) {
+    const result = await firehoseInPage(options, 1, `/firehose ${PACED} 0 ${PACE_MS}`, PACED);
+    one.push(percentile(result.visible[0], 99));
+    oneBusy.push(busyCores(result));
+  }
   const oneP99 = sample(one);
   const figures: Figure[] = [];
   for (const n of sizes) {
@@ -314,9 +335,11 @@ export async function fanOutPagesFigures(options: LiveOptions, sizes = [25, 100]
     let lost = 0;
     let duplicated = 0;
     let silent = 0;
+    const busy: Array<number | undefined> = [];
     for (let run = 0; run < options.runs; run++) {
       const result = await firehoseInPages(options, n);
       p99.push(percentile(result.visible, 99));
+      busy.push(result.busyCores);
       lost += result.lost;
       duplicated += result.duplicated;
       silent += result.silent;
@@ -331,7 +354,7 @@ export async function fanOutPagesFigures(options: LiveOptions, sizes = [25, 100]
         baseline: oneP99.median,
         target: "≤ 2× 1 reader",
         met: s.median <= 2 * oneP99.median,
-        note: `baseline: the same stream to 1 element in 1 page; each reader a page in a browser context of its own (a renderer process each), all on this machine's ${CORES} cores with the agent, the daemon and the actor; a reader waits 60 s at most for every chunk.${lost || duplicated ? ` LOST ${lost}, DUPLICATED ${duplicated} chunks across runs${silent ? `; ${silent} readers, live, received none` : ""}.` : ""}`,
+        note: `baseline: the same stream to 1 element in 1 page; each reader a page in a browser context of its own (a renderer process each), all on this machine's ${CORES} cores with the agent, the daemon and the actor; a reader waits 60 s at most for every chunk from the stream's start. Cores busy while the stream ran: ${cores(busy)} of ${CORES}, against ${cores(oneBusy)} with 1 reader.${lost || duplicated ? ` LOST ${lost}, DUPLICATED ${duplicated} chunks across runs${silent ? `; ${silent} readers, live, received none` : ""}.` : ""}`,
       }),
     );
   }

@@ -21,14 +21,14 @@ const task = () =>
     channel.port2.postMessage(0);
   });
 
-async function until(check: () => boolean, what: string, ms: number): Promise<boolean> {
+async function until(check: () => boolean, what: string, ms: number, everyMs = 10): Promise<boolean> {
   const deadline = performance.now() + ms;
   while (!check()) {
     if (performance.now() > deadline) {
       console.warn(`bench: gave up waiting for ${what}`);
       return false;
     }
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
   return true;
 }
@@ -145,14 +145,23 @@ function track(el: SandboxWorkspace, result: Pick<FirehoseResult, "firstSentAt" 
 async function observe(options: { endpoint: string; workspaceId: string; chunks: number; timeoutMs: number }) {
   const el = element({ endpoint: options.endpoint, "workspace-id": options.workspaceId, "user-name": "Observer" });
   const flags = window as unknown as { benchLive?: boolean; benchGo?: boolean };
+  // What a reader that misses chunks went through: its statuses and errors, in order.
+  const story: string[] = [];
+  let status = "";
+  const watch = setInterval(() => status !== el.connectionStatus && story.push((status = el.connectionStatus)), 100);
+  el.addEventListener("sandbox-workspace-error", (event) => story.push(`error ${event.detail.code}`));
   await until(() => el.connectionStatus === "live", "element live", 60_000);
   flags.benchLive = true;
   const tracked = track(el, { firstSentAt: Infinity, lastSentAt: 0 });
-  await until(() => flags.benchGo === true, "the flood's start", 30 * 60_000);
-  await until(() => tracked.visible.length >= options.chunks, "every chunk visible", options.timeoutMs);
+  // Checked 4 times a second, not 100: a hundred pages polling would be a load of their own (the
+  // times are taken as chunks arrive and show, not when this loop notices).
+  await until(() => flags.benchGo === true, "the flood's start", 30 * 60_000, 250);
+  await until(() => tracked.visible.length >= options.chunks, "every chunk visible", options.timeoutMs, 250);
   await el.updateComplete;
+  clearInterval(watch);
+  story.push(`timeline whole through ${el.timeline.contiguousIndex}, newest ${el.timeline.lastIndex}`);
   el.remove();
-  return { visible: tracked.visible, arrived: tracked.arrived, received: tracked.seen.size, duplicates: tracked.duplicates };
+  return { visible: tracked.visible, arrived: tracked.arrived, received: tracked.seen.size, duplicates: tracked.duplicates, story };
 }
 
 async function firehose(options: Firehose): Promise<FirehoseResult> {
