@@ -13,7 +13,7 @@ import { CORES, cpuBusyMs } from "./cpu.js";
 
 type Bench = {
   clientFirehose(options: { endpoint: string; workspaceId: string; text: string; chunks: number; timeoutMs: number }): Promise<FirehoseResult>;
-  firehose(options: { endpoint: string; workspaceId: string; elements: number; text: string; chunks: number; timeoutMs: number; undisplayed?: boolean }): Promise<FirehoseResult>;
+  firehose(options: { endpoint: string; workspaceId: string; elements: number; text: string; chunks: number; timeoutMs: number; undisplayed?: boolean; lostAfterMs?: number }): Promise<FirehoseResult>;
   observe(options: { endpoint: string; workspaceId: string; chunks: number; timeoutMs: number }): Promise<{ visible: number[]; arrived: number[]; received: number; duplicates: number; story: string[] }>;
   fetchHistory(endpoint: string, workspaceId: string): Promise<{ ms: number; events: number }>;
   openHistory(endpoint: string, workspaceId: string, lastIndex: number): Promise<{ ms: number; events: number; entries: number; refolds: number }>;
@@ -53,11 +53,11 @@ export const FLOOD = 5_000;
 export const PACED = 500;
 export const PACE_MS = 10;
 
-export async function firehoseInPage(options: LiveOptions, elements: number, text: string, chunks: number, undisplayed = false, endpoint = options.stack.registry.endpoint, workspaceId = fresh(`fh${elements}`)): Promise<FirehoseResult> {
+export async function firehoseInPage(options: LiveOptions, elements: number, text: string, chunks: number, undisplayed = false, endpoint = options.stack.registry.endpoint, workspaceId = fresh(`fh${elements}`), lostAfterMs?: number): Promise<FirehoseResult> {
   const { page, scripts } = await options.browser.open();
   try {
     await page.exposeFunction("benchCpuMs", cpuBusyMs);
-    const result = await call(page, "firehose", { endpoint, workspaceId, elements, text, chunks, timeoutMs: 90_000, undisplayed });
+    const result = await call(page, "firehose", { endpoint, workspaceId, elements, text, chunks, timeoutMs: 90_000, undisplayed, lostAfterMs });
     liveScripts.push(...scripts);
     return result;
   } finally {
@@ -290,7 +290,8 @@ async function firehoseInPages(options: LiveOptions, readers: number): Promise<{
       await page.waitForFunction(() => (window as unknown as { benchLive?: boolean }).benchLive === true, { timeout: 60_000 });
     }
     await Promise.all(pages.map((page) => page.evaluate(() => void ((window as unknown as { benchGo: boolean }).benchGo = true))));
-    const leader = await firehoseInPage(options, 1, `/firehose ${PACED} 0 ${PACE_MS}`, PACED, false, endpoint, workspaceId);
+    // The leading page waits for its chunks as long as the readers do.
+    const leader = await firehoseInPage(options, 1, `/firehose ${PACED} 0 ${PACE_MS}`, PACED, false, endpoint, workspaceId, 60_000);
     const others = await Promise.all(observed);
     for (const [i, other] of others.entries()) if (other.received < PACED) options.log(`  reader ${i + 1} of ${readers - 1} received ${other.received} of ${PACED} chunks: ${other.story.join(" → ")}`);
     return {

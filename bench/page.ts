@@ -42,13 +42,13 @@ function element(attributes: Record<string, string>): SandboxWorkspace {
 }
 
 /** A prompt's turn: when it ended (however it ended), and whether a run on it stops waiting (`givenUp`). */
-function turnOf(prompt: Promise<unknown>): (lastProgress: number) => boolean {
+function turnOf(prompt: Promise<unknown>, lostAfterMs?: number): (lastProgress: number) => boolean {
   let endedAt: number | undefined;
   prompt.then(
     () => (endedAt = now()),
     () => (endedAt = now()),
   );
-  return (lastProgress) => givenUp(endedAt, lastProgress, now());
+  return (lastProgress) => givenUp(endedAt, lastProgress, now(), lostAfterMs);
 }
 
 /** A `/firehose` chunk's index and send time (see `FIREHOSE_META`), if the event is one. */
@@ -72,6 +72,12 @@ interface Firehose {
    * rendering waits on geometry that would now read zero.)
    */
   undisplayed?: boolean;
+  /**
+   * How long after the turn's end, and the last chunk, the run stops waiting for missing chunks
+   * (default `LOST_AFTER_MS`): longer where a hundred pages share the machine and a page may not
+   * run for seconds, yet has lost nothing.
+   */
+  lostAfterMs?: number;
 }
 
 export interface FirehoseResult {
@@ -181,7 +187,7 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
   // The bench's clock of the machine's CPU time (bench/cpu.ts), when it gave one.
   const cpu = (window as unknown as { benchCpuMs?: () => Promise<number> }).benchCpuMs;
   const cpuBefore = await cpu?.();
-  const done = turnOf(els[0].prompt(options.text));
+  const done = turnOf(els[0].prompt(options.text), options.lostAfterMs);
   const allVisible = () => trackers.every((t) => t.visible.length >= options.chunks);
   const progress = () => Math.max(...trackers.map((t) => Math.max(t.lastArrivedAt, t.lastVisibleAt)));
   const whole = (await until(() => allVisible() || done(progress()), "every chunk visible", options.timeoutMs)) && allVisible();

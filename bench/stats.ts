@@ -39,10 +39,10 @@ export const LOST_AFTER_MS = 3_000;
 
 /**
  * Whether a run stops waiting: its turn ended at `endedAt` (undefined while it runs), and nothing has
- * come for `LOST_AFTER_MS` since then or since `lastProgress`. Times in ms on one clock; `at` is now.
+ * come for `afterMs` (`LOST_AFTER_MS`) since then or since `lastProgress`. Times in ms on one clock; `at` is now.
  */
-export function givenUp(endedAt: number | undefined, lastProgress: number, at: number): boolean {
-  return endedAt !== undefined && at - Math.max(endedAt, lastProgress) > LOST_AFTER_MS;
+export function givenUp(endedAt: number | undefined, lastProgress: number, at: number, afterMs = LOST_AFTER_MS): boolean {
+  return endedAt !== undefined && at - Math.max(endedAt, lastProgress) > afterMs;
 }
 
 export function sample(values: number[]): Sample {
