@@ -75,6 +75,20 @@ async function clientInPage(options: LiveOptions, text: string, chunks: number):
   }
 }
 
+/**
+ * How many of the machine's cores were busy while a page's element received a stream: every
+ * process's CPU time from the prompt to the last chunk shown, over that time.
+ */
+function busyCores(run: FirehoseResult): number | undefined {
+  return run.cpuMs !== undefined && run.cpuWallMs ? run.cpuMs / run.cpuWallMs : undefined;
+}
+
+/** The median of the busy cores measured, as the notes print it. */
+function cores(busy: Array<number | undefined>): string {
+  const known = busy.filter((n) => n !== undefined);
+  return known.length ? sample(known).median.toFixed(2) : "?";
+}
+
 function lossNote(received: number[], duplicates: number[], expected: number): string {
   const lost = received.reduce((sum, n) => sum + (expected - n), 0);
   const dup = duplicates.reduce((a, b) => a + b, 0);
@@ -132,7 +146,6 @@ export async function throughputFigures(options: LiveOptions): Promise<Figure[]>
   // The machine's CPU over each whole flood: prompt → last chunk read (direct) or in the DOM (element).
   const elementWhole = elementRuns.filter((r) => r.cpuMs !== undefined);
   const directWhole = directRuns.filter((r) => r.cpuMs !== undefined);
-  const cores = (values: number[]) => sample(values).median.toFixed(2);
   const cpuFigures: Figure[] = elementWhole.length === 0 || directWhole.length === 0 ? [] : [
     figure({
       figure: `CPU: ${FLOOD.toLocaleString("en-US")}-chunk firehose → 1 element, whole machine (core-ms)`,
@@ -141,7 +154,7 @@ export async function throughputFigures(options: LiveOptions): Promise<Figure[]>
       baseline: sample(directWhole.map((r) => r.cpuMs!)).median,
       target: "reported",
       met: true,
-      note: `baseline: the same flood read directly with the SDK in Node. Cores busy while it ran (of ${CORES}): element ${cores(elementWhole.map((r) => r.cpuMs! / (r.lastVisibleAt[0] - r.firstSentAt)))}, direct ${cores(directWhole.map((r) => r.cpuMs! / (r.lastReceivedAt - r.firstSentAt)))}. When both paths keep every core busy, throughput is at most the inverse of this ratio. Runs where chunks were lost are left out (${elementWhole.length} and ${directWhole.length} of ${runs} kept).`,
+      note: `baseline: the same flood read directly with the SDK in Node. Cores busy while it ran (of ${CORES}): element ${cores(elementWhole.map(busyCores))}, direct ${cores(directWhole.map((r) => r.cpuMs! / (r.lastReceivedAt - r.firstSentAt)))}. When both paths keep every core busy, throughput is at most the inverse of this ratio. Runs where chunks were lost are left out (${elementWhole.length} and ${directWhole.length} of ${runs} kept).`,
     }),
   ];
   return [
@@ -305,20 +318,6 @@ async function firehoseInPages(options: LiveOptions, readers: number): Promise<{
     await Promise.all(pages.map((page) => page.close().catch(() => undefined)));
   }
 }
-
-/**
- * How many of the machine's cores were busy while the leading page's element received the stream:
- * every process's CPU time over the time from the first chunk sent to the last one shown.
- */
-function busyCores(leader: FirehoseResult): number | undefined {
-  const wall = leader.lastVisibleAt[0] - leader.firstSentAt;
-  return leader.cpuMs !== undefined && wall > 0 ? leader.cpuMs / wall : undefined;
-}
-
-const cores = (busy: Array<number | undefined>) => {
-  const known = busy.filter((n) => n !== undefined);
-  return known.length ? sample(known).median.toFixed(2) : "?";
-};
 
 /** Fan-out as users have it: 25 and 100 readers, each in a page (and browser context) of its own. */
 export async function fanOutPagesFigures(options: LiveOptions, sizes = [25, 100]): Promise<Figure[]> {

@@ -96,6 +96,8 @@ export interface FirehoseResult {
   lastArrivedAt: number[];
   /** CPU time the whole machine spent from the prompt to the last chunk in the DOM (core-ms), when the bench gave a clock and every chunk came. */
   cpuMs?: number;
+  /** The time `cpuMs` was measured over (ms): with it, how many cores were busy. */
+  cpuWallMs?: number;
   /** The element's message ends with the last chunk's text (checked in the DOM at the end). */
   complete: boolean[];
 }
@@ -187,11 +189,15 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
   // The bench's clock of the machine's CPU time (bench/cpu.ts), when it gave one.
   const cpu = (window as unknown as { benchCpuMs?: () => Promise<number> }).benchCpuMs;
   const cpuBefore = await cpu?.();
+  const cpuFrom = performance.now();
   const done = turnOf(els[0].prompt(options.text), options.lostAfterMs);
   const allVisible = () => trackers.every((t) => t.visible.length >= options.chunks);
   const progress = () => Math.max(...trackers.map((t) => Math.max(t.lastArrivedAt, t.lastVisibleAt)));
   const whole = (await until(() => allVisible() || done(progress()), "every chunk visible", options.timeoutMs)) && allVisible();
-  if (whole && cpu && cpuBefore !== undefined) result.cpuMs = (await cpu()) - cpuBefore;
+  if (whole && cpu && cpuBefore !== undefined) {
+    result.cpuMs = (await cpu()) - cpuBefore;
+    result.cpuWallMs = performance.now() - cpuFrom;
+  }
   await until(() => els.every((el) => !el.timeline.summary.running), "turn end", 5_000);
   for (const t of trackers) {
     await t.el.updateComplete;
