@@ -13,14 +13,7 @@ export const composer = css`
   }
   .composer-input {
     flex: 1 1 16em;
-    min-width: 0;
-    font: inherit;
-    color: inherit;
-    background: var(--_bg);
-    border: 1px solid var(--_border);
-    border-radius: calc(var(--_radius) / 1.5);
     padding: calc(var(--_space) / 2) var(--_space);
-    resize: vertical;
     min-height: 2.6em;
   }
   .composer-input:disabled {

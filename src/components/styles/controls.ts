@@ -1,7 +1,18 @@
 import { css } from "lit";
 
-/** Live controls: raw-event lists, the connection chip and presence, pickers, action and permission buttons, jump to latest. */
+/** Live controls: the text boxes, raw-event lists, the connection chip and presence, pickers, action and permission buttons, jump to latest. */
 export const controls = css`
+  /* The text boxes: the composer and the comment box (each sets its own size and padding). */
+  .composer-input,
+  .comment-input {
+    min-width: 0;
+    font: inherit;
+    color: inherit;
+    background: var(--_bg);
+    border: 1px solid var(--_border);
+    border-radius: calc(var(--_radius) / 1.5);
+    resize: vertical;
+  }
   details.raw {
     margin-top: var(--_space);
     font-size: 0.9em;

@@ -112,14 +112,7 @@ export const together = css`
   }
   .comment-input {
     flex: 1 1 12em;
-    min-width: 0;
-    font: inherit;
-    color: inherit;
-    background: var(--_bg);
-    border: 1px solid var(--_border);
-    border-radius: calc(var(--_radius) / 1.5);
     padding: 4px var(--_space);
-    resize: vertical;
   }
 
   .role-note {
