@@ -20,6 +20,7 @@ import { ensureRunnerConfig, startEngine, type Engine } from "../../../demo/engi
 import { processInfo } from "../../../demo/lifetime.js";
 import { startRunner, type Runner } from "../../../demo/runner.js";
 import { until, within } from "../../shared/until.js";
+import { answersAgain, storedHistory } from "../../support/handles.js";
 import { client, freeEnginePort, type WorkspaceClient } from "../../support/stack.js";
 
 // The clients' reconnect warnings while runners and the engine go away are expected.
@@ -72,44 +73,8 @@ async function join(c: WorkspaceClient, workspaceId: string) {
   return { conn, events, turns };
 }
 
-/** Every stored event of a workspace, and its lost ranges. */
-async function history(handle: { getHistory(input: { after?: number; limit?: number }): Promise<HistoryPage> }): Promise<{ events: SessionEvent[]; lost: HistoryPage["lost"] }> {
-  const events: SessionEvent[] = [];
-  let afterIndex = 0;
-  for (;;) {
-    const page = await handle.getHistory({ after: afterIndex, limit: 500 });
-    events.push(...page.events);
-    if (page.nextAfter === undefined) return { events, lost: page.lost };
-    afterIndex = page.nextAfter;
-  }
-}
-
 /** A workspace through a handle of a client of its own: what a page opened now would see. */
 const fresh = (c: WorkspaceClient, workspaceId: string) => c.workspace.getOrCreate([workspaceId], { params: { userId: "u-grace", userName: "Grace" } });
-
-/**
- * Asks a fresh handle until it answers (each try bounded: a request to a dead runner can hang), and
- * `accept` holds; returns the ms from `since`.
- */
-async function answersAgain(c: WorkspaceClient, workspaceId: string, since: number, ms: number, accept: (info: { bootId: string }) => boolean = () => true): Promise<number> {
-  let last = "no answer yet";
-  await until(
-    async () => {
-      try {
-        const info = await within(fresh(c, workspaceId).getSessionInfo(), 3000, "getSessionInfo");
-        last = `answered, boot ${info.bootId}`;
-        return accept(info);
-      } catch (error) {
-        last = String((error as Error).message ?? error);
-        return false;
-      }
-    },
-    () => `${workspaceId} answers a fresh handle (last: ${last})`,
-    ms,
-    250,
-  );
-  return Math.round(performance.now() - since);
-}
 
 /** A lost range without the time it was found. */
 const span = ({ after, through }: { after: number; through: number }) => [after, through];
@@ -219,7 +184,7 @@ describe("the registry on a standalone Rivet Engine with two runners", { timeout
     const { bootId } = await ada.conn.getSessionInfo();
     // What is stored for sure: the workspace writes streamed chunks behind the stream (within
     // 0.5 s), and serves what it has not written yet from memory; idle, it has written everything.
-    const stored = await history(ada.conn);
+    const stored = await storedHistory(ada.conn);
     const promptId = newPromptId();
     const streamed = ada.events.length;
     // 3000 chunks, one every 2 ms: a turn of 6 s or more, at a pace that does not depend on the machine.
@@ -235,7 +200,7 @@ describe("the registry on a standalone Rivet Engine with two runners", { timeout
     assert.ok(ada.events.length - streamed < 3000, `the client had not received the whole turn (${ada.events.length - streamed} events)`);
 
     const c2 = newClient();
-    const recoveredMs = await answersAgain(c2, id, killedAt, 60_000, (info) => info.bootId !== bootId);
+    const recoveredMs = await answersAgain(() => fresh(c2, id), id, killedAt, 60_000, (info) => info.bootId !== bootId);
     console.log(`cluster: runner SIGKILL mid-turn: a fresh handle answered again after ${seconds(recoveredMs)} (on ${survivor.name})`);
     assert.ok(recoveredMs < 40_000, `recovered within 40 s (${recoveredMs} ms)`);
     // The open connection, left to RivetKit's own reconnection (an element starts over after its 10 s check).
@@ -249,7 +214,7 @@ describe("the registry on a standalone Rivet Engine with two runners", { timeout
       () => "did not answer again within 45 s",
     );
 
-    const after = await history(fresh(c2, id));
+    const after = await storedHistory(fresh(c2, id));
     assertWellFormed(after.events, "after the crash");
     const storedIds = new Map(after.events.map((event) => [event.eventIndex, event.id]));
     for (const event of stored.events) assert.equal(storedIds.get(event.eventIndex), event.id, `event ${event.eventIndex}, stored before the turn, is still there`);
@@ -276,7 +241,7 @@ describe("the registry on a standalone Rivet Engine with two runners", { timeout
 
     const grace = await join(c2, id);
     assert.equal((await within(runPrompt(grace.conn, "/long 20"), 60_000, "the next turn"))?.stopReason, "end_turn", "the next turn works");
-    assertWellFormed((await history(grace.conn)).events, "after the next turn");
+    assertWellFormed((await storedHistory(grace.conn)).events, "after the next turn");
     console.log(`cluster: the old connection ${await oldConn}`);
     await grace.conn.dispose();
   });
@@ -290,11 +255,11 @@ describe("the registry on a standalone Rivet Engine with two runners", { timeout
     const moving = ids.filter((id) => leaving.keys().has(id) && !crashed.ids.includes(id));
     assert.ok(moving.length > 0, `${leaving.name} serves some`);
     const c = newClient();
-    const before = new Map(await Promise.all(moving.map(async (id) => [id, { ...(await history(fresh(c, id))), bootId: (await fresh(c, id).getSessionInfo()).bootId }] as const)));
+    const before = new Map(await Promise.all(moving.map(async (id) => [id, { ...(await storedHistory(fresh(c, id))), bootId: (await fresh(c, id).getSessionInfo()).bootId }] as const)));
 
     const stoppedAt = performance.now();
     const stopping = leaving.stop();
-    const times = await Promise.all(moving.map((id) => answersAgain(c, id, stoppedAt, 60_000, (info) => info.bootId !== before.get(id)!.bootId)));
+    const times = await Promise.all(moving.map((id) => answersAgain(() => fresh(c, id), id, stoppedAt, 60_000, (info) => info.bootId !== before.get(id)!.bootId)));
     // The open connections: answered by the new start, without the page doing anything.
     const openTimes = await Promise.all(
       moving.map(async (id) => {
@@ -308,7 +273,7 @@ describe("the registry on a standalone Rivet Engine with two runners", { timeout
       `cluster: runner SIGTERM: ${moving.length} workspaces answered fresh handles on ${staying.name} after ${seconds(Math.min(...times))}–${seconds(Math.max(...times))}, their open connections after ${seconds(Math.max(...openTimes))} at most; the runner exited after ${seconds(performance.now() - stoppedAt)}`,
     );
     for (const id of moving) {
-      const after = await history(fresh(c, id));
+      const after = await storedHistory(fresh(c, id));
       // Compared without `at`: a range left by the earlier crash is found again (and stamped anew) at each start.
       assert.deepEqual(after.lost.map(span), before.get(id)!.lost.map(span), `${id}: no lost range added`);
       assert.deepEqual(
@@ -328,14 +293,14 @@ describe("the registry on a standalone Rivet Engine with two runners", { timeout
     const readAll = async (since: number) => {
       // A client that starts over: a new client, asking until it has the whole history (each try bounded).
       const c = newClient();
-      const read = new Map<string, Awaited<ReturnType<typeof history>>>();
+      const read = new Map<string, Awaited<ReturnType<typeof storedHistory>>>();
       const times = await Promise.all(
         reachable.map(async (id) => {
           let last = "no answer yet";
           await until(
             async () => {
               try {
-                read.set(id, await within(history(fresh(c, id)), 10_000, `${id}'s history`));
+                read.set(id, await within(storedHistory(fresh(c, id)), 10_000, `${id}'s history`));
                 return true;
               } catch (error) {
                 last = (error as Error).message;

@@ -20,6 +20,7 @@ import { missingDatastores, startNats, startPostgres, type Nats, type Postgres }
 import { ensureRunnerConfig, startEngine, type Engine } from "../../../demo/engine.js";
 import { startRunner, type Runner } from "../../../demo/runner.js";
 import { until, within } from "../../shared/until.js";
+import { answersAgain, storedHistory } from "../../support/handles.js";
 import { client, type WorkspaceClient } from "../../support/stack.js";
 
 // The clients' reconnect warnings while runners and nodes go away are expected.
@@ -66,36 +67,8 @@ function clientOf(engine: Engine): WorkspaceClient {
 
 const handle = (c: WorkspaceClient, workspaceId: string) => c.workspace.getOrCreate([workspaceId], { params: { userId: "u-ada", userName: "Ada" } });
 
-async function history(c: WorkspaceClient, workspaceId: string): Promise<{ events: SessionEvent[]; lost: HistoryPage["lost"] }> {
-  const events: SessionEvent[] = [];
-  for (let afterIndex = 0; ; ) {
-    const page = await within(handle(c, workspaceId).getHistory({ after: afterIndex, limit: 500 }), 10_000, `history of ${workspaceId}`);
-    events.push(...page.events);
-    if (page.nextAfter === undefined) return { events, lost: page.lost };
-    afterIndex = page.nextAfter;
-  }
-}
-
-/** Asks fresh handles (each try bounded) until `workspaceId` answers from a start other than `bootId`; ms from `since`. */
-async function answersAgain(c: WorkspaceClient, workspaceId: string, bootId: string, since: number, ms: number): Promise<number> {
-  let last = "no answer yet";
-  await until(
-    async () => {
-      try {
-        const info = await within(handle(c, workspaceId).getSessionInfo(), 3_000, "getSessionInfo");
-        last = `answered, boot ${info.bootId}`;
-        return info.bootId !== bootId;
-      } catch (error) {
-        last = String((error as Error).message ?? error);
-        return false;
-      }
-    },
-    () => `${workspaceId} answers from a new start (last: ${last})`,
-    ms,
-    250,
-  );
-  return Math.round(performance.now() - since);
-}
+/** Every stored event of `workspaceId` through `c`, each page bounded. */
+const history = (c: WorkspaceClient, workspaceId: string) => storedHistory(handle(c, workspaceId), 10_000);
 
 const ids = (events: SessionEvent[]) => events.map((event) => `${event.eventIndex}:${event.id}`);
 
@@ -171,7 +144,7 @@ describe("two engine nodes on Postgres and NATS", { timeout: 300_000 }, () => {
     const two = clientOf(engines[1]);
     const killedAt = performance.now();
     await runners.find((r) => r.name === "A")!.kill();
-    const times = await Promise.all(victims.map((w) => answersAgain(two, w.id, w.bootId, killedAt, 60_000)));
+    const times = await Promise.all(victims.map((w) => answersAgain(() => handle(two, w.id), w.id, killedAt, 60_000, (info) => info.bootId !== w.bootId)));
     console.log(`multinode: runner A SIGKILLed: its ${victims.length} workspaces answered through node 2 from a new start after ${times.map(seconds).join(", ")}`);
     for (const w of victims) {
       const [viaOne, viaTwo] = await Promise.all([history(one, w.id), history(two, w.id)]);
@@ -205,7 +178,7 @@ describe("two engine nodes on Postgres and NATS", { timeout: 300_000 }, () => {
 
     const stoppedAt = performance.now();
     await engines[0].stop();
-    const times = await Promise.all(workspaces.map((w) => answersAgain(two, w.id, onNode1.includes(w) ? w.bootId : "", stoppedAt, 90_000)));
+    const times = await Promise.all(workspaces.map((w) => answersAgain(() => handle(two, w.id), w.id, stoppedAt, 90_000, (info) => info.bootId !== (onNode1.includes(w) ? w.bootId : ""))));
     const of = (moved: boolean) => times.filter((_, i) => onNode1.includes(workspaces[i]) === moved).map(seconds).join(", ");
     console.log(`multinode: engine node 1 stopped: the ${onNode1.length} workspaces of its runner answered through node 2 from a new start after ${of(true)}; the other ${workspaces.length - onNode1.length} after ${of(false)}`);
     for (const w of workspaces) assert.deepEqual(ids((await history(two, w.id)).events), w.events, `${w.id}: every stored event, through node 2`);
