@@ -18,6 +18,8 @@ export interface DirectRun {
   lastReceivedAt: number;
   /** The machine's CPU time from the prompt to the last chunk (core-ms); only when every chunk came. */
   cpuMs?: number;
+  /** The time `cpuMs` was measured over (ms). */
+  cpuWallMs?: number;
 }
 
 const now = () => performance.timeOrigin + performance.now();
@@ -30,6 +32,7 @@ function firehoseRuns(send: (text: string) => Promise<unknown>) {
   let current: DirectRun | undefined;
   let expected = 0;
   let cpuAtStart = 0;
+  let wallAtStart = 0;
   return {
     /** Hand every event the listener sees here. */
     take(event: SessionEvent): void {
@@ -42,12 +45,16 @@ function firehoseRuns(send: (text: string) => Promise<unknown>) {
       current.firstSentAt = Math.min(current.firstSentAt, sentAt);
       current.lastSentAt = Math.max(current.lastSentAt, sentAt);
       current.lastReceivedAt = at;
-      if (current.received === expected) current.cpuMs = cpuBusyMs() - cpuAtStart;
+      if (current.received === expected) {
+        current.cpuMs = cpuBusyMs() - cpuAtStart;
+        current.cpuWallMs = performance.now() - wallAtStart;
+      }
     },
     async run(text: string, chunks: number, timeoutMs: number): Promise<DirectRun> {
       const run: DirectRun = (current = { latencies: [], received: 0, firstSentAt: Infinity, lastSentAt: 0, lastReceivedAt: 0 });
       expected = chunks;
       cpuAtStart = cpuBusyMs();
+      wallAtStart = performance.now();
       const deadline = Date.now() + timeoutMs;
       await send(text);
       // The response can overtake the last notifications' listeners by a tick, and other connections

@@ -56,8 +56,8 @@ export async function foldFigures(runs = 15): Promise<Figure[]> {
   const firstOnly = sample(await measure(() => fold(small)));
   const read10k = sample(await measure(() => readTypes(small)));
   const perSecond = (ms: number) => (big.length / ms) * 1000;
-  // A million: the same fold and loop, fewer runs (each folds a tenth of a second's events ten
-  // times over); linear against the 100,000 above.
+  // A million: the same fold and loop, fewer runs (a fold of a million takes about a second);
+  // linear against the 100,000 above.
   let million: SessionEvent[] | undefined = tiledSession(1_000_000);
   const millionRuns = Math.max(3, Math.ceil(runs / 3));
   const foldedMillion = sample(await repeat(millionRuns, () => (gc(), time(() => fold(million!)))));

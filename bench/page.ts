@@ -102,7 +102,6 @@ export interface FirehoseResult {
   complete: boolean[];
 }
 
-/** Sends the firehose prompt from the first of `elements` elements on one workspace and times every chunk in each. */
 /** Times the firehose chunks an element receives: on arrival, and once in its DOM. */
 function track(el: SandboxWorkspace, result: Pick<FirehoseResult, "firstSentAt" | "lastSentAt">) {
   const visible: number[] = [];
@@ -153,10 +152,10 @@ function track(el: SandboxWorkspace, result: Pick<FirehoseResult, "firstSentAt" 
 async function observe(options: { endpoint: string; workspaceId: string; chunks: number; timeoutMs: number }) {
   const el = element({ endpoint: options.endpoint, "workspace-id": options.workspaceId, "user-name": "Observer" });
   const flags = window as unknown as { benchLive?: boolean; benchGo?: boolean };
-  // What a reader that misses chunks went through: its statuses and errors, in order.
+  // What a reader that misses chunks went through: its links and errors, in order, as the element reports them.
   const story: string[] = [];
-  let status = "";
-  const watch = setInterval(() => status !== el.connectionStatus && story.push((status = el.connectionStatus)), 100);
+  el.addEventListener("sandbox-workspace-connected", () => story.push("live"));
+  el.addEventListener("sandbox-workspace-disconnected", (event) => story.push(`disconnected${event.detail.reason ? ` (${event.detail.reason})` : ""}`));
   el.addEventListener("sandbox-workspace-error", (event) => story.push(`error ${event.detail.code}`));
   await until(() => el.connectionStatus === "live", "element live", 60_000);
   flags.benchLive = true;
@@ -166,12 +165,12 @@ async function observe(options: { endpoint: string; workspaceId: string; chunks:
   await until(() => flags.benchGo === true, "the flood's start", 30 * 60_000, 250);
   await until(() => tracked.visible.length >= options.chunks, "every chunk visible", options.timeoutMs, 250);
   await el.updateComplete;
-  clearInterval(watch);
   story.push(`timeline whole through ${el.timeline.contiguousIndex}, newest ${el.timeline.lastIndex}`);
   el.remove();
   return { visible: tracked.visible, arrived: tracked.arrived, received: tracked.seen.size, duplicates: tracked.duplicates, story };
 }
 
+/** Sends the firehose prompt from the first of `elements` elements on one workspace and times every chunk in each. */
 async function firehose(options: Firehose): Promise<FirehoseResult> {
   document.body.style.display = options.undisplayed ? "none" : "";
   const els = Array.from({ length: options.elements }, (_, i) =>

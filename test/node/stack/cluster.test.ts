@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join as path } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { SessionEvent } from "sandbox-agent";
-import { newPromptId, runPrompt, type HistoryPage, type WorkspaceBroadcasts } from "../../../src/actors/index.js";
+import { newPromptId, runPrompt, type WorkspaceBroadcasts } from "../../../src/actors/index.js";
 import { startDaemon, type Daemon } from "../../../demo/daemon.js";
 import { ensureRunnerConfig, startEngine, type Engine } from "../../../demo/engine.js";
 import { processInfo } from "../../../demo/lifetime.js";

@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { SessionEvent } from "sandbox-agent";
-import { runPrompt, type HistoryPage } from "../../../src/actors/index.js";
+import { runPrompt } from "../../../src/actors/index.js";
 import { startDaemon, type Daemon } from "../../../demo/daemon.js";
 import { missingDatastores, startNats, startPostgres, type Nats, type Postgres } from "../../../demo/datastores.js";
 import { ensureRunnerConfig, startEngine, type Engine } from "../../../demo/engine.js";
