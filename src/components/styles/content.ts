@@ -7,6 +7,15 @@ export const content = css`
     white-space: pre-wrap;
     overflow-wrap: anywhere;
   }
+  /*
+   * A long answer's paragraphs off screen skip layout and paint, as whole entries do: an entry in
+   * view may hold pages of text. Only paragraphs and headings: no margin collapses through them (lists
+   * and quotes keep their spacing), and nothing in them scrolls (code and tables measure their width).
+   */
+  .markdown > :is(p, h1, h2, h3, h4, h5, h6) {
+    content-visibility: auto;
+    contain-intrinsic-size: auto 1.5em;
+  }
   .markdown > :first-child,
   .markdown > :first-child > :first-child {
     margin-top: 0;

@@ -34,11 +34,17 @@ export function messageParts(parts: MessagePart[], ctx: ViewContext): TemplateRe
 
 function markdown(part: MessagePart & { kind: "text" }, ctx: ViewContext): TemplateResult {
   const md = ctx.markdown(part);
-  // Far from view in a long transcript: the text as it is, until the reader comes near.
-  if (!md) return html`<div part="markdown" class="markdown plain">${reveal(part.text)}</div>`;
+  // Far from view in a long transcript: the text as it is, until the reader comes near; a paragraph
+  // to a block, so that only those in view are laid out.
+  if (!md) return html`<div part="markdown" class="markdown plain">${paragraphs(part.text).map((text) => html`<p>${reveal(text)}</p>`)}</div>`;
   return html`<div part="markdown" class="markdown">
     ${repeat(md.blocks, (_, i) => i, (block) => unsafeHTML(block))}${unsafeHTML(md.tail)}
   </div>`;
+}
+
+/** `text` cut at its blank lines. */
+function paragraphs(text: string): string[] {
+  return text.split(/\n(?:[ \t]*\n)+/);
 }
 
 const rendered = new WeakMap<object, { text: string; html: string }>();
