@@ -19,6 +19,7 @@ import { foldFigures } from "./fold.js";
 import { fanOutFigures, fanOutPagesFigures, historyFigures, liveScripts, renderFigures, throughputFigures, type LiveOptions } from "./live.js";
 import { longFigures } from "./long.js";
 import { persistFigures } from "./persist.js";
+import { roundTripFigures } from "./roundtrip.js";
 import { sizeFigures } from "./size.js";
 import { table, type Figure } from "./stats.js";
 
@@ -66,12 +67,13 @@ let stack: Stack | undefined;
 let browser: BenchBrowser | undefined;
 try {
   browser = await openBrowser();
-  if (["throughput", "flood", "fanout", "pages", "history", "size", "cluster"].some(wanted)) {
+  if (["roundtrip", "throughput", "flood", "fanout", "pages", "history", "size", "cluster"].some(wanted)) {
     stack = await startStack({ daemon: { env: { DEMO_AGENT_DELAY_MS: "0" } } });
   }
   const options: LiveOptions = { stack: stack!, browser, runs, log };
   await group("render", () => renderFigures(options));
   await group("long", () => longFigures(options));
+  await group("roundtrip", () => roundTripFigures(stack!, runs, log));
   await group("throughput", () => throughputFigures(options));
   await group("flood", () => floodFigures(options));
   await group("fanout", () => fanOutFigures(options));
