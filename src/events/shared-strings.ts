@@ -1,0 +1,66 @@
+/**
+ * Parsed events repeat the same short strings: the session's ids, the sender, the JSON-RPC
+ * version and method, the kind of update, its content's type, a tool call's id, kind and status.
+ * Each parse makes its own copy of each, about 150 bytes an event, and a long session holds
+ * 100,000 events. A pool keeps one copy and puts it in every event that holds an equal one. The
+ * values stay the same strings (nothing that reads the event can tell), and the copies are
+ * collected.
+ */
+import type { RawEvent } from "./types.js";
+
+/** Longer strings are content, not names: left alone. */
+const MAX_LENGTH = 128;
+/** Distinct strings kept, at most (a session has a few dozen, and one id per tool call). */
+const MAX_POOLED = 50_000;
+
+type Loose = Record<string, unknown>;
+
+const EVENT = ["sessionId", "connectionId", "sender"];
+const PAYLOAD = ["jsonrpc", "method"];
+const PARAMS = ["sessionId"];
+const UPDATE = ["sessionUpdate", "toolCallId", "kind", "status"];
+const CONTENT = ["type"];
+
+export class SharedStrings {
+  #pool = new Map<string, string>();
+
+  /**
+   * Puts the pooled copy of each known field's string in `events`, in place. An event that
+   * cannot be written (frozen) is left as it is.
+   */
+  share(events: Iterable<RawEvent>): void {
+    for (const event of events) {
+      if (!isObject(event)) continue;
+      try {
+        this.#fields(event, EVENT);
+        const payload = event.payload;
+        if (!isObject(payload)) continue;
+        this.#fields(payload, PAYLOAD);
+        const params = payload.params;
+        if (!isObject(params)) continue;
+        this.#fields(params, PARAMS);
+        const update = params.update;
+        if (!isObject(update)) continue;
+        this.#fields(update, UPDATE);
+        const content = update.content;
+        if (isObject(content)) this.#fields(content, CONTENT);
+      } catch {
+        // Frozen, or a field that cannot be set: this event keeps its own copies.
+      }
+    }
+  }
+
+  #fields(object: Loose, keys: readonly string[]): void {
+    for (const key of keys) {
+      const value = object[key];
+      if (typeof value !== "string" || value.length > MAX_LENGTH) continue;
+      const pooled = this.#pool.get(value);
+      if (pooled !== undefined) object[key] = pooled;
+      else if (this.#pool.size < MAX_POOLED) this.#pool.set(value, value);
+    }
+  }
+}
+
+function isObject(value: unknown): value is Loose {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
