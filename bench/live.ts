@@ -424,8 +424,8 @@ export async function historyFigures(options: LiveOptions): Promise<Figure[]> {
       sample: open,
       unit: "ms",
       baseline: fetch.median,
-      target: "≤ 2× fetch; ≤ 500 ms",
-      met: open.median <= 2 * fetch.median && open.median <= 500,
+      target: "≤ 2× fetch; ≤ 300 ms",
+      met: open.median <= 2 * fetch.median && open.median <= 300,
       note: `baseline: the same events fetched alone with a bare client, page by page; ${detail}`,
     }),
     figure({
