@@ -23,6 +23,8 @@ const CONTENT = ["type"];
 
 export class SharedStrings {
   #pool = new Map<string, string>();
+  /** The string each field held last: consecutive events mostly repeat it, and comparing is cheaper than a lookup. */
+  #last = { event: ["", "", ""], payload: ["", ""], params: [""], update: ["", "", "", ""], content: [""] };
 
   /**
    * Puts the pooled copy of each known field's string in `events`, in place. An event that
@@ -32,31 +34,38 @@ export class SharedStrings {
     for (const event of events) {
       if (!isObject(event)) continue;
       try {
-        this.#fields(event, EVENT);
+        this.#fields(event, EVENT, this.#last.event);
         const payload = event.payload;
         if (!isObject(payload)) continue;
-        this.#fields(payload, PAYLOAD);
+        this.#fields(payload, PAYLOAD, this.#last.payload);
         const params = payload.params;
         if (!isObject(params)) continue;
-        this.#fields(params, PARAMS);
+        this.#fields(params, PARAMS, this.#last.params);
         const update = params.update;
         if (!isObject(update)) continue;
-        this.#fields(update, UPDATE);
+        this.#fields(update, UPDATE, this.#last.update);
         const content = update.content;
-        if (isObject(content)) this.#fields(content, CONTENT);
+        if (isObject(content)) this.#fields(content, CONTENT, this.#last.content);
       } catch {
         // Frozen, or a field that cannot be set: this event keeps its own copies.
       }
     }
   }
 
-  #fields(object: Loose, keys: readonly string[]): void {
-    for (const key of keys) {
+  #fields(object: Loose, keys: readonly string[], last: string[]): void {
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
       const value = object[key];
-      if (typeof value !== "string" || value.length > MAX_LENGTH) continue;
-      const pooled = this.#pool.get(value);
+      if (typeof value !== "string") continue;
+      if (value === last[i]) {
+        object[key] = last[i];
+        continue;
+      }
+      if (value.length > MAX_LENGTH) continue;
+      let pooled = this.#pool.get(value);
       if (pooled !== undefined) object[key] = pooled;
-      else if (this.#pool.size < MAX_POOLED) this.#pool.set(value, value);
+      else if (this.#pool.size < MAX_POOLED) this.#pool.set(value, (pooled = value));
+      if (pooled !== undefined) last[i] = pooled;
     }
   }
 }
