@@ -289,8 +289,7 @@ export class SandboxWorkspace extends LitElement {
       // History pages and live broadcasts overlap: report each event to the host once.
       const events: RawEvent[] = [];
       const before = this.#timeline.size;
-      this.#strings.share(arrived);
-      if (!this.#timeline.addAll(arrived, events)) return;
+      if (!this.#fold(arrived, events)) return;
       this.#follow.arrived(this.#timeline.size - before);
       this.requestUpdate();
       this.dispatchEvent(workspaceEvent("sandbox-workspace-event", { events }));
@@ -328,9 +327,13 @@ export class SandboxWorkspace extends LitElement {
 
   /** Folds more events into the transcript (any order; duplicates are ignored). */
   appendEvents(events: Iterable<RawEvent>): void {
-    const batch = [...events];
-    this.#strings.share(batch);
-    if (this.#timeline.addAll(batch)) this.requestUpdate();
+    if (this.#fold([...events])) this.requestUpdate();
+  }
+
+  /** Every way events come in: their repeated strings shared, then folded (see `Timeline.addAll`). */
+  #fold(events: readonly RawEvent[], added?: RawEvent[]): boolean {
+    this.#strings.share(events);
+    return this.#timeline.addAll(events, added);
   }
 
   /** Where the live connection stands. */
@@ -800,9 +803,7 @@ export class SandboxWorkspace extends LitElement {
     const previous = this.#folded ?? [];
     const extends_ = previous.length <= next.length && previous.every((event, i) => next[i] === event);
     if (!extends_) this.#resetTranscript();
-    const batch = extends_ ? next.slice(previous.length) : next;
-    this.#strings.share(batch);
-    this.#timeline.addAll(batch);
+    this.#fold(extends_ ? next.slice(previous.length) : next);
     this.#folded = next;
     // A stored session is a record: a turn whose end the SDK could not log (see SessionSummary.endUnlogged)
     // is over, not running forever. Live, the workspace says when it ends.

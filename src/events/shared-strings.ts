@@ -6,14 +6,13 @@
  * values stay the same strings (nothing that reads the event can tell), and the copies are
  * collected.
  */
+import { isRecord } from "./parse.js";
 import type { RawEvent } from "./types.js";
 
 /** Longer strings are content, not names: left alone. */
 const MAX_LENGTH = 128;
 /** Distinct strings kept, at most (a session has a few dozen, and one id per tool call). */
 const MAX_POOLED = 50_000;
-
-type Loose = Record<string, unknown>;
 
 const EVENT = ["sessionId", "connectionId", "sender"];
 const PAYLOAD = ["jsonrpc", "method"];
@@ -24,7 +23,7 @@ const CONTENT = ["type"];
 export class SharedStrings {
   #pool = new Map<string, string>();
   /** The string each field held last: consecutive events mostly repeat it, and comparing is cheaper than a lookup. */
-  #last = { event: ["", "", ""], payload: ["", ""], params: [""], update: ["", "", "", ""], content: [""] };
+  #last = { event: EVENT.map(() => ""), payload: PAYLOAD.map(() => ""), params: PARAMS.map(() => ""), update: UPDATE.map(() => ""), content: CONTENT.map(() => "") };
 
   /**
    * Puts the pooled copy of each known field's string in `events`, in place. An event that
@@ -32,27 +31,27 @@ export class SharedStrings {
    */
   share(events: Iterable<RawEvent>): void {
     for (const event of events) {
-      if (!isObject(event)) continue;
+      if (!isRecord(event)) continue;
       try {
         this.#fields(event, EVENT, this.#last.event);
         const payload = event.payload;
-        if (!isObject(payload)) continue;
+        if (!isRecord(payload)) continue;
         this.#fields(payload, PAYLOAD, this.#last.payload);
         const params = payload.params;
-        if (!isObject(params)) continue;
+        if (!isRecord(params)) continue;
         this.#fields(params, PARAMS, this.#last.params);
         const update = params.update;
-        if (!isObject(update)) continue;
+        if (!isRecord(update)) continue;
         this.#fields(update, UPDATE, this.#last.update);
         const content = update.content;
-        if (isObject(content)) this.#fields(content, CONTENT, this.#last.content);
+        if (isRecord(content)) this.#fields(content, CONTENT, this.#last.content);
       } catch {
         // Frozen, or a field that cannot be set: this event keeps its own copies.
       }
     }
   }
 
-  #fields(object: Loose, keys: readonly string[], last: string[]): void {
+  #fields(object: Record<string, unknown>, keys: readonly string[], last: string[]): void {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       const value = object[key];
@@ -68,8 +67,4 @@ export class SharedStrings {
       if (pooled !== undefined) last[i] = pooled;
     }
   }
-}
-
-function isObject(value: unknown): value is Loose {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
