@@ -47,9 +47,64 @@ export interface PendingCall {
   terminal?: TerminalState;
 }
 
+/**
+ * The entries by id, in display order, with a move to the end in O(1).
+ *
+ * A JS Map keeps insertion order, and a delete then a set moves a key to the end. But V8 leaves a
+ * deleted key in its hash bucket's chain until the table is next rebuilt, and setting a key looks
+ * through its whole bucket first: a key moved again and again (the usage entry moves at every
+ * turn) walks one more leftover each time, and a million-event session spent a quarter of its
+ * fold there. An entry moved to the end is stored under a number of its own instead, new at each
+ * move, so no key is ever set again after its delete.
+ */
+export class EntryMap {
+  #order = new Map<string | number, Entry>();
+  /** The key each moved entry is stored under now. */
+  #movedTo = new Map<string, number>();
+  #moves = 0;
+
+  get size(): number {
+    return this.#order.size;
+  }
+
+  get(id: string): Entry | undefined {
+    return this.#order.get(this.#keyOf(id));
+  }
+
+  /** Adds an entry at the end, or replaces the one with that id where it stands. */
+  set(id: string, entry: Entry): void {
+    this.#order.set(this.#keyOf(id), entry);
+  }
+
+  delete(id: string): boolean {
+    const key = this.#keyOf(id);
+    if (key !== id) this.#movedTo.delete(id);
+    return this.#order.delete(key);
+  }
+
+  /** Moves the entry with that id, if there is one, to the end. */
+  moveToEnd(id: string): void {
+    const key = this.#keyOf(id);
+    const entry = this.#order.get(key);
+    if (!entry) return;
+    this.#order.delete(key);
+    const moved = ++this.#moves;
+    this.#movedTo.set(id, moved);
+    this.#order.set(moved, entry);
+  }
+
+  values(): IterableIterator<Entry> {
+    return this.#order.values();
+  }
+
+  #keyOf(id: string): string | number {
+    return this.#movedTo.size > 0 ? (this.#movedTo.get(id) ?? id) : id;
+  }
+}
+
 export interface FoldState {
-  /** Display order. A JS Map keeps insertion order and moves an entry to the end in O(1). */
-  entries: Map<string, Entry>;
+  /** Display order (see `EntryMap`). */
+  entries: EntryMap;
   summary: SessionSummary;
   /** The message a following chunk of the same kind extends. */
   open?: MessageEntry;
@@ -105,7 +160,7 @@ export interface FoldState {
 
 export function createFoldState(resolutions = new Map<string, PermissionResolution[]>(), questionReports = new Map<string, QuestionResolution>()): FoldState {
   return {
-    entries: new Map(),
+    entries: new EntryMap(),
     summary: { modes: [], running: false, pendingPermissions: 0, eventCount: 0, malformedCount: 0 },
     toolCalls: new Map(),
     pending: new Map(),
@@ -166,8 +221,7 @@ export const LATEST_TYPES: ReadonlySet<EntryType> = new Set(["plan", "usage", "s
 export function latest<T extends EntryType>(state: FoldState, ctx: FoldContext, type: T, init: () => Fields<T>): EntryOf<T> {
   const existing = state.entries.get(type) as EntryOf<T> | undefined;
   if (!existing) return addEntry(state, ctx, type, init(), type);
-  state.entries.delete(type);
-  state.entries.set(type, existing);
+  state.entries.moveToEnd(type);
   touch(existing, ctx);
   return existing;
 }
