@@ -56,6 +56,7 @@ export class ProgressiveMarkdown implements ReactiveController {
   #urgent = false;
   #resizing?: ResizeObserver;
   #idle?: number;
+  #pageScroll?: number;
 
   constructor(host: ReactiveControllerHost, config: ProgressiveMarkdownHost) {
     this.#host = host;
@@ -69,14 +70,28 @@ export class ProgressiveMarkdown implements ReactiveController {
     this.#resizing ??= new ResizeObserver(() => requestAnimationFrame(() => this.showNearView()));
     this.#resizing.observe(this.#host as unknown as Element);
     window.addEventListener("beforeprint", this.#onPrint);
+    // An element as tall as its transcript scrolls with the page (or a container of the host's), not its list.
+    window.addEventListener("scroll", this.#onPageScroll, { capture: true, passive: true });
   }
 
   hostDisconnected(): void {
     this.#resizing?.disconnect();
     if (this.#idle !== undefined) cancelIdleCallback(this.#idle);
     this.#idle = undefined;
+    if (this.#pageScroll !== undefined) cancelAnimationFrame(this.#pageScroll);
+    this.#pageScroll = undefined;
     window.removeEventListener("beforeprint", this.#onPrint);
+    window.removeEventListener("scroll", this.#onPageScroll, { capture: true });
   }
+
+  /** The page or a container around the element scrolled: once a frame, what came into view gets its markdown. */
+  #onPageScroll = (): void => {
+    if (this.#plain.size === 0 || this.#pageScroll !== undefined) return;
+    this.#pageScroll = requestAnimationFrame(() => {
+      this.#pageScroll = undefined;
+      this.showNearView();
+    });
+  };
 
   /** Whether the next update must render before the frame is painted; asking clears it. */
   takeUrgent(): boolean {
@@ -157,19 +172,26 @@ export class ProgressiveMarkdown implements ReactiveController {
   }
 
   /**
-   * Entries showing plain text in or near the visible part of the transcript get their markdown, in an
-   * update that runs before the frame is painted (and again if that brings more into view). Entries
-   * are in document order, top to bottom: a binary search finds the first one in view. The margin is
-   * small because entries never shown are laid out at a placeholder height (content-visibility).
+   * Entries showing plain text in or near the visible part of the transcript (of the list, and of
+   * the window) get their markdown, in an update that runs before the frame is painted (and again if
+   * that brings more into view). Entries are in document order, top to bottom: a binary search finds
+   * the first one in view. The margin is small because entries never shown are laid out at a
+   * placeholder height (content-visibility).
    */
   showNearView(): void {
     if (this.#plain.size === 0) return;
     const list = this.#config.list();
     if (!list) return;
+    // What the reader can see of the list: within the window too, for a list as tall as its entries
+    // (an element without a height of its own grows with its transcript, and the page scrolls).
+    const rect = list.getBoundingClientRect();
+    const viewTop = Math.max(rect.top, 0);
+    const viewBottom = Math.min(rect.bottom, window.innerHeight);
+    if (viewBottom <= viewTop) return;
+    const margin = (viewBottom - viewTop) / 4;
+    const top = viewTop - margin;
+    const bottom = viewBottom + margin;
     const items = list.querySelectorAll<HTMLElement>(":scope > .entry[data-plain]");
-    const view = list.getBoundingClientRect();
-    const top = view.top - view.height / 4;
-    const bottom = view.bottom + view.height / 4;
     let low = 0;
     let high = items.length;
     while (low < high) {

@@ -1,5 +1,6 @@
-import { expect } from "@open-wc/testing";
+import { expect, fixture, html } from "@open-wc/testing";
 import { sendKeys } from "@web/test-runner-commands";
+import type { SandboxWorkspace } from "../../../src/components/index.js";
 import { ENTRY_TYPES } from "../../../src/events/index.js";
 import { ADA, GRACE, SessionRecorder, block, fixtureSession, prompt } from "../../fixtures/session.js";
 import { $, $$, entries, mount, open, openAll, textOf } from "../support/harness.js";
@@ -288,6 +289,8 @@ describe("long transcripts", () => {
     messages.forEach((message, n) => expect(textOf(message)).to.contain(`Part ${n}`).and.contain("bold"));
 
     const list = $(el, '[part="timeline"]');
+    // The element may be taller than the test's window: the window shows its end too, as a reader's would.
+    el.scrollIntoView({ block: "end" });
     list.scrollTop = list.scrollHeight;
     list.dispatchEvent(new Event("scroll"));
     await el.updateComplete;
@@ -296,6 +299,32 @@ describe("long transcripts", () => {
     expect(last.querySelector("h1")?.textContent).to.equal("Part 59");
     expect(last.querySelector("strong")?.textContent).to.equal("bold");
     expect(last.querySelector(".markdown.plain")).to.not.exist;
+    window.scrollTo(0, 0);
+  });
+
+  it("without a height of its own, grow with the page: text below the window waits plain until the page scrolls to it", async () => {
+    // The host gave the element no height: it is as tall as its transcript, and the page scrolls.
+    const el = await fixture<SandboxWorkspace>(html`<sandbox-workspace .events=${longSession(60)}></sandbox-workspace>`);
+    await el.updateComplete;
+    await frame();
+    await el.updateComplete;
+    const list = $(el, '[part="timeline"]');
+    expect(list.scrollHeight, "the list does not scroll").to.equal(list.clientHeight);
+    expect(el.getBoundingClientRect().height, "taller than the window").to.be.above(window.innerHeight * 2);
+    const messages = entries(el, "agent-message");
+    expect(messages[0].querySelector("h1")?.textContent).to.equal("Part 0");
+    const last = messages[59];
+    expect(last.querySelector(".markdown.plain"), "the last answer, far below the window, waits as plain text").to.exist;
+    expect(textOf(last)).to.contain("Part 59").and.contain("bold");
+
+    last.scrollIntoView();
+    await frame();
+    await el.updateComplete;
+    await frame();
+    await el.updateComplete;
+    expect(last.querySelector("h1")?.textContent).to.equal("Part 59");
+    expect(last.querySelector(".markdown.plain")).to.not.exist;
+    window.scrollTo(0, 0);
   });
 
   it("render every text as markdown before printing", async () => {
