@@ -33,14 +33,19 @@ export interface ProgressiveMarkdownHost {
 
 /** What one entry's render asks for its text parts. */
 export interface EntryMarkdown {
-  /** The part's renderer, up to date; undefined while the entry waits as plain text. */
+  /** The part's renderer, up to date; undefined while the entry waits as plain text. Called for the entry's texts in order. */
   markdown(part: MessagePart & { kind: "text" }): StreamingMarkdown | undefined;
 }
 
 export class ProgressiveMarkdown implements ReactiveController {
   #host: ReactiveControllerHost;
   #config: ProgressiveMarkdownHost;
-  #renderers = new WeakMap<object, StreamingMarkdown>();
+  /**
+   * Each text's renderer, by its entry's id and its place among the entry's texts, not by the part
+   * object: a re-fold (older history arriving after the newest page was shown) builds new entries
+   * with the same ids and texts, and their markdown is not rendered again.
+   */
+  #renderers = new Map<string, StreamingMarkdown>();
   /** Entries whose long open block shows its newest text plain. */
   #stale = new Set<string>();
   /** How often each entry's stale text was settled: a change re-renders it. */
@@ -102,6 +107,7 @@ export class ProgressiveMarkdown implements ReactiveController {
 
   /** A new transcript: nothing of the old one is shown. */
   reset(): void {
+    this.#renderers.clear();
     this.#shown.clear();
     this.#plain.clear();
     this.#renderedSize = 0;
@@ -134,8 +140,10 @@ export class ProgressiveMarkdown implements ReactiveController {
   /** The markdown of one entry's render; `plain(id)` afterwards says whether it showed any text plain. */
   forEntry(id: string): EntryMarkdown {
     this.#plain.delete(id);
+    let texts = 0;
     return {
       markdown: (part) => {
+        const key = `${id}\u0000${texts++}`;
         if (!this.#shown.has(id)) {
           if (this.#bulk) {
             this.#plain.add(id);
@@ -143,8 +151,8 @@ export class ProgressiveMarkdown implements ReactiveController {
           }
           this.#shown.add(id);
         }
-        let md = this.#renderers.get(part);
-        if (!md) this.#renderers.set(part, (md = new StreamingMarkdown()));
+        let md = this.#renderers.get(key);
+        if (!md) this.#renderers.set(key, (md = new StreamingMarkdown()));
         md.update(part.text);
         if (md.stale) this.#stale.add(id);
         return md;
