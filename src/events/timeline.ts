@@ -13,15 +13,26 @@ import { foldSessionUpdate, malformed } from "./fold-updates.js";
 import { asNumber, eventIndexOf, isRecord, isSessionUpdate, readEvent } from "./parse.js";
 import type { Attribution, Entry, PermissionResolution, QuestionResolution, RawEvent, SessionSummary } from "./types.js";
 
-/** A late batch's event on its way into the ordered history. */
-interface Slot {
-  /** Sort key: the eventIndex, or for an event without one, just after the newest event before it. */
-  key: number;
-  raw: RawEvent;
+/**
+ * A batch's new events on their way into the ordered history, as parallel arrays (no object per
+ * event). Each one's sort key is its eventIndex, or, for an event without one, just after the
+ * newest event before it.
+ */
+interface Batch {
+  keys: number[];
+  raws: RawEvent[];
 }
 
-function bySlot(a: Slot, b: Slot): number {
-  return a.key - b.key;
+/** The batch in key order; stable, so events without an index keep their arrival order among equal keys. */
+function sortBatch(batch: Batch): Batch {
+  const order = batch.keys.map((_, i) => i);
+  order.sort((a, b) => batch.keys[a] - batch.keys[b] || a - b);
+  return { keys: order.map((i) => batch.keys[i]), raws: order.map((i) => batch.raws[i]) };
+}
+
+/** The index of an event `#isNext` accepted. */
+function indexOf(raw: RawEvent): number {
+  return (raw as { eventIndex: number }).eventIndex;
 }
 
 export class Timeline {
@@ -198,10 +209,21 @@ export class Timeline {
    * receives the events folded (not held before, each once), in arrival order.
    */
   addAll(events: Iterable<RawEvent>, added?: RawEvent[]): boolean {
-    const fresh: Slot[] = [];
+    const list = Array.isArray(events) ? (events as RawEvent[]) : [...events];
+    if (this.#isNext(list)) {
+      // The common batch (a history page read forward, a replay): folded as it stands, nothing copied.
+      for (let i = 0; i < list.length; i++) this.#markSeen(indexOf(list[i]));
+      if (added) for (let i = 0; i < list.length; i++) added.push(list[i]);
+      this.#advance();
+      this.#append(list);
+      this.version++;
+      return true;
+    }
+    let fresh: Batch = { keys: [], raws: [] };
     let newest = this.#keys.length > 0 ? this.#keys[this.#keys.length - 1] : -1;
     let sorted = true;
-    for (const raw of events) {
+    for (let i = 0; i < list.length; i++) {
+      const raw = list[i];
       const index = eventIndexOf(raw);
       let key: number;
       if (index !== undefined) {
@@ -212,29 +234,46 @@ export class Timeline {
       } else {
         key = newest + 0.5;
       }
-      if (fresh.length > 0 && key < fresh[fresh.length - 1].key) sorted = false;
-      fresh.push({ key, raw });
+      if (fresh.keys.length > 0 && key < fresh.keys[fresh.keys.length - 1]) sorted = false;
+      fresh.keys.push(key);
+      fresh.raws.push(raw);
       added?.push(raw);
     }
-    if (fresh.length === 0) return false;
+    if (fresh.keys.length === 0) return false;
     this.#advance();
-    // Stable: events without an index keep their arrival order among equal keys.
-    if (!sorted) fresh.sort(bySlot);
+    if (!sorted) fresh = sortBatch(fresh);
     const last = this.#keys.length > 0 ? this.#keys[this.#keys.length - 1] : undefined;
-    if (last === undefined || last < fresh[0].key) {
-      for (const slot of fresh) {
-        this.#raws.push(slot.raw);
-        this.#keys.push(slot.key);
-        this.#fold(slot.raw);
-      }
-      if (this.#withdrawnPlaced < this.#withdrawn.length) this.#placeWithdrawnBefore(this.lastIndex + 1);
-      if (this.#modeBy || this.#configBy.size > 0) this.#applyChanges();
+    if (last === undefined || last < fresh.keys[0]) {
+      this.#append(fresh.raws, fresh.keys);
     } else {
       this.#merge(fresh);
       this.#refold();
     }
     this.version++;
     return true;
+  }
+
+  /** Whether every event of a non-empty batch is new and has an index, in increasing order, after the newest folded. */
+  #isNext(list: RawEvent[]): boolean {
+    let previous = this.#keys.length > 0 ? this.#keys[this.#keys.length - 1] : -1;
+    for (let i = 0; i < list.length; i++) {
+      const index = eventIndexOf(list[i]);
+      if (index === undefined || index <= previous || this.has(index)) return false;
+      previous = index;
+    }
+    return list.length > 0;
+  }
+
+  /** Folds events that all come after the newest folded, in order (`keys`: their sort keys, when not their indices). */
+  #append(raws: RawEvent[], keys?: number[]): void {
+    for (let i = 0; i < raws.length; i++) {
+      const raw = raws[i];
+      this.#raws.push(raw);
+      this.#keys.push(keys ? keys[i] : indexOf(raw));
+      this.#fold(raw);
+    }
+    if (this.#withdrawnPlaced < this.#withdrawn.length) this.#placeWithdrawnBefore(this.lastIndex + 1);
+    if (this.#modeBy || this.#configBy.size > 0) this.#applyChanges();
   }
 
   /**
@@ -378,21 +417,21 @@ export class Timeline {
   }
 
   /** Merges a sorted late batch into the ordered history (ties: what was there first stays first). */
-  #merge(fresh: Slot[]): void {
+  #merge(fresh: Batch): void {
     const raws = this.#raws;
     const keys = this.#keys;
-    const total = raws.length + fresh.length;
+    const total = raws.length + fresh.raws.length;
     const outRaws: RawEvent[] = new Array(total);
     const outKeys: number[] = new Array(total);
     let i = 0;
     let j = 0;
     for (let k = 0; k < total; k++) {
-      if (j >= fresh.length || (i < raws.length && keys[i] <= fresh[j].key)) {
+      if (j >= fresh.raws.length || (i < raws.length && keys[i] <= fresh.keys[j])) {
         outRaws[k] = raws[i];
         outKeys[k] = keys[i++];
       } else {
-        outRaws[k] = fresh[j].raw;
-        outKeys[k] = fresh[j++].key;
+        outRaws[k] = fresh.raws[j];
+        outKeys[k] = fresh.keys[j++];
       }
     }
     this.#raws = outRaws;

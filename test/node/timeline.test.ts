@@ -441,6 +441,12 @@ describe("delivery: idempotent, order-independent", () => {
     const none: unknown[] = [];
     assert.equal(timeline.addAll(batch, none), false);
     assert.deepEqual(none, []);
+    // A batch in order after the newest held (a history page read forward) is folded as it stands.
+    const next = events.slice(13, 20);
+    const more: unknown[] = [];
+    assert.equal(timeline.addAll(next, more), true);
+    assert.deepEqual(more, next);
+    assert.deepEqual(timeline.events, [...events.slice(0, 13), ...next]);
   });
 
   for (const seed of [1, 2, 3]) {
