@@ -362,13 +362,26 @@ export async function fanOutPagesFigures(options: LiveOptions, sizes = [25, 100]
 }
 
 /** Fills a workspace with ~`events` events (long markdown answers) through the real stack. */
-async function seedWorkspace(stack: Stack, events: number): Promise<{ workspaceId: string; lastIndex: number }> {
+async function seedWorkspace(stack: Stack, events: number, log: (line: string) => void): Promise<{ workspaceId: string; lastIndex: number }> {
   const workspaceId = fresh("history");
   const c = client(stack.registry.endpoint);
   try {
-    const conn = c.workspace.getOrCreate([workspaceId], { params: { userId: "u-seed", userName: "Seed" } }).connect();
+    const connect = () => c.workspace.getOrCreate([workspaceId], { params: { userId: "u-seed", userName: "Seed" } }).connect();
+    let conn = connect();
     try {
-      let info = await conn.getSessionInfo();
+      // A new workspace's first answer can fail on an engine still busy with the last group (upstream:
+      // `actor_wake_retries_exceeded`, `destroyed_during_creation`); a new connection reaches it.
+      let info: Awaited<ReturnType<typeof conn.getSessionInfo>> | undefined;
+      for (let attempt = 1; !info; attempt++) {
+        try {
+          info = await conn.getSessionInfo();
+        } catch (error) {
+          if (attempt === 3) throw error;
+          log(`  history: the new workspace did not answer (${error instanceof Error ? error.message : String(error)}); connecting again`);
+          await conn.dispose();
+          conn = connect();
+        }
+      }
       while ((info.lastEventIndex ?? 0) < events) {
         await runPrompt(conn, "/long 1000");
         info = await conn.getSessionInfo();
@@ -383,7 +396,7 @@ async function seedWorkspace(stack: Stack, events: number): Promise<{ workspaceI
 }
 
 export async function historyFigures(options: LiveOptions): Promise<Figure[]> {
-  const { workspaceId, lastIndex } = await seedWorkspace(options.stack, 10_000);
+  const { workspaceId, lastIndex } = await seedWorkspace(options.stack, 10_000, options.log);
   const endpoint = options.stack.registry.endpoint;
   const fetches: number[] = [];
   const opens: number[] = [];
