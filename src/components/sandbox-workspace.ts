@@ -440,7 +440,7 @@ export class SandboxWorkspace extends LitElement {
     this.#filters.sync(this.#linkName(), this.hide);
     if (changed.has("events")) this.#syncEvents();
     this.#takeLink();
-    this.#markdown.beforeRender(this.#timeline.entries, this.#timeline.size, this.#follow.following && this.events === undefined);
+    this.#markdown.beforeRender(this.#timeline.entries, this.#timeline.size, this.#follow.following && this.events === undefined, this.#timeline.refolds);
     if (!this.hasUpdated || (["events", "workspaceId", "endpoint", "actor", "userName", "token"] as const).some((key) => changed.has(key))) {
       this.#checkSetup();
       this.#join();

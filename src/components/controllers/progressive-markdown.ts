@@ -45,7 +45,9 @@ export class ProgressiveMarkdown implements ReactiveController {
    * object: a re-fold (older history arriving after the newest page was shown) builds new entries
    * with the same ids and texts, and their markdown is not rendered again.
    */
-  #renderers = new Map<string, StreamingMarkdown>();
+  #renderers = new Map<string, StreamingMarkdown[]>();
+  /** The timeline's re-fold count at the last render: after one, renderers of entries gone are dropped. */
+  #refolds = 0;
   /** Entries whose long open block shows its newest text plain. */
   #stale = new Set<string>();
   /** How often each entry's stale text was settled: a change re-renders it. */
@@ -60,8 +62,10 @@ export class ProgressiveMarkdown implements ReactiveController {
   /** The next update renders before the frame is painted (plain text coming into view). */
   #urgent = false;
   #resizing?: ResizeObserver;
+  /** Watches the plain entries: one that comes into view, by whatever scrolling or layout, gets its markdown. */
+  #nearView?: IntersectionObserver;
+  #watching = false;
   #idle?: number;
-  #pageScroll?: number;
 
   constructor(host: ReactiveControllerHost, config: ProgressiveMarkdownHost) {
     this.#host = host;
@@ -75,27 +79,44 @@ export class ProgressiveMarkdown implements ReactiveController {
     this.#resizing ??= new ResizeObserver(() => requestAnimationFrame(() => this.showNearView()));
     this.#resizing.observe(this.#host as unknown as Element);
     window.addEventListener("beforeprint", this.#onPrint);
-    // An element as tall as its transcript scrolls with the page (or a container of the host's), not its list.
-    window.addEventListener("scroll", this.#onPageScroll, { capture: true, passive: true });
+    // An element as tall as its transcript scrolls with the page or a container of the host's, not its
+    // list; an intersection observer sees those (in any shadow root, through any clipping) as it sees layout moving.
+    this.#nearView ??= new IntersectionObserver(this.#onNear, { rootMargin: "25% 0px" });
+    requestAnimationFrame(() => this.#watchPlain());
   }
 
   hostDisconnected(): void {
     this.#resizing?.disconnect();
     if (this.#idle !== undefined) cancelIdleCallback(this.#idle);
     this.#idle = undefined;
-    if (this.#pageScroll !== undefined) cancelAnimationFrame(this.#pageScroll);
-    this.#pageScroll = undefined;
+    this.#nearView?.disconnect();
+    this.#watching = false;
     window.removeEventListener("beforeprint", this.#onPrint);
-    window.removeEventListener("scroll", this.#onPageScroll, { capture: true });
   }
 
-  /** The page or a container around the element scrolled: once a frame, what came into view gets its markdown. */
-  #onPageScroll = (): void => {
-    if (this.#plain.size === 0 || this.#pageScroll !== undefined) return;
-    this.#pageScroll = requestAnimationFrame(() => {
-      this.#pageScroll = undefined;
-      this.showNearView();
-    });
+  /** Watches the entries showing plain text, and only those. */
+  #watchPlain(): void {
+    const observer = this.#nearView;
+    const list = this.#config.list();
+    if (!observer || (!this.#watching && this.#plain.size === 0)) return;
+    observer.disconnect();
+    this.#watching = !!list && this.#plain.size > 0;
+    if (!this.#watching) return;
+    for (const item of list!.querySelectorAll<HTMLElement>(":scope > .entry[data-plain]")) observer.observe(item);
+  }
+
+  /** Plain entries came into view (or near it): their markdown, in the next update. */
+  #onNear = (records: IntersectionObserverEntry[]): void => {
+    let found = false;
+    for (const record of records) {
+      const id = (record.target as HTMLElement).dataset.entryId;
+      if (!record.isIntersecting || id === undefined || !this.#plain.has(id) || this.#shown.has(id)) continue;
+      this.#shown.add(id);
+      found = true;
+    }
+    if (!found) return;
+    this.#urgent = true;
+    this.#host.requestUpdate();
   };
 
   /** Whether the next update must render before the frame is painted; asking clears it. */
@@ -108,6 +129,7 @@ export class ProgressiveMarkdown implements ReactiveController {
   /** A new transcript: nothing of the old one is shown. */
   reset(): void {
     this.#renderers.clear();
+    this.#refolds = 0;
     this.#shown.clear();
     this.#plain.clear();
     this.#renderedSize = 0;
@@ -117,11 +139,19 @@ export class ProgressiveMarkdown implements ReactiveController {
    * Before a render of `entries`: a bulk render shows markdown, without geometry yet, for about a
    * screen of entries at the reader's end (`fromEnd`: the newest).
    */
-  beforeRender(entries: Iterable<Entry>, size: number, fromEnd: boolean): void {
+  beforeRender(entries: Iterable<Entry>, size: number, fromEnd: boolean, refolds = 0): void {
+    // Entries can leave the transcript (a re-fold, one folded into another): their renderers go too.
+    let all: Entry[] | undefined;
+    if ((refolds !== this.#refolds || size < this.#renderedSize) && this.#renderers.size > 0) {
+      all = [...entries];
+      const ids = new Set(all.map((entry) => entry.id));
+      for (const id of this.#renderers.keys()) if (!ids.has(id)) this.#renderers.delete(id);
+    }
+    this.#refolds = refolds;
     this.#bulk = size - this.#renderedSize > BULK_ENTRIES;
     this.#renderedSize = size;
     if (!this.#bulk) return;
-    const all = [...entries];
+    all ??= [...entries];
     let lines = 0;
     for (let n = 0; n < all.length && lines < BULK_SHOWN_LINES; n++) {
       const entry = all[fromEnd ? all.length - 1 - n : n];
@@ -143,7 +173,7 @@ export class ProgressiveMarkdown implements ReactiveController {
     let texts = 0;
     return {
       markdown: (part) => {
-        const key = `${id}\u0000${texts++}`;
+        const nth = texts++;
         if (!this.#shown.has(id)) {
           if (this.#bulk) {
             this.#plain.add(id);
@@ -151,8 +181,9 @@ export class ProgressiveMarkdown implements ReactiveController {
           }
           this.#shown.add(id);
         }
-        let md = this.#renderers.get(key);
-        if (!md) this.#renderers.set(key, (md = new StreamingMarkdown()));
+        let renderers = this.#renderers.get(id);
+        if (!renderers) this.#renderers.set(id, (renderers = []));
+        const md = (renderers[nth] ??= new StreamingMarkdown());
         md.update(part.text);
         if (md.stale) this.#stale.add(id);
         return md;
@@ -168,6 +199,7 @@ export class ProgressiveMarkdown implements ReactiveController {
     // Entries just added are laid out at a placeholder height until the next frame (content-visibility):
     // only then does geometry say which plain ones are in view.
     if (this.#bulk) requestAnimationFrame(() => this.showNearView());
+    this.#watchPlain();
     if (this.#plain.size > 0) this.#showWhenIdle();
     if (this.#stale.size > 0) {
       clearTimeout(this.#settleTimer);

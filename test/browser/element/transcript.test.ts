@@ -265,6 +265,8 @@ describe("streaming", () => {
 
 describe("long transcripts", () => {
   const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
+  // Some tests scroll the page itself: the next one starts at its top.
+  afterEach(() => window.scrollTo(0, 0));
   function longSession(answers: number): unknown[] {
     const rec = new SessionRecorder();
     for (let n = 0; n < answers; n++) {
@@ -299,7 +301,6 @@ describe("long transcripts", () => {
     expect(last.querySelector("h1")?.textContent).to.equal("Part 59");
     expect(last.querySelector("strong")?.textContent).to.equal("bold");
     expect(last.querySelector(".markdown.plain")).to.not.exist;
-    window.scrollTo(0, 0);
   });
 
   it("without a height of its own, grow with the page: text below the window waits plain until the page scrolls to it", async () => {
@@ -324,7 +325,35 @@ describe("long transcripts", () => {
     await el.updateComplete;
     expect(last.querySelector("h1")?.textContent).to.equal("Part 59");
     expect(last.querySelector(".markdown.plain")).to.not.exist;
-    window.scrollTo(0, 0);
+  });
+
+  it("inside a scrolling container of the host's, in its shadow root: text waits plain until that container scrolls to it", async () => {
+    const host = document.createElement("div");
+    document.body.append(host);
+    try {
+      const scroller = document.createElement("div");
+      scroller.style.cssText = "height: 400px; overflow: auto";
+      host.attachShadow({ mode: "open" }).append(scroller);
+      const el = document.createElement("sandbox-workspace") as SandboxWorkspace;
+      el.events = longSession(60);
+      scroller.append(el);
+      await el.updateComplete;
+      await frame();
+      await el.updateComplete;
+      const last = entries(el, "agent-message")[59];
+      expect(last.querySelector(".markdown.plain"), "the last answer, far below the container's view, waits as plain text").to.exist;
+
+      // The container's scroll event stays in its shadow root: nothing on the window hears it.
+      scroller.scrollTop = scroller.scrollHeight;
+      for (let n = 0; n < 10 && last.querySelector(".markdown.plain"); n++) {
+        await frame();
+        await el.updateComplete;
+      }
+      expect(last.querySelector("h1")?.textContent).to.equal("Part 59");
+      expect(last.querySelector(".markdown.plain")).to.not.exist;
+    } finally {
+      host.remove();
+    }
   });
 
   it("render every text as markdown before printing", async () => {
