@@ -232,7 +232,8 @@ export class Timeline {
         newest = Math.max(newest, index);
         key = index;
       } else {
-        key = newest + 0.5;
+        // (Below the next index even after events without one: their keys never meet a real index.)
+        key = Math.floor(newest) + 0.5;
       }
       if (fresh.keys.length > 0 && key < fresh.keys[fresh.keys.length - 1]) sorted = false;
       fresh.keys.push(key);
@@ -243,7 +244,8 @@ export class Timeline {
     this.#advance();
     if (!sorted) fresh = sortBatch(fresh);
     const last = this.#keys.length > 0 ? this.#keys[this.#keys.length - 1] : undefined;
-    if (last === undefined || last < fresh.keys[0]) {
+    // (An equal key is an event without an index after the newest, placed as it arrived: after what is there.)
+    if (last === undefined || last <= fresh.keys[0]) {
       this.#append(fresh.raws, fresh.keys);
     } else {
       this.#merge(fresh);

@@ -464,6 +464,22 @@ describe("delivery: idempotent, order-independent", () => {
     assert.equal(timeline.refolds, 1);
   });
 
+  it("places events without an index where they arrived, and the next indexed event after them without a re-fold", () => {
+    const timeline = new Timeline(events.slice(0, 10));
+    const stray = (n: number) => {
+      const { eventIndex: _, ...rest } = structuredClone(events[10]) as SessionEvent;
+      return { ...rest, id: `stray-${n}` };
+    };
+    timeline.addAll([stray(1)]);
+    timeline.addAll([stray(2)]);
+    timeline.add(events[10]);
+    assert.equal(timeline.refolds, 0);
+    assert.deepEqual(
+      timeline.events.map((event) => (event as SessionEvent).eventIndex ?? (event as { id: string }).id),
+      [...events.slice(0, 10).map((event) => event.eventIndex), "stray-1", "stray-2", events[10].eventIndex],
+    );
+  });
+
   it("keeps ids stable across re-folds, so views keep their DOM", () => {
     const late = events.find((e) => e.eventIndex === 300)!;
     const timeline = new Timeline(events.filter((e) => e !== late));
