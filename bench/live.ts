@@ -140,8 +140,10 @@ export async function throughputFigures(options: LiveOptions): Promise<Figure[]>
   const elementP50 = sample(elementPaced.map((r) => p(r.visible[0], 50)));
   const elementP99 = sample(elementPaced.map((r) => p(r.visible[0], 99)));
   const arrivedP50 = sample(elementPaced.map((r) => p(r.arrived[0], 50)));
+  const marked = elementRuns.reduce((sum, r) => sum + (r.marked?.[0] ?? 0), 0);
   const floodLoss =
     lossNote(elementRuns.map((r) => r.received[0]), elementRuns.map((r) => r.duplicates[0]), FLOOD) +
+    (marked > 0 ? ` Of those, the element was told of ${marked} messages the daemon dropped (its lost-message notices).` : "") +
     lossNote(directRuns.map((r) => r.received), [], FLOOD).replace("LOST", "direct SDK LOST");
   // The machine's CPU over each whole flood: prompt → last chunk read (direct) or in the DOM (element).
   const elementWhole = elementRuns.filter((r) => r.cpuMs !== undefined);

@@ -87,6 +87,8 @@ export interface FirehoseResult {
   arrived: number[][];
   received: number[];
   duplicates: number[];
+  /** Per element (the element runs only): messages its transcript says the workspace lost (`_sandbox-workspace/lost`, the daemon's drops). */
+  marked?: number[];
   firstSentAt: number;
   /** The agent's last send: with `firstSentAt`, how long the agent itself took to stream. */
   lastSentAt: number;
@@ -170,6 +172,17 @@ async function observe(options: { endpoint: string; workspaceId: string; chunks:
   return { visible: tracked.visible, arrived: tracked.arrived, received: tracked.seen.size, duplicates: tracked.duplicates, story };
 }
 
+/** Messages the element's transcript says the workspace lost: the counts of its `_sandbox-workspace/lost` notices. */
+function markedLost(el: SandboxWorkspace): number {
+  let count = 0;
+  for (const entry of el.timeline.entries) {
+    if (entry.type !== "notice" || entry.method !== "_sandbox-workspace/lost") continue;
+    const params = (entry.events[0] as { payload?: { params?: { count?: unknown } } }).payload?.params;
+    if (typeof params?.count === "number") count += params.count;
+  }
+  return count;
+}
+
 /** Sends the firehose prompt from the first of `elements` elements on one workspace and times every chunk in each. */
 async function firehose(options: Firehose): Promise<FirehoseResult> {
   document.body.style.display = options.undisplayed ? "none" : "";
@@ -182,7 +195,7 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
   await until(() => els.every((el) => !el.timeline.summary.running && el.timeline.size > 0), "warm-up turn", 30_000);
   await frame();
 
-  const result: FirehoseResult = { visible: [], arrived: [], received: [], duplicates: [], firstSentAt: Infinity, lastSentAt: 0, lastVisibleAt: [], lastArrivedAt: [], complete: [] };
+  const result: FirehoseResult = { visible: [], arrived: [], received: [], duplicates: [], marked: [], firstSentAt: Infinity, lastSentAt: 0, lastVisibleAt: [], lastArrivedAt: [], complete: [] };
   const trackers = els.map((el) => track(el, result));
 
   // The bench's clock of the machine's CPU time (bench/cpu.ts), when it gave one.
@@ -207,6 +220,7 @@ async function firehose(options: Firehose): Promise<FirehoseResult> {
     result.arrived.push(t.arrived);
     result.received.push(t.seen.size);
     result.duplicates.push(t.duplicates);
+    result.marked!.push(markedLost(t.el));
     result.lastVisibleAt.push(t.lastVisibleAt);
     result.lastArrivedAt.push(t.lastArrivedAt);
   }
