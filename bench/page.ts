@@ -9,7 +9,7 @@ import { runPrompt } from "../src/protocol/index.js";
 import type { WorkspaceRegistry } from "../src/actors/registry.js";
 import type { SandboxWorkspace } from "../src/components/index.js";
 import { block, SessionRecorder, splitInto, tiledSession } from "../test/fixtures/session.js";
-import { Timeline } from "../src/events/index.js";
+import { LOST_METHOD, Timeline } from "../src/events/index.js";
 import { givenUp } from "./stats.js";
 
 const now = () => performance.timeOrigin + performance.now();
@@ -87,7 +87,7 @@ export interface FirehoseResult {
   arrived: number[][];
   received: number[];
   duplicates: number[];
-  /** Per element (the element runs only): messages its transcript says the workspace lost (`_sandbox-workspace/lost`, the daemon's drops). */
+  /** Per element (the element runs only): messages its transcript says the workspace lost (`LOST_METHOD` notices, the daemon's drops). */
   marked?: number[];
   firstSentAt: number;
   /** The agent's last send: with `firstSentAt`, how long the agent itself took to stream. */
@@ -172,11 +172,11 @@ async function observe(options: { endpoint: string; workspaceId: string; chunks:
   return { visible: tracked.visible, arrived: tracked.arrived, received: tracked.seen.size, duplicates: tracked.duplicates, story };
 }
 
-/** Messages the element's transcript says the workspace lost: the counts of its `_sandbox-workspace/lost` notices. */
+/** Messages the element's transcript says the workspace lost: the counts of its `LOST_METHOD` notices. */
 function markedLost(el: SandboxWorkspace): number {
   let count = 0;
   for (const entry of el.timeline.entries) {
-    if (entry.type !== "notice" || entry.method !== "_sandbox-workspace/lost") continue;
+    if (entry.type !== "notice" || entry.method !== LOST_METHOD) continue;
     const params = (entry.events[0] as { payload?: { params?: { count?: unknown } } }).payload?.params;
     if (typeof params?.count === "number") count += params.count;
   }

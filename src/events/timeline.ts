@@ -188,13 +188,12 @@ export class Timeline {
   /** Folds one event. Returns false when it was a duplicate. */
   add(event: RawEvent): boolean {
     const index = eventIndexOf(event);
-    const keys = this.#keys;
     // The live path: the next event, in order.
-    if (index !== undefined && (keys.length === 0 || index > keys[keys.length - 1]) && !this.has(index)) {
+    if (index !== undefined && index > this.#newestKey() && !this.has(index)) {
       this.#markSeen(index);
       this.#advance();
       this.#raws.push(event);
-      keys.push(index);
+      this.#keys.push(index);
       this.#fold(event);
       if (this.#withdrawnPlaced < this.#withdrawn.length) this.#placeWithdrawnBefore(index + 1);
       if (this.#modeBy || this.#configBy.size > 0) this.#applyChanges();
@@ -220,7 +219,7 @@ export class Timeline {
       return true;
     }
     let fresh: Batch = { keys: [], raws: [] };
-    let newest = this.#keys.length > 0 ? this.#keys[this.#keys.length - 1] : -1;
+    let newest = this.#newestKey();
     let sorted = true;
     for (let i = 0; i < list.length; i++) {
       const raw = list[i];
@@ -243,9 +242,8 @@ export class Timeline {
     if (fresh.keys.length === 0) return false;
     this.#advance();
     if (!sorted) fresh = sortBatch(fresh);
-    const last = this.#keys.length > 0 ? this.#keys[this.#keys.length - 1] : undefined;
     // (An equal key is an event without an index after the newest, placed as it arrived: after what is there.)
-    if (last === undefined || last <= fresh.keys[0]) {
+    if (this.#newestKey() <= fresh.keys[0]) {
       this.#append(fresh.raws, fresh.keys);
     } else {
       this.#merge(fresh);
@@ -255,9 +253,14 @@ export class Timeline {
     return true;
   }
 
+  /** The sort key of the newest event folded; -1, below every key, when there is none. */
+  #newestKey(): number {
+    return this.#keys.length > 0 ? this.#keys[this.#keys.length - 1] : -1;
+  }
+
   /** Whether every event of a non-empty batch is new and has an index, in increasing order, after the newest folded. */
   #isNext(list: RawEvent[]): boolean {
-    let previous = this.#keys.length > 0 ? this.#keys[this.#keys.length - 1] : -1;
+    let previous = this.#newestKey();
     for (let i = 0; i < list.length; i++) {
       const index = eventIndexOf(list[i]);
       if (index === undefined || index <= previous || this.has(index)) return false;

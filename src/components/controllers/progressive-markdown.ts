@@ -97,8 +97,8 @@ export class ProgressiveMarkdown implements ReactiveController {
   /** Watches the entries showing plain text, and only those. */
   #watchPlain(): void {
     const observer = this.#nearView;
-    const list = this.#config.list();
     if (!observer || (!this.#watching && this.#plain.size === 0)) return;
+    const list = this.#config.list();
     observer.disconnect();
     this.#watching = !!list && this.#plain.size > 0;
     if (!this.#watching) return;
